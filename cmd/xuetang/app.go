@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/xuetang-edu/xuetang/frontend"
+	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/config"
+	"github.com/xuetang-edu/xuetang/internal/i18n"
+	"github.com/xuetang-edu/xuetang/internal/session"
+	"github.com/xuetang-edu/xuetang/internal/store"
+	"github.com/xuetang-edu/xuetang/internal/web"
+)
+
+// openStore connects and migrates. MySQL may still be starting when the app
+// container starts, so connection failures are retried for a while.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: filepath.Join(cfg.DataDir, "xuetang.db"), Logger: log}
+	deadline := time.Now().Add(60 * time.Second)
+	var st *store.Store
+	var err error
+	for {
+		st, err = store.Open(ctx, opts)
+		if err == nil || cfg.DatabaseURL == "" || time.Now().After(deadline) {
+			break
+		}
+		log.Warn("database not reachable yet; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	v, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	log.Info("database ready", "dialect", st.Dialect(), "schema_version", v)
+	return st, nil
+}
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "schema version", v)
+	return nil
+}
+
+// sessionBackend picks Redis when configured, the SQL database otherwise.
+func sessionBackend(ctx context.Context, cfg config.Config, st *store.Store) (session.Store, session.Throttle, func(), error) {
+	if cfg.RedisURL == "" {
+		return session.NewSQL(st, nil), session.NewSQLThrottle(st), func() {}, nil
+	}
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, nil, &config.Error{Var: "XUETANG_REDIS_URL", Value: cfg.RedisURL, Reason: err.Error()}
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 2*time.Second, time.Second, time.Second
+	rdb := redis.NewClient(opt)
+	return session.NewRedis(rdb, "xt:", nil), session.NewRedisThrottle(rdb, "xt:"), func() { rdb.Close() }, nil
+}
+
+// serveHooks lets tests add routes and learn the bound address.
+type serveHooks struct {
+	routes  func(e *echo.Echo)
+	started func(addr string)
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sessions, throttle, closeSessions, err := sessionBackend(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	defer closeSessions()
+
+	if n, err := st.CountAdmins(ctx); err == nil && n == 0 {
+		log.Warn("no administrator account yet; create one with: " +
+			"echo 'a-long-password' | xuetang user create --username admin --role admin")
+	}
+
+	fe := frontend.FS(cfg.FrontendDir)
+	cat, err := i18n.Load(fe, "i18n")
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(st.DB(), "xuetang"))
+	accounts := account.NewService(st, sessions, throttle, account.Config{
+		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge, SharedSessionIdle: cfg.SharedSessionIdle,
+	})
+	e, err := web.New(web.Deps{
+		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy,
+		Auth:   &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
+		Health: &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
+	})
+	if err != nil {
+		return err
+	}
+	if hooks.routes != nil {
+		hooks.routes(e)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	if sq, ok := sessions.(*session.SQLStore); ok {
+		go sweepSessions(ctx, sq, log)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	if hooks.started != nil {
+		hooks.started(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func sweepSessions(ctx context.Context, sq *session.SQLStore, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := sq.Sweep(ctx); err != nil {
+				log.Warn("session sweep failed", "err", err)
+			} else if n > 0 {
+				log.Info("expired sessions removed", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,111 @@
+// Command xuetang is the whole platform in one binary: the web server, the
+// migrations, and the administration commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/xuetang-edu/xuetang/internal/config"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// usageError makes run exit 2 (bad usage) instead of 1.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage: xuetang [command]
+
+commands:
+  serve                         start the web server (default)
+  migrate                       apply database migrations and exit
+  user create --username NAME --role ROLE [--institution CODE] [--region CODE] [--display-name TEXT]
+                                create an account; the password is read from standard input
+  courses import PATH           import a course folder, a folder of courses, or a .zip
+  courses export SLUG --out FILE.zip
+  version                       print the version
+`
+
+// run is the whole program; main only supplies the process's streams, so
+// start-up and every command are testable in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	err := dispatch(ctx, args, stdin, stdout, stderr, getenv)
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "xuetang:", err)
+		}
+		fmt.Fprint(stderr, usage)
+		return 2
+	case errors.As(err, &ce):
+		fmt.Fprintln(stderr, "xuetang: bad configuration:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "xuetang:", err)
+		return 1
+	}
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "xuetang", Version)
+		return nil
+	}
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		if len(args) > 0 {
+			return usageError{"serve takes no arguments"}
+		}
+		return serve(ctx, cfg, log, serveHooks{})
+	case "migrate":
+		if len(args) > 0 {
+			return usageError{"migrate takes no arguments"}
+		}
+		return migrate(ctx, cfg, log, stdout)
+	case "user":
+		return userCommand(ctx, cfg, log, args, stdin, stdout)
+	case "courses":
+		return coursesCommand(ctx, cfg, log, args, stdout)
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

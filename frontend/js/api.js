@@ -1,0 +1,35 @@
+import { lang } from './i18n.js';
+
+function cookie(name) {
+  const m = document.cookie.match(new RegExp('(?:^|; )' + name + '=([^;]*)'));
+  return m ? decodeURIComponent(m[1]) : '';
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code || 'internal';
+    this.field = body?.error?.field || '';
+  }
+}
+
+// api sends JSON with the CSRF header and the page's language, and throws
+// ApiError carrying the server's localized message.
+export async function api(method, path, body) {
+  const headers = { 'Accept': 'application/json', 'Accept-Language': lang() };
+  if (method !== 'GET') headers['X-CSRF-Token'] = cookie('xuetang_csrf');
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch('/api/v1' + path, {
+    method, headers, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+// ensureCsrf makes sure the CSRF cookie exists before a first POST.
+export async function ensureCsrf() {
+  if (!cookie('xuetang_csrf')) await fetch('/api/v1/auth/csrf', { credentials: 'same-origin' });
+}

@@ -1,0 +1,50 @@
+// One catalog for Go and the browser: the server answers API errors from the
+// same files this module loads.
+const SUPPORTED = ['zh-CN', 'en'];
+let catalog = {};
+let current = 'zh-CN';
+
+function pick() {
+  const fromUrl = new URLSearchParams(location.search).get('lang');
+  if (SUPPORTED.includes(fromUrl)) return fromUrl;
+  try {
+    const saved = localStorage.getItem('xuetang.lang');
+    if (SUPPORTED.includes(saved)) return saved;
+  } catch (_) { /* storage may be disabled */ }
+  const nav = (navigator.language || '').toLowerCase();
+  return nav.startsWith('en') ? 'en' : 'zh-CN';
+}
+
+export function lang() { return current; }
+
+export async function load(preferred) {
+  current = SUPPORTED.includes(preferred) ? preferred : pick();
+  const res = await fetch(`/i18n/${current}.json`);
+  catalog = await res.json();
+  document.documentElement.lang = current;
+  return current;
+}
+
+// remember stores the choice unless this is a shared computer.
+export function remember(l, shared) {
+  if (shared) return;
+  try { localStorage.setItem('xuetang.lang', l); } catch (_) { /* ignore */ }
+}
+
+export function t(key, args) {
+  let msg = catalog[key] ?? key;
+  if (args) for (const [k, v] of Object.entries(args)) msg = msg.replaceAll(`{${k}}`, String(v));
+  return msg;
+}
+
+// apply fills every element carrying data-i18n (text) or data-i18n-attr
+// ("attr:key;attr:key") under root.
+export function apply(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr.split(';')) {
+      const [attr, key] = pair.split(':');
+      el.setAttribute(attr, t(key));
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { api } from './api.js';
+import { load, t, apply, lang, remember } from './i18n.js';
+
+// start loads the user and the catalog, renders the header, and returns the
+// user (or null when signed out).
+export async function start() {
+  let me = null;
+  try { me = await api('GET', '/me'); } catch (_) { me = null; }
+  await load(me && !new URLSearchParams(location.search).get('lang') ? me.locale : undefined);
+  renderHeader(me);
+  apply();
+  document.title = `${t(document.body.dataset.title || 'app.name')} · ${t('app.name')}`;
+  return me;
+}
+
+function renderHeader(me) {
+  const header = document.getElementById('site-header');
+  if (!header) return;
+  header.replaceChildren();
+  const skip = el('a', { href: '#main', class: 'skip' }, t('nav.skip'));
+  const brand = el('a', { href: '/', class: 'brand' }, t('app.name'));
+  const nav = el('nav', { 'aria-label': t('app.name') });
+  const links = [['/', 'nav.home'], ['/courses', 'nav.courses']];
+  if (me) links.push(['/me', 'nav.my_learning']);
+  for (const [href, key] of links) {
+    const a = el('a', { href }, t(key));
+    if (location.pathname === href) a.setAttribute('aria-current', 'page');
+    nav.append(a);
+  }
+  const langBtn = el('button', { type: 'button', class: 'link', lang: lang() === 'en' ? 'zh-CN' : 'en' }, t('nav.language'));
+  langBtn.addEventListener('click', async () => {
+    const next = lang() === 'en' ? 'zh-CN' : 'en';
+    remember(next, me?.shared);
+    if (me) { try { await api('PUT', '/me/locale', { locale: next }); } catch (_) { /* keep going */ } }
+    const u = new URL(location.href);
+    u.searchParams.set('lang', next);
+    location.replace(u);
+  });
+  nav.append(langBtn);
+  if (me) {
+    const out = el('button', { type: 'button', class: 'link', id: 'sign-out' }, t('nav.sign_out'));
+    out.addEventListener('click', async () => {
+      try { await api('POST', '/auth/logout'); } finally {
+        if (me.shared) { try { sessionStorage.clear(); localStorage.clear(); } catch (_) { /* ignore */ } }
+        location.href = '/login';
+      }
+    });
+    nav.append(out);
+  } else {
+    nav.append(el('a', { href: '/login' }, t('nav.sign_in')));
+  }
+  header.append(skip, brand, nav);
+}
+
+// el builds an element; text is set with textContent, never as HTML.
+export function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v == null) continue;
+    e.setAttribute(k, v === true ? '' : v);
+  }
+  if (text !== undefined) e.textContent = text;
+  return e;
+}

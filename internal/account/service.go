@@ -1,0 +1,252 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/session"
+	"github.com/xuetang-edu/xuetang/internal/store"
+)
+
+// Store is what accounts need from the database.
+type Store interface {
+	CreateUser(ctx context.Context, u *store.User) error
+	UserByUsername(ctx context.Context, username string) (*store.User, error)
+	UserByID(ctx context.Context, id int64) (*store.User, error)
+	InstitutionByCode(ctx context.Context, code string) (*store.Institution, error)
+	InstitutionByID(ctx context.Context, id int64) (*store.Institution, error)
+	Audit(ctx context.Context, e *store.AuditEntry) error
+}
+
+// Throttle limits. Ten wrong passwords for one account in a quarter hour is
+// far past typing mistakes; the per-IP limit is higher because a library's
+// terminals share one address.
+const (
+	AccountFailLimit = 10
+	IPFailLimit      = 100
+	FailWindow       = 15 * time.Minute
+)
+
+// Service signs people in and manages accounts.
+type Service struct {
+	db       Store
+	sessions session.Store
+	throttle session.Throttle
+	params   Params
+	idle     time.Duration
+	maxAge   time.Duration
+	shared   time.Duration
+	now      func() time.Time
+	dummy    string
+}
+
+// Config for the service.
+type Config struct {
+	Params            Params
+	SessionIdle       time.Duration
+	SessionMaxAge     time.Duration
+	SharedSessionIdle time.Duration
+	Now               func() time.Time
+}
+
+// NewService wires the service.
+func NewService(db Store, sessions session.Store, throttle session.Throttle, c Config) *Service {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Params.Memory == 0 {
+		c.Params = DefaultParams
+	}
+	// Checking a password against this when the username is unknown keeps
+	// the response time the same, so timing does not reveal which usernames exist.
+	dummy, _ := HashPassword("xuetang-dummy-password", c.Params)
+	return &Service{db: db, sessions: sessions, throttle: throttle, params: c.Params,
+		idle: c.SessionIdle, maxAge: c.SessionMaxAge, shared: c.SharedSessionIdle, now: c.Now, dummy: dummy}
+}
+
+var usernameRe = regexp.MustCompile(`^[\p{L}\p{N}._@-]{2,64}$`)
+
+// NormalizeUsername trims and lower-cases, so "ZhangWei" and "zhangwei" are
+// one account on SQLite and MySQL alike.
+func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Username, Password, Role, DisplayName, InstitutionCode, RegionCode, Locale string
+	BirthYear                                                                  int
+}
+
+// Validate checks the pure rules.
+func (n *NewUser) Validate() error {
+	n.Username = NormalizeUsername(n.Username)
+	if !usernameRe.MatchString(n.Username) {
+		return errs.New(errs.Invalid, "error.username_invalid")
+	}
+	if !ValidRole(n.Role) {
+		return errs.New(errs.Invalid, "error.role_invalid").With("roles", strings.Join(Roles, ", "))
+	}
+	n.DisplayName = strings.TrimSpace(n.DisplayName)
+	if n.DisplayName == "" {
+		n.DisplayName = n.Username
+	}
+	if utf8.RuneCountInString(n.DisplayName) > 100 {
+		return errs.New(errs.Invalid, "error.display_name_invalid")
+	}
+	if n.Locale == "" {
+		n.Locale = "zh-CN"
+	}
+	if n.Locale != "zh-CN" && n.Locale != "en" {
+		return errs.New(errs.Invalid, "error.locale_invalid")
+	}
+	if n.BirthYear != 0 && (n.BirthYear < 1900 || n.BirthYear > 2100) {
+		return errs.New(errs.Invalid, "error.birth_year_invalid")
+	}
+	if n.RegionCode != "" && !regexp.MustCompile(`^\d{6}$`).MatchString(n.RegionCode) {
+		return errs.New(errs.Invalid, "error.region_invalid")
+	}
+	return ValidatePassword(n.Password)
+}
+
+// Create validates and stores a new account.
+func (s *Service) Create(ctx context.Context, n NewUser) (*store.User, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(n.Password, s.params)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	u := &store.User{Username: n.Username, DisplayName: n.DisplayName, PasswordHash: hash, Role: n.Role,
+		Locale: n.Locale, CreatedAt: now, UpdatedAt: now}
+	if n.BirthYear != 0 {
+		by := n.BirthYear
+		u.BirthYear = &by
+	}
+	if n.InstitutionCode != "" {
+		inst, err := s.db.InstitutionByCode(ctx, n.InstitutionCode)
+		if errors.Is(err, errs.ErrNotFound) {
+			return nil, errs.New(errs.Invalid, "error.institution_unknown").With("code", n.InstitutionCode)
+		}
+		if err != nil {
+			return nil, err
+		}
+		u.InstitutionID = &inst.ID
+	}
+	if n.RegionCode != "" {
+		rc := n.RegionCode
+		u.RegionCode = &rc
+	}
+	if n.Role == RoleRegionAdmin && u.RegionCode == nil {
+		return nil, errs.New(errs.Invalid, "error.region_required")
+	}
+	if n.Role == RoleInstitutionAdmin && u.InstitutionID == nil {
+		return nil, errs.New(errs.Invalid, "error.institution_required")
+	}
+	if err := s.db.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, errs.ErrConflict) {
+			return nil, errs.New(errs.Conflict, "error.username_taken")
+		}
+		if errs.CodeOf(err) == errs.Internal && u.RegionCode != nil {
+			// The only other constraint that can fail is the region foreign key.
+			return nil, errs.Wrap(errs.Invalid, "error.region_unknown", err).With("code", *u.RegionCode)
+		}
+		return nil, err
+	}
+	_ = s.db.Audit(ctx, &store.AuditEntry{Action: "user.create", Target: fmt.Sprintf("user:%d", u.ID), Detail: u.Role})
+	return u, nil
+}
+
+// Login is a sign-in attempt.
+type Login struct {
+	Username, Password string
+	Shared             bool
+	IP                 string
+}
+
+// Result of a sign-in.
+type Result struct {
+	Token   string
+	Session session.Session
+	User    *store.User
+}
+
+var errBadCredentials = errs.New(errs.Unauthorized, "error.bad_credentials")
+
+// SignIn checks credentials and starts a fresh session. The old session, if
+// any, is the caller's to delete: rotation means the id a browser had before
+// sign-in is never the id after it.
+func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
+	name := NormalizeUsername(l.Username)
+	acctKey, ipKey := "login:u:"+name, "login:ip:"+l.IP
+	if n, err := s.throttle.Count(ctx, acctKey); err != nil {
+		return Result{}, err
+	} else if n >= AccountFailLimit {
+		return Result{}, errs.New(errs.TooManyRequests, "error.login_throttled")
+	}
+	if l.IP != "" {
+		if n, err := s.throttle.Count(ctx, ipKey); err != nil {
+			return Result{}, err
+		} else if n >= IPFailLimit {
+			return Result{}, errs.New(errs.TooManyRequests, "error.login_throttled")
+		}
+	}
+	fail := func() (Result, error) {
+		if _, err := s.throttle.Hit(ctx, acctKey, FailWindow); err != nil {
+			return Result{}, err
+		}
+		if l.IP != "" {
+			if _, err := s.throttle.Hit(ctx, ipKey, FailWindow); err != nil {
+				return Result{}, err
+			}
+		}
+		return Result{}, errBadCredentials
+	}
+	if name == "" || l.Password == "" || utf8.RuneCountInString(l.Password) > maxPasswordRunes {
+		return fail()
+	}
+	u, err := s.db.UserByUsername(ctx, name)
+	if errors.Is(err, errs.ErrNotFound) {
+		CheckPassword(l.Password, s.dummy)
+		return fail()
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if !CheckPassword(l.Password, u.PasswordHash) || u.Disabled {
+		return fail()
+	}
+	_ = s.throttle.Reset(ctx, acctKey)
+	o := session.Options{Idle: s.idle, MaxAge: s.maxAge, Shared: l.Shared}
+	if l.Shared {
+		o.Idle = s.shared
+		if o.MaxAge > 8*time.Hour {
+			o.MaxAge = 8 * time.Hour
+		}
+	}
+	token, sess, err := s.sessions.Create(ctx, u.ID, o)
+	if err != nil {
+		return Result{}, err
+	}
+	_ = s.db.Audit(ctx, &store.AuditEntry{ActorID: &u.ID, Action: "auth.login", Target: fmt.Sprintf("user:%d", u.ID), IP: l.IP})
+	return Result{Token: token, Session: sess, User: u}, nil
+}
+
+// Principal loads what the authorization layer needs about a user.
+func (s *Service) Principal(ctx context.Context, u *store.User) (Principal, *store.Institution, error) {
+	var inst *store.Institution
+	if u.InstitutionID != nil {
+		in, err := s.db.InstitutionByID(ctx, *u.InstitutionID)
+		if err != nil {
+			return Principal{}, nil, err
+		}
+		inst = in
+	}
+	return PrincipalOf(u, inst), inst, nil
+}

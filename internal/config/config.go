@@ -1,0 +1,174 @@
+// Package config reads the one typed Config from the environment. Nothing
+// else reads environment variables; main passes the Config down.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is everything a deployment can set.
+type Config struct {
+	Addr        string
+	DataDir     string
+	DatabaseURL string // empty: SQLite in DataDir
+	RedisURL    string // empty: sessions in SQL
+	BaseURL     string
+	CoursesDir  string // empty: embedded courses
+	FrontendDir string // empty: embedded frontend; a folder for development
+
+	SessionIdle       time.Duration
+	SessionMaxAge     time.Duration
+	SharedSessionIdle time.Duration
+	ShutdownTimeout   time.Duration
+	LogLevel          string
+	// TrustProxy takes the client address from X-Forwarded-For; only safe
+	// when a reverse proxy in front sets that header itself.
+	TrustProxy bool
+}
+
+// Error names the variable that holds a bad value; main turns it into exit 2.
+type Error struct {
+	Var, Value, Reason string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Reason)
+}
+
+// FromEnv builds a Config from a getenv function (os.Getenv in main, a map in tests).
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:              "127.0.0.1:8080",
+		DataDir:           "./data",
+		SessionIdle:       2 * time.Hour,
+		SessionMaxAge:     7 * 24 * time.Hour,
+		SharedSessionIdle: 10 * time.Minute,
+		ShutdownTimeout:   20 * time.Second,
+		LogLevel:          "info",
+	}
+	if v := getenv("XUETANG_ADDR"); v != "" {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return c, &Error{"XUETANG_ADDR", v, "want host:port, e.g. 0.0.0.0:8080"}
+		}
+		c.Addr = v
+	}
+	if v := getenv("XUETANG_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	c.DataDir = filepath.Clean(c.DataDir)
+	if v := getenv("XUETANG_DATABASE_URL"); v != "" {
+		if _, err := MySQLDSN(v); err != nil {
+			return c, &Error{"XUETANG_DATABASE_URL", redact(v), err.Error()}
+		}
+		c.DatabaseURL = v
+	}
+	if v := getenv("XUETANG_REDIS_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return c, &Error{"XUETANG_REDIS_URL", redact(v), "want redis://host:6379/0"}
+		}
+		c.RedisURL = v
+	}
+	c.BaseURL = "http://" + c.Addr
+	if v := getenv("XUETANG_BASE_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, &Error{"XUETANG_BASE_URL", v, "want an absolute http(s) URL"}
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+	}
+	c.CoursesDir = getenv("XUETANG_COURSES_DIR")
+	c.FrontendDir = getenv("XUETANG_FRONTEND_DIR")
+	durations := []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"XUETANG_SESSION_IDLE_TIMEOUT", &c.SessionIdle},
+		{"XUETANG_SESSION_MAX_AGE", &c.SessionMaxAge},
+		{"XUETANG_SHARED_SESSION_IDLE_TIMEOUT", &c.SharedSessionIdle},
+		{"XUETANG_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
+	}
+	for _, d := range durations {
+		v := getenv(d.name)
+		if v == "" {
+			continue
+		}
+		dur, err := time.ParseDuration(v)
+		if err != nil || dur <= 0 {
+			return c, &Error{d.name, v, "want a positive duration such as 30m or 12h"}
+		}
+		*d.dst = dur
+	}
+	switch v := getenv("XUETANG_TRUST_PROXY"); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.TrustProxy = true
+	default:
+		return c, &Error{"XUETANG_TRUST_PROXY", v, "want true or false"}
+	}
+	if v := getenv("XUETANG_LOG_LEVEL"); v != "" {
+		switch v {
+		case "debug", "info", "warn", "error":
+			c.LogLevel = v
+		default:
+			return c, &Error{"XUETANG_LOG_LEVEL", v, "want debug, info, warn or error"}
+		}
+	}
+	return c, nil
+}
+
+// MySQLDSN turns mysql://user:pass@host:3306/db into a go-sql-driver DSN with
+// the settings every connection needs: utf8mb4, UTC times parsed into
+// time.Time, and client-side interpolation to save a round trip per query.
+func MySQLDSN(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("not a URL")
+	}
+	if u.Scheme != "mysql" {
+		return "", fmt.Errorf("want mysql://user:pass@host:3306/dbname")
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("missing host")
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	if db == "" || strings.Contains(db, "/") {
+		return "", fmt.Errorf("missing database name")
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host += ":3306"
+	}
+	user := u.User.Username()
+	pass, _ := u.User.Password()
+	q := url.Values{}
+	for k, vs := range u.Query() {
+		q[k] = vs
+	}
+	q.Set("charset", "utf8mb4")
+	q.Set("collation", "utf8mb4_unicode_ci")
+	q.Set("parseTime", "True")
+	q.Set("loc", "UTC")
+	q.Set("interpolateParams", "true")
+	cred := user
+	if pass != "" {
+		cred += ":" + pass
+	}
+	return fmt.Sprintf("%s@tcp(%s)/%s?%s", cred, host, db, q.Encode()), nil
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,219 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
+)
+
+// RedisStore keeps each session as a key whose TTL is the sooner of the idle
+// timeout and the absolute expiry, plus a per-user set of session ids so a
+// password change or an admin can revoke them all.
+type RedisStore struct {
+	rdb    redis.UniversalClient
+	prefix string
+	now    func() time.Time
+}
+
+// NewRedis wraps a client. prefix namespaces keys (tests use a random one).
+func NewRedis(rdb redis.UniversalClient, prefix string, now func() time.Time) *RedisStore {
+	if now == nil {
+		now = time.Now
+	}
+	return &RedisStore{rdb: rdb, prefix: prefix, now: now}
+}
+
+type redisSession struct {
+	UserID    int64  `json:"u"`
+	CSRF      string `json:"c"`
+	Shared    bool   `json:"s,omitempty"`
+	Idle      int64  `json:"i"`
+	CreatedAt int64  `json:"ca"`
+	LastSeen  int64  `json:"ls"`
+	ExpiresAt int64  `json:"ea"`
+}
+
+func (s *RedisStore) key(id string) string { return s.prefix + "sess:" + id }
+func (s *RedisStore) userKey(uid int64) string {
+	return s.prefix + "usess:" + strconv.FormatInt(uid, 10)
+}
+func unavailable(err error) error { return errs.Wrap(errs.Unavailable, "error.unavailable", err) }
+func ttl(sess Session, now time.Time) time.Duration {
+	t := sess.LastSeen.Add(sess.Idle).Sub(now)
+	if a := sess.ExpiresAt.Sub(now); a < t {
+		t = a
+	}
+	return t
+}
+
+func (s *RedisStore) Create(ctx context.Context, userID int64, o Options) (string, Session, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	token := NewToken()
+	sess := Session{
+		ID: HashToken(token), UserID: userID, CSRFToken: NewToken(), Shared: o.Shared, Idle: o.Idle,
+		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(o.MaxAge),
+	}
+	if err := s.save(ctx, sess, now, true); err != nil {
+		return "", Session{}, err
+	}
+	return token, sess, nil
+}
+
+func (s *RedisStore) save(ctx context.Context, sess Session, now time.Time, isNew bool) error {
+	b, _ := json.Marshal(redisSession{
+		UserID: sess.UserID, CSRF: sess.CSRFToken, Shared: sess.Shared, Idle: int64(sess.Idle / time.Millisecond),
+		CreatedAt: sess.CreatedAt.UnixMilli(), LastSeen: sess.LastSeen.UnixMilli(), ExpiresAt: sess.ExpiresAt.UnixMilli(),
+	})
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.key(sess.ID), b, ttl(sess, now))
+		if isNew {
+			uk := s.userKey(sess.UserID)
+			p.SAdd(ctx, uk, sess.ID)
+			// The set lives as long as the longest session could.
+			p.ExpireGT(ctx, uk, sess.ExpiresAt.Sub(now))
+			p.ExpireNX(ctx, uk, sess.ExpiresAt.Sub(now))
+		}
+		return nil
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func (s *RedisStore) Get(ctx context.Context, token string) (Session, error) {
+	if !validToken(token) {
+		return Session{}, errNoSession
+	}
+	id := HashToken(token)
+	b, err := s.rdb.Get(ctx, s.key(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return Session{}, errNoSession
+	}
+	if err != nil {
+		return Session{}, unavailable(err)
+	}
+	var rs redisSession
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return Session{}, errNoSession
+	}
+	sess := Session{
+		ID: id, UserID: rs.UserID, CSRFToken: rs.CSRF, Shared: rs.Shared, Idle: time.Duration(rs.Idle) * time.Millisecond,
+		CreatedAt: time.UnixMilli(rs.CreatedAt).UTC(), LastSeen: time.UnixMilli(rs.LastSeen).UTC(), ExpiresAt: time.UnixMilli(rs.ExpiresAt).UTC(),
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	// Redis TTLs handle expiry on their own; this check covers clock-driven
+	// tests and keys written by an instance with a longer idle setting.
+	if expired(sess, now) {
+		_ = s.delete(ctx, id, sess.UserID)
+		return Session{}, errNoSession
+	}
+	if now.Sub(sess.LastSeen) >= touchEvery || sess.Idle <= 2*touchEvery {
+		sess.LastSeen = now
+		if err := s.save(ctx, sess, now, false); err != nil {
+			return Session{}, err
+		}
+	}
+	return sess, nil
+}
+
+func (s *RedisStore) delete(ctx context.Context, id string, userID int64) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.key(id))
+		p.SRem(ctx, s.userKey(userID), id)
+		return nil
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func (s *RedisStore) Delete(ctx context.Context, token string) error {
+	id := HashToken(token)
+	b, err := s.rdb.Get(ctx, s.key(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	var rs redisSession
+	_ = json.Unmarshal(b, &rs)
+	return s.delete(ctx, id, rs.UserID)
+}
+
+func (s *RedisStore) DeleteUser(ctx context.Context, userID int64) error {
+	uk := s.userKey(userID)
+	ids, err := s.rdb.SMembers(ctx, uk).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	keys := make([]string, 0, len(ids)+1)
+	for _, id := range ids {
+		keys = append(keys, s.key(id))
+	}
+	keys = append(keys, uk)
+	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func (s *RedisStore) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// RedisThrottle counts with INCR + PEXPIRE NX, atomic across instances.
+type RedisThrottle struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+// NewRedisThrottle wraps a client.
+func NewRedisThrottle(rdb redis.UniversalClient, prefix string) *RedisThrottle {
+	return &RedisThrottle{rdb: rdb, prefix: prefix}
+}
+
+func (t *RedisThrottle) Hit(ctx context.Context, key string, window time.Duration) (int, error) {
+	k := t.prefix + "thr:" + key
+	var incr *redis.IntCmd
+	_, err := t.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		incr = p.Incr(ctx, k)
+		p.ExpireNX(ctx, k, window)
+		return nil
+	})
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return int(incr.Val()), nil
+}
+
+func (t *RedisThrottle) Count(ctx context.Context, key string) (int, error) {
+	n, err := t.rdb.Get(ctx, t.prefix+"thr:"+key).Int()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return n, nil
+}
+
+func (t *RedisThrottle) Reset(ctx context.Context, key string) error {
+	if err := t.rdb.Del(ctx, t.prefix+"thr:"+key).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}

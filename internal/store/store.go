@@ -1,0 +1,263 @@
+// Package store is the only package that talks to the database. It wraps
+// GORM for SQLite (the embedded default) and MySQL/MariaDB (production),
+// keeps dialect quirks here, and returns errs-typed errors.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/xuetang-edu/xuetang/internal/config"
+	"github.com/xuetang-edu/xuetang/internal/errs"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the database family in use.
+type Dialect string
+
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql"
+)
+
+// Store is the database handle. On SQLite writes go through a single
+// connection (SQLite allows one writer; queuing in Go beats spinning on
+// SQLITE_BUSY) while reads use a small pool; on MySQL both are one pool.
+type Store struct {
+	w, r    *gorm.DB
+	dialect Dialect
+	now     func() time.Time
+}
+
+// Options says where the database is.
+type Options struct {
+	DatabaseURL string // mysql://...; empty for SQLite
+	SQLitePath  string // file path when DatabaseURL is empty
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Open connects without migrating; call Migrate next.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	gcfg := func() *gorm.Config {
+		return &gorm.Config{
+			SkipDefaultTransaction: true,
+			Logger:                 logger.Discard,
+			NowFunc:                func() time.Time { return now().UTC() },
+			TranslateError:         false,
+		}
+	}
+	s := &Store{now: func() time.Time { return now().UTC() }}
+	if o.DatabaseURL != "" {
+		dsn, err := config.MySQLDSN(o.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		db, err := gorm.Open(mysql.Open(dsn), gcfg())
+		if err != nil {
+			return nil, fmt.Errorf("open mysql: %w", err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(16)
+		// Below MySQL's wait_timeout and typical proxy idle cut-offs.
+		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(time.Minute)
+		s.w, s.r, s.dialect = db, db, MySQL
+	} else {
+		if o.SQLitePath == "" {
+			return nil, errors.New("store: no database configured")
+		}
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o750); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		base := "file:" + filepath.ToSlash(o.SQLitePath) +
+			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+		w, err := gorm.Open(sqlite.Open(base+"&_pragma=journal_mode(WAL)&_txlock=immediate"), gcfg())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		wdb, _ := w.DB()
+		wdb.SetMaxOpenConns(1)
+		wdb.SetConnMaxLifetime(0)
+		r, err := gorm.Open(sqlite.Open(base+"&_pragma=query_only(1)"), gcfg())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		rdb, _ := r.DB()
+		rdb.SetMaxOpenConns(4)
+		s.w, s.r, s.dialect = w, r, SQLite
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect reports which database family is in use.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB exposes the write pool's *sql.DB for pool metrics.
+func (s *Store) DB() *sql.DB {
+	db, _ := s.w.DB()
+	return db
+}
+
+// Ping checks both pools answer.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	for _, g := range []*gorm.DB{s.w, s.r} {
+		db, err := g.DB()
+		if err != nil {
+			return classify(err)
+		}
+		if err := db.PingContext(ctx); err != nil {
+			return errs.Wrap(errs.Unavailable, "error.unavailable", err)
+		}
+	}
+	return nil
+}
+
+// Close releases both pools.
+func (s *Store) Close() error {
+	var first error
+	for _, g := range uniq(s.w, s.r) {
+		if db, err := g.DB(); err == nil {
+			if err := db.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+func uniq(a, b *gorm.DB) []*gorm.DB {
+	if a == b {
+		return []*gorm.DB{a}
+	}
+	return []*gorm.DB{a, b}
+}
+
+// MigrationsFS returns the migration files for a dialect (for tests and tooling).
+func MigrationsFS(d Dialect) fs.FS {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d))
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	return sub
+}
+
+// Migrate applies pending migrations. Each migration runs in its own
+// transaction, so on SQLite a failing one leaves the previous version whole.
+func (s *Store) Migrate(ctx context.Context) (int64, error) {
+	return s.migrateFS(ctx, MigrationsFS(s.dialect))
+}
+
+func (s *Store) migrateFS(ctx context.Context, fsys fs.FS) (int64, error) {
+	gd := goose.DialectSQLite3
+	if s.dialect == MySQL {
+		gd = goose.DialectMySQL
+	}
+	p, err := goose.NewProvider(gd, s.DB(), fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	return p.GetDBVersion(ctx)
+}
+
+// SchemaVersion reports the applied migration version.
+func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.r.WithContext(ctx).Raw("SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied = ?", true).Scan(&v).Error
+	return v, classify(err)
+}
+
+// tx runs fn in one write transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return classify(s.w.WithContext(ctx).Transaction(fn))
+}
+
+// classify turns driver errors into errs codes: the web layer must answer
+// 503 for an unreachable database and 409 for a duplicate, not 500.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return errs.Wrap(errs.NotFound, "error.not_found", err)
+	}
+	if isDuplicate(err) {
+		return errs.Wrap(errs.Conflict, "error.conflict", err)
+	}
+	if isUnavailable(err) {
+		return errs.Wrap(errs.Unavailable, "error.unavailable", err)
+	}
+	return errs.Wrap(errs.Internal, "error.internal", err)
+}
+
+func isDuplicate(err error) bool {
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func isUnavailable(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		// Server shutting down, too many connections, lock wait timeouts.
+		switch me.Number {
+		case 1040, 1053, 1205, 2006, 2013:
+			return true
+		}
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "connection refused") ||
+		strings.Contains(msg, "bad connection")
+}

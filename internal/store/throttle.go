@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+type throttleCounter struct {
+	K       string `gorm:"column:k;primaryKey;size:191"`
+	Hits    int
+	ResetAt time.Time
+}
+
+func (throttleCounter) TableName() string { return "throttle_counters" }
+
+// HitCounter adds one to a fixed-window counter and returns the new count.
+// A lapsed window starts again at 1. Shared by every app instance, since
+// they all use this database.
+func (s *Store) HitCounter(ctx context.Context, key string, window time.Duration) (int, error) {
+	now := s.now()
+	var hits int
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var c throttleCounter
+		q := tx
+		if s.dialect == MySQL {
+			q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		err := q.Where("k = ?", key).Take(&c).Error
+		switch {
+		case err == gorm.ErrRecordNotFound:
+			c = throttleCounter{K: key, Hits: 1, ResetAt: now.Add(window)}
+			// A racing instance may insert first; then count on its row.
+			if err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "k"}},
+				DoUpdates: clause.Assignments(map[string]any{"hits": gorm.Expr("hits + 1")}),
+			}).Create(&c).Error; err != nil {
+				return err
+			}
+			hits = 1
+			return nil
+		case err != nil:
+			return err
+		}
+		if !now.Before(c.ResetAt) {
+			c.Hits, c.ResetAt = 1, now.Add(window)
+		} else {
+			c.Hits++
+		}
+		hits = c.Hits
+		return tx.Model(&throttleCounter{}).Where("k = ?", key).
+			Updates(map[string]any{"hits": c.Hits, "reset_at": c.ResetAt}).Error
+	})
+	return hits, err
+}
+
+// CounterValue reads a counter without changing it; a lapsed window reads 0.
+func (s *Store) CounterValue(ctx context.Context, key string) (int, error) {
+	var c throttleCounter
+	err := s.r.WithContext(ctx).Where("k = ?", key).Take(&c).Error
+	if err == gorm.ErrRecordNotFound {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, classify(err)
+	}
+	if !s.now().Before(c.ResetAt) {
+		return 0, nil
+	}
+	return c.Hits, nil
+}
+
+// ResetCounter clears a counter.
+func (s *Store) ResetCounter(ctx context.Context, key string) error {
+	return classify(s.w.WithContext(ctx).Where("k = ?", key).Delete(&throttleCounter{}).Error)
+}

@@ -1,0 +1,261 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/session"
+	"github.com/xuetang-edu/xuetang/internal/store"
+)
+
+// AccountStore is what the auth handlers read.
+type AccountStore interface {
+	UserByID(ctx context.Context, id int64) (*store.User, error)
+	SetUserLocale(ctx context.Context, id int64, locale string) error
+}
+
+// AuthAPI signs people in and out and tells the browser who is signed in.
+type AuthAPI struct {
+	Accounts *account.Service
+	Sessions session.Store
+	Users    AccountStore
+	Secure   bool // set the Secure cookie flag (https deployments)
+}
+
+// authState is the signed-in user of a request, if any.
+type authState struct {
+	token     string
+	sess      session.Session
+	user      *store.User
+	inst      *store.Institution
+	principal account.Principal
+}
+
+func authOf(c echo.Context) *authState {
+	a, _ := c.Get("auth").(*authState)
+	return a
+}
+
+// requireUser returns the signed-in user or a 401.
+func requireUser(c echo.Context) (*authState, error) {
+	a := authOf(c)
+	if a == nil {
+		return nil, errs.New(errs.Unauthorized, "error.unauthorized")
+	}
+	return a, nil
+}
+
+// requireRole returns the signed-in user if they hold one of roles.
+func requireRole(c echo.Context, roles ...string) (*authState, error) {
+	a, err := requireUser(c)
+	if err != nil {
+		return nil, err
+	}
+	if !a.principal.Is(roles...) {
+		return nil, errs.New(errs.Forbidden, "error.forbidden")
+	}
+	return a, nil
+}
+
+func (h *AuthAPI) secure(c echo.Context) bool { return h.Secure || c.Scheme() == "https" }
+
+func (h *AuthAPI) setCookies(c echo.Context, token, csrf string, shared bool, maxAge time.Duration) {
+	sc := &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(c)}
+	cc := &http.Cookie{Name: csrfCookie, Value: csrf, Path: "/", SameSite: http.SameSiteLaxMode, Secure: h.secure(c)}
+	// On a shared computer the cookies die with the browser window.
+	if !shared && maxAge > 0 {
+		sc.MaxAge = int(maxAge / time.Second)
+		cc.MaxAge = sc.MaxAge
+	}
+	c.SetCookie(sc)
+	c.SetCookie(cc)
+}
+
+func (h *AuthAPI) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(c)})
+}
+
+// LoadSession reads the session cookie and, when valid, the user. It also
+// makes sure an anonymous browser has a CSRF cookie to echo back at sign-in.
+func (h *AuthAPI) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			sess, err := h.Sessions.Get(c.Request().Context(), ck.Value)
+			switch {
+			case err == nil:
+				if a, err := h.loadUser(c, ck.Value, sess); err != nil {
+					return err
+				} else if a != nil {
+					c.Set("auth", a)
+				}
+			case errors.Is(err, errs.ErrNotFound):
+				h.clearSessionCookie(c)
+			default:
+				return err
+			}
+		}
+		if a := authOf(c); a != nil {
+			if ck, err := c.Cookie(csrfCookie); err != nil || ck.Value != a.sess.CSRFToken {
+				h.setCookies(c, a.token, a.sess.CSRFToken, a.sess.Shared, time.Until(a.sess.ExpiresAt))
+			}
+		} else if ck, err := c.Cookie(csrfCookie); err != nil || len(ck.Value) < 32 {
+			c.SetCookie(&http.Cookie{Name: csrfCookie, Value: session.NewToken(), Path: "/", SameSite: http.SameSiteLaxMode, Secure: h.secure(c)})
+		}
+		return next(c)
+	}
+}
+
+func (h *AuthAPI) loadUser(c echo.Context, token string, sess session.Session) (*authState, error) {
+	ctx := c.Request().Context()
+	u, err := h.Users.UserByID(ctx, sess.UserID)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, h.Sessions.Delete(ctx, token)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, h.Sessions.DeleteUser(ctx, u.ID)
+	}
+	p, inst, err := h.Accounts.Principal(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return &authState{token: token, sess: sess, user: u, inst: inst, principal: p}, nil
+}
+
+// CheckCSRF rejects a state-changing request whose X-CSRF-Token header does
+// not match the session's token (or, before sign-in, the CSRF cookie).
+func CheckCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if safeMethod(c.Request().Method) {
+			return next(c)
+		}
+		want := ""
+		if a := authOf(c); a != nil {
+			want = a.sess.CSRFToken
+		} else if ck, err := c.Cookie(csrfCookie); err == nil {
+			want = ck.Value
+		}
+		if !tokensEqual(c.Request().Header.Get(csrfHeader), want) {
+			return errs.New(errs.Forbidden, "error.csrf")
+		}
+		return next(c)
+	}
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Shared   bool   `json:"shared"`
+}
+
+// Login signs in and rotates the session: any session the browser held
+// before is deleted, and a new id is issued.
+func (h *AuthAPI) Login(c echo.Context) error {
+	var req loginRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	res, err := h.Accounts.SignIn(c.Request().Context(), account.Login{
+		Username: req.Username, Password: req.Password, Shared: req.Shared, IP: c.RealIP(),
+	})
+	if err != nil {
+		return err
+	}
+	if a := authOf(c); a != nil {
+		_ = h.Sessions.Delete(c.Request().Context(), a.token)
+	} else if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		_ = h.Sessions.Delete(c.Request().Context(), ck.Value)
+	}
+	h.setCookies(c, res.Token, res.Session.CSRFToken, res.Session.Shared, time.Until(res.Session.ExpiresAt))
+	p, inst, err := h.Accounts.Principal(c.Request().Context(), res.User)
+	if err != nil {
+		return err
+	}
+	a := &authState{token: res.Token, sess: res.Session, user: res.User, inst: inst, principal: p}
+	return c.JSON(http.StatusOK, map[string]any{"user": meJSON(a), "csrf_token": res.Session.CSRFToken})
+}
+
+// Logout ends the session on the server. On a shared computer it also asks
+// the browser to forget everything this site stored.
+func (h *AuthAPI) Logout(c echo.Context) error {
+	if a := authOf(c); a != nil {
+		if err := h.Sessions.Delete(c.Request().Context(), a.token); err != nil {
+			return err
+		}
+		if a.sess.Shared {
+			c.Response().Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
+		}
+	}
+	h.clearSessionCookie(c)
+	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: session.NewToken(), Path: "/", SameSite: http.SameSiteLaxMode, Secure: h.secure(c)})
+	return c.JSON(http.StatusOK, map[string]any{"status": "signed_out"})
+}
+
+// CSRF returns the token to echo in X-CSRF-Token, for clients that cannot
+// read cookies (mobile apps); the cookie is set by LoadSession as usual.
+func (h *AuthAPI) CSRF(c echo.Context) error {
+	if a := authOf(c); a != nil {
+		return c.JSON(http.StatusOK, map[string]string{"csrf_token": a.sess.CSRFToken})
+	}
+	for _, ck := range c.Response().Header().Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(ck, csrfCookie+"="); ok {
+			v, _, _ = strings.Cut(v, ";")
+			return c.JSON(http.StatusOK, map[string]string{"csrf_token": v})
+		}
+	}
+	ck, _ := c.Cookie(csrfCookie)
+	return c.JSON(http.StatusOK, map[string]string{"csrf_token": ck.Value})
+}
+
+// Me returns the signed-in user.
+func (h *AuthAPI) Me(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, meJSON(a))
+}
+
+// SetLocale stores the user's language choice.
+func (h *AuthAPI) SetLocale(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Locale string `json:"locale"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Locale != "zh-CN" && req.Locale != "en" {
+		return errs.New(errs.Invalid, "error.locale_invalid").With("field", "locale")
+	}
+	if err := h.Users.SetUserLocale(c.Request().Context(), a.user.ID, req.Locale); err != nil {
+		return err
+	}
+	a.user.Locale = req.Locale
+	return c.JSON(http.StatusOK, meJSON(a))
+}
+
+func meJSON(a *authState) map[string]any {
+	u := a.user
+	out := map[string]any{
+		"id": u.ID, "username": u.Username, "display_name": u.DisplayName, "role": u.Role,
+		"locale": u.Locale, "shared": a.sess.Shared, "region_code": a.principal.RegionCode,
+		"institution": nil,
+	}
+	if a.inst != nil {
+		out["institution"] = map[string]any{"code": a.inst.Code, "name": a.inst.Name, "kind": a.inst.Kind}
+	}
+	return out
+}

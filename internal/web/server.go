@@ -1,0 +1,85 @@
+// Package web is the HTTP layer: the Echo router, middleware, one handler
+// file per noun and the one error handler.
+package web
+
+import (
+	"io/fs"
+	"log/slog"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xuetang-edu/xuetang/internal/i18n"
+)
+
+// BodyLimit caps request bodies; course uploads have their own route limit.
+const BodyLimit = "1M"
+
+// Deps is what the router wires together; main builds each piece.
+type Deps struct {
+	Logger     *slog.Logger
+	Catalog    *i18n.Catalog
+	Frontend   fs.FS
+	Registry   *prometheus.Registry
+	TrustProxy bool
+
+	Auth    *AuthAPI
+	Health  *HealthAPI
+	Courses *CourseAPI
+}
+
+// New builds the router.
+func New(d Deps) (*echo.Echo, error) {
+	pg, err := loadPages(d.Frontend)
+	if err != nil {
+		return nil, err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Catalog, d.Logger, pg)
+	if d.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	m := newMetrics(d.Registry)
+
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		d.Logger.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
+		return err
+	}}))
+	e.Use(middleware.RequestID())
+	e.Use(requestLog(d.Logger))
+	e.Use(m.middleware)
+	e.Use(securityHeaders)
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
+		return c.Path() == "/metrics"
+	}}))
+
+	e.GET("/healthz", d.Health.Healthz)
+	e.GET("/readyz", d.Health.Readyz)
+	e.GET("/metrics", d.Health.Metrics())
+
+	for _, dir := range []string{"/css", "/js", "/i18n", "/img"} {
+		e.GET(dir+"/*", pg.dir(dir))
+	}
+	e.GET("/favicon.ico", pg.page("img/favicon.svg"))
+
+	// Everything below knows who is signed in and enforces CSRF.
+	app := e.Group("", d.Auth.LoadSession, CheckCSRF)
+	app.GET("/", pg.page("index.html"))
+	app.GET("/login", pg.page("login.html"))
+
+	api := app.Group("/api/v1", middleware.BodyLimit(BodyLimit))
+	api.POST("/auth/login", d.Auth.Login)
+	api.POST("/auth/logout", d.Auth.Logout)
+	api.GET("/auth/csrf", d.Auth.CSRF)
+	api.GET("/me", d.Auth.Me)
+	api.PUT("/me/locale", d.Auth.SetLocale)
+
+	if d.Courses != nil {
+		d.Courses.routes(app, api, pg)
+	}
+	return e, nil
+}
