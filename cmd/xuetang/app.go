@@ -21,6 +21,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
+	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/session"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/web"
@@ -108,6 +109,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 			"echo 'a-long-password' | xuetang user create --username admin --role admin")
 	}
 
+	if err := loadShippedCourses(ctx, cfg, st, log); err != nil {
+		return err
+	}
+	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL})
+	learn.Start()
+	// Runs after the HTTP server has finished its requests (deferred calls
+	// run last-first), so every acknowledged event is already written.
+	defer learn.Close()
+
 	fe := frontend.FS(cfg.FrontendDir)
 	cat, err := i18n.Load(fe, "i18n")
 	if err != nil {
@@ -122,7 +132,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy,
 		Auth:   &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
-		Health: &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
+		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
+		Courses: &web.CourseAPI{Learning: learn},
 	})
 	if err != nil {
 		return err

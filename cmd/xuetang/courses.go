@@ -2,12 +2,117 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 
+	"github.com/xuetang-edu/xuetang/courses"
 	"github.com/xuetang-edu/xuetang/internal/config"
+	"github.com/xuetang-edu/xuetang/internal/course"
+	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
+// loadShippedCourses imports the embedded curriculum (or XUETANG_COURSES_DIR)
+// at start-up. Unchanged versions are no-ops, so restarts cost a few reads.
+func loadShippedCourses(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
+	var pkgs []*course.Package
+	var err error
+	src := "embedded courses"
+	if cfg.CoursesDir != "" {
+		src = cfg.CoursesDir
+		pkgs, err = course.Load(cfg.CoursesDir)
+	} else {
+		pkgs, err = course.LoadFS(courses.FS())
+	}
+	if err != nil {
+		return fmt.Errorf("load %s: %w", src, err)
+	}
+	res, err := course.Import(ctx, st, pkgs)
+	if err != nil {
+		return fmt.Errorf("import %s: %s", src, describe(err))
+	}
+	counts := map[store.ImportOutcome]int{}
+	for _, r := range res {
+		counts[r.Outcome]++
+	}
+	log.Info("courses loaded", "source", src, "courses", len(res), "created", counts[store.ImportCreated],
+		"new_versions", counts[store.ImportNewVersion], "unchanged", counts[store.ImportUnchanged])
+	return nil
+}
+
 func coursesCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	return usageError{"courses: not available yet"}
+	if len(args) == 0 {
+		return usageError{"want: courses import PATH | courses export SLUG --out FILE.zip"}
+	}
+	switch args[0] {
+	case "import":
+		if len(args) != 2 {
+			return usageError{"want: courses import PATH"}
+		}
+		pkgs, err := course.Load(args[1])
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: no such file or folder", args[1])
+		}
+		if err != nil {
+			// Every problem, one per line, each with file and line.
+			return fmt.Errorf("nothing imported:\n%w", err)
+		}
+		st, err := openStore(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		res, err := course.Import(ctx, st, pkgs)
+		if err != nil {
+			return fmt.Errorf("nothing imported: %s", describe(err))
+		}
+		for _, r := range res {
+			fmt.Fprintf(stdout, "%s version %d: %s\n", r.Slug, r.Version, r.Outcome)
+		}
+		return nil
+	case "export":
+		fs := flag.NewFlagSet("courses export", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		out := fs.String("out", "", "")
+		if len(args) < 2 {
+			return usageError{"want: courses export SLUG --out FILE.zip"}
+		}
+		slug := args[1]
+		if err := fs.Parse(args[2:]); err != nil || *out == "" || fs.NArg() > 0 {
+			return usageError{"want: courses export SLUG --out FILE.zip"}
+		}
+		st, err := openStore(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		p, err := course.Export(ctx, st, slug)
+		if err != nil {
+			return fmt.Errorf("export %s: %s", slug, describe(err))
+		}
+		// Write beside the target and rename, so a failed export never
+		// leaves a truncated zip that looks complete.
+		tmp, err := os.CreateTemp(filepath.Dir(*out), ".xuetang-export-*")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		if err := p.WriteZip(tmp); err != nil {
+			tmp.Close()
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), *out); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "exported %s version %d to %s\n", p.Slug, p.Version, *out)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown courses command %q", args[0])}
 }

@@ -1,4 +1,4 @@
-import { lang } from './i18n.js';
+import { lang, t } from './i18n.js';
 
 function cookie(name) {
   const m = document.cookie.match(new RegExp('(?:^|; )' + name + '=([^;]*)'));
@@ -7,21 +7,28 @@ function cookie(name) {
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.error?.message || `HTTP ${status}`);
+    // A proxy in front of the server may answer 502/504 with an HTML page.
+    super(body?.error?.message || t(status >= 500 ? 'error.unavailable' : 'error.internal'));
     this.status = status;
     this.code = body?.error?.code || 'internal';
+    this.key = body?.error?.key || '';
     this.field = body?.error?.field || '';
   }
 }
 
 // api sends JSON with the CSRF header and the page's language, and throws
-// ApiError carrying the server's localized message.
-export async function api(method, path, body) {
+// ApiError carrying the server's localized message. opts.keepalive lets a
+// request outlive the page (progress events sent while the tab is hidden);
+// sendBeacon cannot be used because it cannot carry the CSRF header.
+export async function api(method, path, body, opts = {}) {
   const headers = { 'Accept': 'application/json', 'Accept-Language': lang() };
-  if (method !== 'GET') headers['X-CSRF-Token'] = cookie('xuetang_csrf');
+  if (method !== 'GET') {
+    if (!cookie('xuetang_csrf')) await ensureCsrf();
+    headers['X-CSRF-Token'] = cookie('xuetang_csrf');
+  }
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch('/api/v1' + path, {
-    method, headers, credentials: 'same-origin',
+    method, headers, credentials: 'same-origin', keepalive: !!opts.keepalive, signal: opts.signal,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = res.status === 204 ? null : await res.json().catch(() => null);

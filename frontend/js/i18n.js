@@ -25,16 +25,29 @@ export async function load(preferred) {
   return current;
 }
 
-// remember stores the choice unless this is a shared computer.
+// remember stores the choice unless this is a shared computer. Signed out,
+// the computer's kind is unknown; a language choice is not personal, and a
+// shared session's sign-out clears site data anyway.
 export function remember(l, shared) {
   if (shared) return;
   try { localStorage.setItem('xuetang.lang', l); } catch (_) { /* ignore */ }
 }
 
-export function t(key, args) {
-  let msg = catalog[key] ?? key;
+function format(cat, key, args) {
+  let msg = cat[key] ?? key;
   if (args) for (const [k, v] of Object.entries(args)) msg = msg.replaceAll(`{${k}}`, String(v));
   return msg;
+}
+
+export function t(key, args) { return format(catalog, key, args); }
+
+// translator loads another language's catalog and returns its t, for pages
+// that show both languages at once (the bilingual certificate).
+export async function translator(l) {
+  if (l === current) return t;
+  const res = await fetch(`/i18n/${l}.json`);
+  const cat = await res.json();
+  return (key, args) => format(cat, key, args);
 }
 
 // apply fills every element carrying data-i18n (text) or data-i18n-attr

@@ -1,5 +1,12 @@
 import { api } from './api.js';
 import { load, t, apply, lang, remember } from './i18n.js';
+import * as local from './local.js';
+
+const signOutHooks = [];
+
+// beforeSignOut registers work to finish before the session ends, such as
+// sending queued progress events; sign-out waits for it at most two seconds.
+export function beforeSignOut(fn) { signOutHooks.push(fn); }
 
 // start loads the user and the catalog, renders the header, and returns the
 // user (or null when signed out).
@@ -7,6 +14,8 @@ export async function start() {
   let me = null;
   try { me = await api('GET', '/me'); } catch (_) { me = null; }
   await load(me && !new URLSearchParams(location.search).get('lang') ? me.locale : undefined);
+  local.configure(me);
+  if (me?.shared) local.forget(me);
   renderHeader(me);
   apply();
   document.title = `${t(document.body.dataset.title || 'app.name')} · ${t('app.name')}`;
@@ -40,6 +49,9 @@ function renderHeader(me) {
   if (me) {
     const out = el('button', { type: 'button', class: 'link', id: 'sign-out' }, t('nav.sign_out'));
     out.addEventListener('click', async () => {
+      out.disabled = true;
+      const wait = new Promise((r) => setTimeout(r, 2000));
+      await Promise.race([Promise.allSettled(signOutHooks.map((fn) => fn())), wait]);
       try { await api('POST', '/auth/logout'); } finally {
         if (me.shared) { try { sessionStorage.clear(); localStorage.clear(); } catch (_) { /* ignore */ } }
         location.href = '/login';

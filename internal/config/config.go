@@ -52,7 +52,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:          "info",
 	}
 	if v := getenv("XUETANG_ADDR"); v != "" {
-		if _, _, err := net.SplitHostPort(v); err != nil {
+		// The port is checked here too: a bad one would otherwise surface
+		// only at listen time as a generic failure (exit 1), not a bad value.
+		_, port, err := net.SplitHostPort(v)
+		if err == nil {
+			_, err = net.LookupPort("tcp", port)
+		}
+		if err != nil {
 			return c, &Error{"XUETANG_ADDR", v, "want host:port, e.g. 0.0.0.0:8080"}
 		}
 		c.Addr = v

@@ -92,7 +92,8 @@ func (c *Catalog) Match(accept string) string {
 	best, bestQ := "", -1.0
 	for _, part := range strings.Split(accept, ",") {
 		tag, q := parseRange(part)
-		if tag == "" || q <= bestQ {
+		// q=0 means "not acceptable", not "least preferred".
+		if tag == "" || q <= 0 || q <= bestQ {
 			continue
 		}
 		if l := c.lookup(tag); l != "" {

@@ -78,8 +78,6 @@ func New(d Deps) (*echo.Echo, error) {
 	api.GET("/me", d.Auth.Me)
 	api.PUT("/me/locale", d.Auth.SetLocale)
 
-	if d.Courses != nil {
-		d.Courses.routes(app, api, pg)
-	}
+	d.Courses.routes(app, api, pg)
 	return e, nil
 }

@@ -182,6 +182,8 @@ CREATE TABLE IF NOT EXISTS lesson_progress (
   last_seen_at    DATETIME(3) NOT NULL,
   completed_at    DATETIME(3) NULL,
   active_seconds  INT         NOT NULL DEFAULT 0,
+  best_score      INT         NULL,
+  attempts        INT         NOT NULL DEFAULT 0,
   PRIMARY KEY (id),
   UNIQUE KEY uq_lesson_progress (user_id, course_id, lesson_slug),
   CONSTRAINT fk_lesson_progress_user FOREIGN KEY (user_id) REFERENCES users (id),

@@ -171,6 +171,8 @@ CREATE TABLE IF NOT EXISTS lesson_progress (
   last_seen_at    DATETIME NOT NULL,
   completed_at    DATETIME NULL,
   active_seconds  INT         NOT NULL DEFAULT 0,
+  best_score      INT         NULL,
+  attempts        INT         NOT NULL DEFAULT 0,
   FOREIGN KEY (user_id) REFERENCES users (id),
   FOREIGN KEY (course_id) REFERENCES courses (id)
 );

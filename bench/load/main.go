@@ -1,0 +1,383 @@
+// Command load is the closed-loop HTTP load generator behind bench/run.sh.
+//
+// Each of -c connections sends one request, reads the whole response and
+// sends the next, for -d (and at most -n requests). It prints one JSON object:
+// request counts, successful requests per second, and latency percentiles of
+// the successful (2xx) responses.
+//
+// It only ever talks to loopback addresses: the URL must name localhost or a
+// loopback IP, every dialled address is checked again after name resolution,
+// proxies from the environment are ignored and redirects are not followed.
+// Run time, connections and request count are capped, so a typo cannot turn
+// it into an open-ended flood.
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Hard limits; flags beyond them are refused rather than silently clamped.
+const (
+	maxConnections = 1024
+	maxDuration    = 10 * time.Minute
+	maxWarmup      = time.Minute
+	maxRequests    = 10_000_000
+	maxTimeout     = time.Minute
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type options struct {
+	name        string
+	target      *url.URL
+	method      string
+	body        string
+	headers     http.Header
+	connections int
+	duration    time.Duration
+	warmup      time.Duration
+	maxRequests int64
+	timeout     time.Duration
+}
+
+// Result is what the tool prints. rps counts successful responses only, so
+// fast error responses never inflate throughput.
+type Result struct {
+	Name        string         `json:"name,omitempty"`
+	URL         string         `json:"url"`
+	Method      string         `json:"method"`
+	Connections int            `json:"connections"`
+	DurationS   float64        `json:"duration_s"`
+	Requests    int64          `json:"requests"`
+	OK          int64          `json:"ok"`
+	Errors      int64          `json:"errors"`
+	Status      map[string]int `json:"status"`
+	FirstError  string         `json:"first_error,omitempty"`
+	RPS         float64        `json:"rps"`
+	LatencyMS   Latency        `json:"latency_ms"`
+}
+
+// Latency is in milliseconds over the successful responses.
+type Latency struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	opt, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "load:", err)
+		return 2
+	}
+	client := newClient(opt)
+	if opt.warmup > 0 {
+		w := opt
+		w.duration, w.maxRequests = opt.warmup, 0
+		attack(client, w)
+	}
+	res := attack(client, opt)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		fmt.Fprintln(stderr, "load:", err)
+		return 1
+	}
+	if res.OK == 0 {
+		fmt.Fprintln(stderr, "load: no successful responses:", res.FirstError)
+		return 1
+	}
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		opt               options
+		rawURL            string
+		headers, cookies  listFlag
+		maxReq            int64
+		connections       int
+		duration, warmup  time.Duration
+		timeout           time.Duration
+		method, body, nme string
+	)
+	fs.StringVar(&rawURL, "url", "", "target URL; the host must be localhost or a loopback IP")
+	fs.IntVar(&connections, "c", 64, fmt.Sprintf("concurrent connections (1-%d)", maxConnections))
+	fs.DurationVar(&duration, "d", 15*time.Second, fmt.Sprintf("measured run time (at most %s)", maxDuration))
+	fs.DurationVar(&warmup, "warmup", 0, fmt.Sprintf("unmeasured run before the measurement (at most %s)", maxWarmup))
+	fs.Int64Var(&maxReq, "n", 0, fmt.Sprintf("stop after this many requests (0: only -d limits; at most %d)", maxRequests))
+	fs.DurationVar(&timeout, "timeout", 10*time.Second, "per-request timeout")
+	fs.StringVar(&method, "method", http.MethodGet, "HTTP method")
+	fs.StringVar(&body, "body", "", "request body; {{uuid}} becomes a fresh UUID and {{seq}} a sequence number in each request")
+	fs.Var(&headers, "header", `extra header "Name: value" (repeatable)`)
+	fs.Var(&cookies, "cookie", `cookies "a=1; b=2" (repeatable)`)
+	fs.StringVar(&nme, "name", "", "label copied into the output")
+	if err := fs.Parse(args); err != nil {
+		return opt, err
+	}
+	if fs.NArg() > 0 {
+		return opt, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	u, err := loopbackURL(rawURL)
+	if err != nil {
+		return opt, err
+	}
+	switch {
+	case connections < 1 || connections > maxConnections:
+		return opt, fmt.Errorf("-c %d: want 1 to %d", connections, maxConnections)
+	case duration <= 0 || duration > maxDuration:
+		return opt, fmt.Errorf("-d %s: want more than 0 and at most %s", duration, maxDuration)
+	case warmup < 0 || warmup > maxWarmup:
+		return opt, fmt.Errorf("-warmup %s: want 0 to %s", warmup, maxWarmup)
+	case maxReq < 0 || maxReq > maxRequests:
+		return opt, fmt.Errorf("-n %d: want 0 to %d", maxReq, maxRequests)
+	case timeout <= 0 || timeout > maxTimeout:
+		return opt, fmt.Errorf("-timeout %s: want more than 0 and at most %s", timeout, maxTimeout)
+	}
+	if maxReq == 0 {
+		maxReq = maxRequests
+	}
+	h := http.Header{}
+	for _, line := range headers {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return opt, fmt.Errorf("-header %q: want \"Name: value\"", line)
+		}
+		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	for _, c := range cookies {
+		if _, err := http.ParseCookie(c); err != nil {
+			return opt, fmt.Errorf("-cookie %q: %v", c, err)
+		}
+		h.Add("Cookie", c)
+	}
+	if body != "" && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	return options{
+		name: nme, target: u, method: strings.ToUpper(method), body: body, headers: h,
+		connections: connections, duration: duration, warmup: warmup, maxRequests: maxReq, timeout: timeout,
+	}, nil
+}
+
+// loopbackURL accepts only http(s) URLs whose host is localhost or a loopback IP.
+func loopbackURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("-url is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("-url: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("-url %q: want http:// or https://", raw)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && !strings.EqualFold(host, "localhost") {
+		return nil, fmt.Errorf("-url %q: refusing a non-loopback host; this tool only loads 127.0.0.1, ::1 or localhost", raw)
+	}
+	return u, nil
+}
+
+// errNotLoopback is returned by the dialer for any resolved non-loopback address.
+var errNotLoopback = errors.New("refusing to connect to a non-loopback address")
+
+func newClient(opt options) *http.Client {
+	dialer := &net.Dialer{
+		Timeout: opt.timeout,
+		// Control runs with the resolved address, so a hosts file that maps
+		// localhost elsewhere cannot send traffic off the machine.
+		Control: func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+				return fmt.Errorf("%w: %s", errNotLoopback, address)
+			}
+			return nil
+		},
+	}
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         dialer.DialContext,
+		MaxIdleConns:        opt.connections,
+		MaxIdleConnsPerHost: opt.connections,
+		MaxConnsPerHost:     opt.connections,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   false,
+	}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   opt.timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// worker holds one connection's tallies; merged after the run, so the hot
+// loop shares nothing but two atomic counters.
+type worker struct {
+	latencies []time.Duration
+	status    map[int]int
+	failures  int64
+	firstErr  string
+}
+
+func attack(client *http.Client, opt options) Result {
+	var issued, seq atomic.Int64
+	start := time.Now()
+	deadline := start.Add(opt.duration)
+	workers := make([]*worker, opt.connections)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := &worker{status: map[int]int{}}
+		workers[i] = w
+		wg.Go(func() {
+			for time.Now().Before(deadline) && issued.Add(1) <= opt.maxRequests {
+				w.do(client, opt, &seq)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	res := Result{
+		Name: opt.name, URL: opt.target.String(), Method: opt.method, Connections: opt.connections,
+		DurationS: round(elapsed.Seconds(), 3), Status: map[string]int{},
+	}
+	var all []time.Duration
+	for _, w := range workers {
+		all = append(all, w.latencies...)
+		res.Errors += w.failures
+		for code, n := range w.status {
+			res.Status[strconv.Itoa(code)] += n
+			res.Requests += int64(n)
+			if code < 200 || code > 299 {
+				res.Errors += int64(n)
+			}
+		}
+		res.Requests += w.failures
+		if res.FirstError == "" {
+			res.FirstError = w.firstErr
+		}
+	}
+	res.OK = int64(len(all))
+	res.RPS = round(float64(res.OK)/elapsed.Seconds(), 1)
+	res.LatencyMS = summarize(all)
+	return res
+}
+
+func (w *worker) do(client *http.Client, opt options, seq *atomic.Int64) {
+	var body io.Reader
+	if opt.body != "" {
+		b := opt.body
+		if strings.Contains(b, "{{") {
+			b = strings.NewReplacer("{{uuid}}", newUUID(), "{{seq}}", strconv.FormatInt(seq.Add(1), 10)).Replace(b)
+		}
+		body = strings.NewReader(b)
+	}
+	req, err := http.NewRequest(opt.method, opt.target.String(), body)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	for k, vs := range opt.headers {
+		req.Header[k] = vs
+	}
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	took := time.Since(t0)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	w.status[resp.StatusCode]++
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		w.latencies = append(w.latencies, took)
+	} else if w.firstErr == "" {
+		w.firstErr = "HTTP " + resp.Status
+	}
+}
+
+func (w *worker) fail(err error) {
+	w.failures++
+	if w.firstErr == "" {
+		w.firstErr = err.Error()
+	}
+}
+
+// summarize uses nearest-rank percentiles.
+func summarize(d []time.Duration) Latency {
+	if len(d) == 0 {
+		return Latency{}
+	}
+	slices.Sort(d)
+	var sum time.Duration
+	for _, x := range d {
+		sum += x
+	}
+	pct := func(p float64) float64 {
+		i := int(math.Ceil(p/100*float64(len(d)))) - 1
+		return ms(d[max(i, 0)])
+	}
+	return Latency{
+		Mean: round(float64(sum)/float64(len(d))/float64(time.Millisecond), 3),
+		P50:  pct(50), P90: pct(90), P99: pct(99), Max: ms(d[len(d)-1]),
+	}
+}
+
+func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 3) }
+
+func round(x float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(x*p) / p
+}
+
+// newUUID returns a random (version 4) UUID for progress-event style bodies.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,93 @@
+// Small helpers shared by the learner pages: number, date and time wording,
+// progress bars, and reading ids from the address.
+import { t, lang } from './i18n.js';
+import { el } from './shell.js';
+
+export function num(n, digits = 1) {
+  return new Intl.NumberFormat(lang(), { maximumFractionDigits: digits }).format(Number(n) || 0);
+}
+
+// hours formats 学时 (credited study hours).
+export function hours(h) { return t('unit.study_hours', { n: num(h) }); }
+
+export function minutes(m) { return t('unit.minutes', { n: num(m, 0) }); }
+
+// duration words active learning time: "25 minutes", "3 h 5 min".
+export function duration(seconds) {
+  const m = Math.round((Number(seconds) || 0) / 60);
+  if (m < 60) return t('unit.duration_m', { m: num(m, 0) });
+  return t('unit.duration_hm', { h: num(Math.floor(m / 60), 0), m: num(m % 60, 0) });
+}
+
+export function date(iso, l = lang()) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(l, { year: 'numeric', month: 'long', day: 'numeric' }).format(d);
+}
+
+// pathPart returns one decoded segment of location.pathname:
+// pathPart(2) of /courses/internet-safety is "internet-safety".
+export function pathPart(i) {
+  try { return decodeURIComponent(location.pathname.split('/')[i] || ''); } catch (_) { return ''; }
+}
+
+export function loginURL(next = location.pathname + location.search) {
+  return '/login?next=' + encodeURIComponent(next);
+}
+
+// progress is a native <progress>, which screen readers announce with its
+// value; the label says what is measured.
+export function progress(value, max, label) {
+  const p = el('progress', { max: String(max), value: String(Math.min(value, max)), 'aria-label': label });
+  p.textContent = `${num(max ? (100 * value) / max : 0, 0)}%`;
+  return p;
+}
+
+// facts builds a definition list from [label, value] pairs, skipping empty values.
+export function facts(pairs, cls = 'facts') {
+  const dl = el('dl', { class: cls });
+  for (const [label, value, attrs] of pairs) {
+    if (value === '' || value == null) continue;
+    const row = el('div');
+    row.append(el('dt', {}, label), el('dd', attrs || {}, String(value)));
+    dl.append(row);
+  }
+  return dl;
+}
+
+export function audienceList(list) {
+  return (list || []).map((a) => t('audience.' + a)).join(t('common.list_sep'));
+}
+
+// notFound replaces the page with a "not found" message.
+export function notFound(main, titleKey = 'page.not_found', helpKey = 'page.not_found_help') {
+  document.title = `${t(titleKey)} · ${t('app.name')}`;
+  main.replaceChildren(el('h1', {}, t(titleKey)), el('p', {}, t(helpKey)),
+    linkPara('/courses', t('course.back_to_catalogue')));
+}
+
+// failed shows a load error with a retry button; a slow or dropped
+// connection is the common case, not the exception.
+export function failed(main, err, retry) {
+  const box = el('div', { class: 'notice error', role: 'alert' });
+  box.append(el('p', {}, err instanceof TypeError ? t('common.network_error') : err.message));
+  const b = el('button', { type: 'button' }, t('common.retry'));
+  b.addEventListener('click', retry);
+  box.append(b);
+  main.replaceChildren(box);
+}
+
+export function linkPara(href, text, attrs = {}) {
+  const p = el('p');
+  p.append(el('a', { href, ...attrs }, text));
+  return p;
+}
+
+// tick is a completion mark that does not rely on colour alone: the symbol
+// is hidden from screen readers, which hear the words instead.
+export function tick(text) {
+  const s = el('span', { class: 'tick' });
+  s.append(el('span', { 'aria-hidden': 'true' }, '✓ '), el('span', {}, text));
+  return s;
+}

@@ -1,0 +1,196 @@
+// The lesson reader: the server-rendered lesson, progress events, the quiz
+// and the way on to the next lesson.
+import { start, el, beforeSignOut } from './shell.js';
+import { t } from './i18n.js';
+import { api } from './api.js';
+import * as local from './local.js';
+import { Tracker } from './progress.js';
+import { renderQuiz } from './quiz.js';
+import { minutes, num, pathPart, loginURL, notFound, failed, tick } from './format.js';
+
+const me = await start();
+const main = document.getElementById('main');
+const id = Number(pathPart(2));
+let lesson;
+let tracker = null;
+let completeSent = false;
+
+if (!me) {
+  location.replace(loginURL());
+} else if (!Number.isInteger(id) || id <= 0) {
+  notFound(main, 'lesson.not_found', 'lesson.not_found_help');
+} else {
+  beforeSignOut(() => tracker?.drain());
+  load();
+}
+
+async function load() {
+  try {
+    lesson = await api('GET', '/lessons/' + id);
+  } catch (err) {
+    if (err.status === 401) return location.replace(loginURL());
+    if (err.status === 404) return notFound(main, 'lesson.not_found', 'lesson.not_found_help');
+    return failed(main, err, load);
+  }
+  render();
+}
+
+function render() {
+  const c = lesson.course;
+  document.title = `${lesson.title} · ${c.title} · ${t('app.name')}`;
+
+  const crumbs = el('nav', { class: 'crumbs', 'aria-label': t('nav.breadcrumb') });
+  crumbs.append(el('a', { href: '/courses' }, t('catalogue.title')), el('span', { 'aria-hidden': 'true' }, ' › '),
+    el('a', { href: '/courses/' + encodeURIComponent(c.slug), lang: c.language, id: 'course-link' }, c.title));
+
+  const article = el('article', { class: 'reader', lang: c.language, 'aria-labelledby': 'lesson-title' });
+  article.append(el('h1', { id: 'lesson-title' }, lesson.title),
+    el('p', { class: 'muted lesson-meta', lang: document.documentElement.lang },
+      t('lesson.meta', { n: num(lesson.position, 0), minutes: minutes(lesson.minutes) })));
+  const body = el('div', { class: 'lesson-body', id: 'lesson-body' });
+  // The only HTML inserted as HTML: rendered from Markdown and sanitised by
+  // the server (goldmark without raw HTML, then bluemonday).
+  body.innerHTML = lesson.html;
+  const end = el('div', { id: 'lesson-end', class: 'sentinel', 'aria-hidden': 'true' });
+  article.append(body, end);
+
+  const doneArea = el('div', { id: 'done-area', class: 'done-area' });
+  const sync = el('p', { id: 'sync-status', class: 'status', role: 'status', 'aria-live': 'polite' });
+  const quizSlot = el('div', { id: 'quiz-slot' });
+  const congrats = el('div', { id: 'congrats-slot' });
+
+  main.replaceChildren(crumbs, article, doneArea, sync, quizSlot, congrats, pager());
+  if (c.enrolled) begin();
+  else showEnrolPrompt();
+}
+
+// begin starts tracking and shows the learner's controls once enrolled.
+function begin() {
+  local.set('last.' + lesson.course.slug, lesson.id);
+  renderDone();
+  const quizSlot = document.getElementById('quiz-slot');
+  if ((lesson.questions || []).length) {
+    quizSlot.replaceChildren(renderQuiz(lesson, {
+      onResult: (res) => { if (res.course_completed) showCongrats(res.certificate_serial); },
+      onNotEnrolled: showEnrolPrompt,
+    }));
+  }
+  tracker = new Tracker({ lessonId: lesson.id, onAck, onState });
+  tracker.start();
+  if (!lesson.completed && 'IntersectionObserver' in window) {
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) { io.disconnect(); markDone(); }
+    });
+    io.observe(document.getElementById('lesson-end'));
+  }
+}
+
+function renderDone() {
+  const area = document.getElementById('done-area');
+  if (lesson.completed) {
+    const p = el('p', { id: 'lesson-done', class: 'ok' });
+    p.append(tick(t('lesson.done')));
+    area.replaceChildren(p);
+    return;
+  }
+  const b = el('button', { type: 'button', id: 'mark-done', class: 'secondary' }, t('lesson.mark_done'));
+  b.addEventListener('click', markDone);
+  area.replaceChildren(b);
+}
+
+function markDone() {
+  if (completeSent || lesson.completed || !tracker) return;
+  completeSent = true;
+  tracker.complete();
+  const b = document.getElementById('mark-done');
+  if (b) { b.disabled = true; b.textContent = t('lesson.saving'); }
+}
+
+function onAck(ev, res) {
+  if (!res) return;
+  if (res.lesson_completed && !lesson.completed) {
+    lesson.completed = true;
+    renderDone();
+  }
+  if (ev.type === 'complete' && res.course_completed) showCongrats(res.certificate_serial);
+}
+
+function onState(state) {
+  const sync = document.getElementById('sync-status');
+  sync.className = 'status';
+  if (state === 'offline') {
+    sync.textContent = t('common.offline');
+  } else if (state === 'online') {
+    sync.textContent = '';
+  } else if (state === 'signed_out') {
+    sync.className = 'status error';
+    sync.replaceChildren(el('span', {}, t('lesson.session_ended') + ' '), el('a', { href: loginURL() }, t('nav.sign_in')));
+  } else if (state === 'not_enrolled') {
+    showEnrolPrompt();
+  }
+}
+
+function showEnrolPrompt() {
+  const area = document.getElementById('done-area');
+  const box = el('div', { class: 'notice', id: 'enrol-prompt' });
+  box.append(el('p', {}, t('lesson.not_enrolled')));
+  const b = el('button', { type: 'button', id: 'enroll' }, t('course.enroll'));
+  const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    status.className = 'status';
+    status.textContent = t('course.enrolling');
+    try {
+      await api('POST', '/courses/' + encodeURIComponent(lesson.course.slug) + '/enroll');
+    } catch (err) {
+      b.disabled = false;
+      status.className = 'status error';
+      status.textContent = err instanceof TypeError ? t('common.network_error') : err.message;
+      return;
+    }
+    lesson.course.enrolled = true;
+    completeSent = false;
+    begin();
+    const s = document.getElementById('sync-status');
+    s.className = 'status ok';
+    s.textContent = t('course.enrolled_now');
+  });
+  box.append(b, status);
+  area.replaceChildren(box);
+  document.getElementById('quiz-slot').replaceChildren();
+}
+
+function showCongrats(serial) {
+  const slot = document.getElementById('congrats-slot');
+  if (slot.firstChild) return;
+  const box = el('section', { class: 'notice success', id: 'course-complete', tabindex: '-1', 'aria-labelledby': 'congrats-heading' });
+  box.append(el('h2', { id: 'congrats-heading' }, t('lesson.course_complete', { title: lesson.course.title })),
+    el('p', {}, t('lesson.hours_credited')));
+  const actions = el('p', { class: 'actions' });
+  if (serial) {
+    actions.append(el('a', { href: '/certificates/' + encodeURIComponent(serial), class: 'button', id: 'certificate-link' }, t('course.view_certificate')));
+  }
+  actions.append(el('a', { href: '/me', class: 'button secondary' }, t('nav.my_learning')));
+  box.append(actions);
+  slot.append(box);
+  box.focus();
+}
+
+function pager() {
+  const nav = el('nav', { class: 'pager', 'aria-label': t('lesson.pager') });
+  if (lesson.prev) {
+    const a = el('a', { href: '/lessons/' + lesson.prev.id, rel: 'prev', class: 'prev', id: 'prev-lesson' });
+    a.append(el('span', { class: 'dir' }, t('lesson.prev')), el('span', { lang: lesson.course.language }, lesson.prev.title));
+    nav.append(a);
+  }
+  if (lesson.next) {
+    const a = el('a', { href: '/lessons/' + lesson.next.id, rel: 'next', class: 'next', id: 'next-lesson' });
+    a.append(el('span', { class: 'dir' }, t('lesson.next')), el('span', { lang: lesson.course.language }, lesson.next.title));
+    nav.append(a);
+  } else {
+    const a = el('a', { href: '/courses/' + encodeURIComponent(lesson.course.slug), class: 'next', id: 'back-to-course' });
+    a.append(el('span', { class: 'dir' }, t('lesson.last')), el('span', { lang: lesson.course.language }, lesson.course.title));
+    nav.append(a);
+  }
+  return nav;
+}

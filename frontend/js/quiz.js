@@ -1,0 +1,184 @@
+// The end-of-lesson quiz. The browser never sees the answers: it sends what
+// the learner chose and shows the server's marks and explanations.
+import { el } from './shell.js';
+import { t } from './i18n.js';
+import { api } from './api.js';
+import { num } from './format.js';
+
+// renderQuiz returns the quiz section. onResult(response) runs after each
+// graded attempt; onNotEnrolled when the server says 403.
+export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => {} } = {}) {
+  const language = lesson.course.language;
+  const questions = lesson.questions || [];
+  const section = el('section', { class: 'quiz', id: 'quiz', 'aria-labelledby': 'quiz-heading' });
+  section.append(el('h2', { id: 'quiz-heading' }, t('quiz.title')));
+  const intro = el('p', { class: 'muted', id: 'quiz-intro' },
+    t('quiz.intro', { n: num(questions.length, 0) }) +
+    (lesson.best_score == null ? '' : ' ' + t('quiz.best_so_far', { n: num(lesson.best_score, 0) })));
+  section.append(intro);
+
+  const form = el('form', { id: 'quiz-form', novalidate: true });
+  questions.forEach((q, i) => form.append(question(q, i, language)));
+  const result = el('div', { id: 'quiz-result', class: 'quiz-result', tabindex: '-1', hidden: true });
+  const status = el('p', { id: 'quiz-status', class: 'status', role: 'status', 'aria-live': 'polite' });
+  const actions = el('div', { class: 'actions' });
+  const submit = el('button', { type: 'submit', id: 'quiz-submit' }, t('quiz.submit'));
+  const retry = el('button', { type: 'button', id: 'quiz-retry', class: 'secondary', hidden: true }, t('quiz.retry'));
+  actions.append(submit, retry);
+  form.append(result, actions, status);
+  section.append(form);
+
+  let warnedMissing = false;
+  form.addEventListener('change', () => { warnedMissing = false; });
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearMarks(form);
+    const { answers, missing } = collect(form, questions);
+    if (missing.length && !warnedMissing) {
+      // One gentle warning, then a second press submits anyway: an
+      // unanswered question simply counts as wrong.
+      warnedMissing = true;
+      status.className = 'status error';
+      status.textContent = t('quiz.unanswered', { list: missing.map((i) => num(i + 1, 0)).join(t('common.list_sep')) });
+      focusQuestion(form, questions[missing[0]].id);
+      return;
+    }
+    submit.disabled = true;
+    status.className = 'status';
+    status.textContent = t('quiz.submitting');
+    let res;
+    try {
+      res = await api('POST', `/lessons/${lesson.id}/attempts`, { answers });
+    } catch (err) {
+      submit.disabled = false;
+      status.className = 'status error';
+      status.textContent = err instanceof TypeError ? t('common.network_error') : err.message;
+      if (err.status === 403) onNotEnrolled();
+      if (err.status === 400 && err.field) {
+        const fs = form.querySelector(`[data-qid="${CSS.escape(err.field)}"]`);
+        if (fs) {
+          fs.classList.add('invalid');
+          for (const input of fs.querySelectorAll('input')) input.setAttribute('aria-invalid', 'true');
+          const fb = fs.querySelector('.feedback');
+          fb.replaceChildren(el('p', { class: 'mark' }, err.message));
+          fb.hidden = false;
+          focusQuestion(form, err.field);
+        }
+      }
+      return;
+    }
+    submit.disabled = false;
+    showResult(form, res, language);
+    result.hidden = false;
+    result.dataset.passed = String(!!res.passed);
+    result.replaceChildren(
+      el('h3', {}, t('quiz.score', { n: num(res.score, 0) })),
+      el('p', { class: res.passed ? 'ok' : 'bad', id: 'quiz-verdict' },
+        t(res.passed ? 'quiz.passed' : 'quiz.failed', { n: num(res.pass_score, 0) })));
+    status.className = 'status';
+    status.textContent = '';
+    submit.hidden = true;
+    retry.hidden = false;
+    result.focus();
+    onResult(res);
+  });
+
+  retry.addEventListener('click', () => {
+    form.reset();
+    clearMarks(form);
+    for (const fs of form.querySelectorAll('fieldset')) fs.disabled = false;
+    result.hidden = true;
+    delete result.dataset.passed;
+    retry.hidden = true;
+    submit.hidden = false;
+    status.textContent = '';
+    warnedMissing = false;
+    form.querySelector('input')?.focus();
+  });
+  return section;
+}
+
+function question(q, i, language) {
+  const fs = el('fieldset', { class: 'question', id: 'question-' + q.id, 'data-qid': q.id, 'data-type': q.type });
+  const legend = el('legend');
+  legend.append(el('span', { class: 'qnum' }, t('quiz.number', { n: num(i + 1, 0) })), el('span', { lang: language }, q.prompt));
+  if (q.type === 'multiple') legend.append(el('span', { class: 'hint' }, t('quiz.choose_all')));
+  fs.append(legend);
+  const name = 'q-' + q.id;
+  if (q.type === 'single' || q.type === 'multiple') {
+    const type = q.type === 'single' ? 'radio' : 'checkbox';
+    (q.options || []).forEach((text, j) => fs.append(choice(type, name, String(j), text, language)));
+  } else if (q.type === 'true_false') {
+    fs.append(choice('radio', name, 'true', t('quiz.true')), choice('radio', name, 'false', t('quiz.false')));
+  } else {
+    fs.append(el('label', { for: name, class: 'sr-only' }, t('quiz.your_answer')),
+      el('input', { id: name, name, type: 'text', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', maxlength: '200' }));
+  }
+  const fb = el('div', { class: 'feedback', id: 'feedback-' + q.id, hidden: true });
+  fs.setAttribute('aria-describedby', fb.id);
+  fs.append(fb);
+  return fs;
+}
+
+function choice(type, name, value, text, language) {
+  const label = el('label', { class: 'choice' });
+  label.append(el('input', { type, name, value }), el('span', language ? { lang: language } : {}, text));
+  return label;
+}
+
+function inputs(form, q) {
+  return form.querySelectorAll(`[name="${CSS.escape('q-' + q.id)}"]`);
+}
+
+// collect reads the answers in the shapes the API expects; unanswered
+// questions are left out and their indexes returned.
+function collect(form, questions) {
+  const answers = {};
+  const missing = [];
+  questions.forEach((q, i) => {
+    const all = [...inputs(form, q)];
+    const checked = all.filter((x) => x.checked).map((x) => x.value);
+    let a;
+    if (q.type === 'single') { if (checked.length) a = Number(checked[0]); }
+    else if (q.type === 'multiple') { if (checked.length) a = checked.map(Number); }
+    else if (q.type === 'true_false') { if (checked.length) a = checked[0] === 'true'; }
+    else { const v = (all[0]?.value || '').trim(); if (v) a = v; }
+    if (a === undefined) missing.push(i);
+    else answers[q.id] = a;
+  });
+  return { answers, missing };
+}
+
+function clearMarks(form) {
+  for (const fs of form.querySelectorAll('fieldset')) {
+    fs.classList.remove('correct', 'incorrect', 'invalid');
+    const fb = fs.querySelector('.feedback');
+    fb.hidden = true;
+    fb.replaceChildren();
+  }
+  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+}
+
+function showResult(form, res, language) {
+  const byId = new Map((res.results || []).map((r) => [r.question_id, r]));
+  for (const fs of form.querySelectorAll('fieldset')) {
+    const r = byId.get(fs.dataset.qid);
+    fs.disabled = true;
+    if (!r) continue;
+    fs.classList.add(r.correct ? 'correct' : 'incorrect');
+    const fb = fs.querySelector('.feedback');
+    const mark = el('p', { class: 'mark' });
+    mark.append(el('span', { 'aria-hidden': 'true' }, r.correct ? '✓ ' : '✗ '), el('span', {}, t(r.correct ? 'quiz.correct' : 'quiz.incorrect')));
+    fb.replaceChildren(mark);
+    if (r.explanation) fb.append(el('p', { lang: language, class: 'explanation' }, r.explanation));
+    fb.hidden = false;
+  }
+}
+
+function focusQuestion(form, qid) {
+  const fs = form.querySelector(`[data-qid="${CSS.escape(qid)}"]`);
+  if (!fs) return;
+  fs.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  fs.querySelector('input')?.focus({ preventScroll: true });
+}

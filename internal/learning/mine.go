@@ -1,0 +1,208 @@
+package learning
+
+import (
+	"context"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/store"
+)
+
+// MyCourse is an enrolled course on the "my learning" page.
+type MyCourse struct {
+	Slug              string     `json:"slug"`
+	Title             string     `json:"title"`
+	Language          string     `json:"language"`
+	ProgressPercent   int        `json:"progress_percent"`
+	LessonsCompleted  int        `json:"lessons_completed"`
+	LessonsTotal      int        `json:"lessons_total"`
+	QuizAverage       *int       `json:"quiz_average"`
+	CompletedAt       *time.Time `json:"completed_at"`
+	CertificateSerial *string    `json:"certificate_serial"`
+	StudyHours        float64    `json:"study_hours"`
+	HoursCredited     float64    `json:"hours_credited"`
+	ActiveSeconds     int        `json:"active_seconds"`
+	DueAt             *time.Time `json:"due_at"`
+	EnrolledAt        time.Time  `json:"enrolled_at"`
+}
+
+// Hours is this year's study-hour account: credited hours against the
+// target, and the time actually spent beside it so neither hides the other.
+type Hours struct {
+	Year        int     `json:"year"`
+	Earned      float64 `json:"earned"`
+	Target      float64 `json:"target"`
+	ActiveHours float64 `json:"active_hours"`
+}
+
+// CertificateItem is a certificate in a learner's list.
+type CertificateItem struct {
+	Serial      string    `json:"serial"`
+	CourseTitle string    `json:"course_title"`
+	StudyHours  float64   `json:"study_hours"`
+	IssuedAt    time.Time `json:"issued_at"`
+}
+
+// MyLearning is the "my learning" page.
+type MyLearning struct {
+	Courses      []MyCourse        `json:"courses"`
+	Hours        Hours             `json:"hours"`
+	Certificates []CertificateItem `json:"certificates"`
+}
+
+// TargetScopes lists where a learner's yearly target may come from, most
+// specific first.
+type TargetScopes struct {
+	InstitutionCode, InstitutionKind, Role string
+}
+
+func (t TargetScopes) list() []string {
+	var out []string
+	if t.InstitutionCode != "" {
+		out = append(out, "institution:"+t.InstitutionCode)
+	}
+	if t.InstitutionKind != "" {
+		out = append(out, "kind:"+t.InstitutionKind)
+	}
+	if t.Role != "" {
+		out = append(out, "role:"+t.Role)
+	}
+	return append(out, "default")
+}
+
+// Mine returns a learner's enrolments, this year's hours and certificates.
+func (s *Service) Mine(ctx context.Context, userID int64, scopes TargetScopes) (*MyLearning, error) {
+	entries, err := s.published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byCourse := map[int64]store.CatalogueEntry{}
+	for _, e := range entries {
+		byCourse[e.Course.ID] = e
+	}
+	view, err := s.learnerView(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := s.st.CertificatesOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	serials := map[int64]string{}
+	out := &MyLearning{Courses: []MyCourse{}, Certificates: []CertificateItem{}}
+	for _, c := range certs {
+		serials[c.CourseID] = c.Serial
+		out.Certificates = append(out.Certificates, CertificateItem{Serial: c.Serial, CourseTitle: c.CourseTitle, StudyHours: c.StudyHours, IssuedAt: c.IssuedAt})
+	}
+	for courseID, e := range view.enrolments {
+		entry, ok := byCourse[courseID]
+		if !ok {
+			continue // unpublished since: the record stays, the page does not list it
+		}
+		lessons, err := s.versionLessons(ctx, entry.Version.ID)
+		if err != nil {
+			return nil, err
+		}
+		prog := map[string]store.LessonProgress{}
+		for _, p := range view.progress[courseID] {
+			prog[p.LessonSlug] = p
+		}
+		mc := MyCourse{Slug: entry.Course.Slug, Title: entry.Version.Title, Language: entry.Course.Language,
+			LessonsTotal: len(lessons), CompletedAt: e.CompletedAt, StudyHours: entry.Version.StudyHours,
+			HoursCredited: e.HoursCredited, EnrolledAt: e.EnrolledAt}
+		states := make([]store.LessonState, 0, len(lessons))
+		for _, l := range lessons {
+			p, ok := prog[l.Slug]
+			st := store.LessonState{Slug: l.Slug, HasQuiz: l.HasQuiz}
+			if ok {
+				st.Completed, st.BestScore = p.CompletedAt != nil, p.BestScore
+				mc.ActiveSeconds += p.ActiveSeconds
+			}
+			if st.Completed {
+				mc.LessonsCompleted++
+			}
+			states = append(states, st)
+		}
+		mc.ProgressPercent = percent(mc.LessonsCompleted, mc.LessonsTotal)
+		if e.CompletedAt != nil {
+			mc.ProgressPercent = 100
+		}
+		if avg, ok := QuizAverage(states); ok {
+			a := int(math.Round(avg))
+			mc.QuizAverage = &a
+		}
+		if sn, ok := serials[courseID]; ok {
+			mc.CertificateSerial = &sn
+		}
+		if a, ok := view.assigned[courseID]; ok {
+			mc.DueAt = a.DueAt
+		}
+		out.Courses = append(out.Courses, mc)
+	}
+	sort.Slice(out.Courses, func(i, j int) bool {
+		a, b := out.Courses[i], out.Courses[j]
+		if (a.CompletedAt == nil) != (b.CompletedAt == nil) {
+			return a.CompletedAt == nil // unfinished first
+		}
+		return a.EnrolledAt.After(b.EnrolledAt)
+	})
+	now := s.now().In(China)
+	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, China)
+	earned, active, err := s.st.HoursBetween(ctx, userID, from.UTC(), from.AddDate(1, 0, 0).UTC())
+	if err != nil {
+		return nil, err
+	}
+	target, _, err := s.st.TargetFor(ctx, now.Year(), scopes.list())
+	if err != nil {
+		return nil, err
+	}
+	out.Hours = Hours{Year: now.Year(), Earned: earned, Target: target, ActiveHours: math.Round(float64(active)/36) / 100}
+	return out, nil
+}
+
+// CertificateView is the public verification of a certificate.
+type CertificateView struct {
+	Serial          string    `json:"serial"`
+	LearnerName     string    `json:"learner_name"`
+	CourseTitle     string    `json:"course_title"`
+	CourseSlug      string    `json:"course_slug"`
+	Language        string    `json:"language"`
+	StudyHours      float64   `json:"study_hours"`
+	IssuedAt        time.Time `json:"issued_at"`
+	InstitutionName string    `json:"institution_name"`
+	VerifyURL       string    `json:"verify_url"`
+}
+
+// Certificate looks up a certificate by serial for anyone; unknown is errs.NotFound.
+func (s *Service) Certificate(ctx context.Context, serial string) (*CertificateView, error) {
+	serial = NormalizeSerial(serial)
+	c, err := s.st.CertificateBySerial(ctx, serial)
+	if err != nil {
+		if errs.CodeOf(err) == errs.NotFound {
+			return nil, errs.New(errs.NotFound, "error.certificate_not_found")
+		}
+		return nil, err
+	}
+	course, err := s.st.CourseByID(ctx, c.CourseID)
+	if err != nil {
+		return nil, err
+	}
+	return &CertificateView{Serial: c.Serial, LearnerName: c.LearnerName, CourseTitle: c.CourseTitle,
+		CourseSlug: course.Slug, Language: course.Language, StudyHours: c.StudyHours, IssuedAt: c.IssuedAt,
+		InstitutionName: c.InstitutionName, VerifyURL: s.baseURL + "/verify/" + c.Serial}, nil
+}
+
+// Asset returns an image of a course version.
+func (s *Service) Asset(ctx context.Context, slug string, version int, path string) (*store.CourseAsset, error) {
+	c, _, err := s.st.CourseBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.st.VersionByNumber(ctx, c.ID, version)
+	if err != nil {
+		return nil, err
+	}
+	return s.st.Asset(ctx, v.ID, path)
+}

@@ -1,0 +1,118 @@
+// Package learning is what a learner does: browse the catalogue, enrol, read
+// lessons, send progress, take quizzes, complete courses, earn study hours
+// (学时) and certificates.
+package learning
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/store"
+)
+
+// Store is what learning needs from the database.
+type Store interface {
+	PublishedCourses(ctx context.Context) ([]store.CatalogueEntry, error)
+	CourseBySlug(ctx context.Context, slug string) (*store.Course, *store.CourseVersion, error)
+	CourseByID(ctx context.Context, id int64) (*store.Course, error)
+	VersionByID(ctx context.Context, id int64) (*store.CourseVersion, error)
+	VersionByNumber(ctx context.Context, courseID int64, version int) (*store.CourseVersion, error)
+	LessonsOfVersion(ctx context.Context, versionID int64) ([]store.Lesson, error)
+	LessonByID(ctx context.Context, id int64) (*store.Lesson, error)
+	QuestionsOfLesson(ctx context.Context, lessonID int64) ([]store.Question, error)
+	Asset(ctx context.Context, versionID int64, path string) (*store.CourseAsset, error)
+
+	Enroll(ctx context.Context, e *store.Enrollment) (bool, error)
+	EnrollmentOf(ctx context.Context, userID, courseID int64) (*store.Enrollment, error)
+	EnrollmentsOf(ctx context.Context, userID int64) ([]store.Enrollment, error)
+	AssignmentsFor(ctx context.Context, userID int64) ([]store.AssignedCourse, error)
+	ProgressOf(ctx context.Context, userID, courseID int64) ([]store.LessonProgress, error)
+	AllProgressOf(ctx context.Context, userID int64) ([]store.LessonProgress, error)
+	LessonProgressOf(ctx context.Context, userID, courseID int64, slug string) (*store.LessonProgress, error)
+	RecordProgress(ctx context.Context, in []store.ProgressInput, f store.Finisher) ([]store.ProgressOutcome, error)
+	RecordAttempt(ctx context.Context, a store.QuizAttempt, f store.Finisher) (store.Completion, error)
+	CertificateBySerial(ctx context.Context, serial string) (*store.Certificate, error)
+	CertificatesOf(ctx context.Context, userID int64) ([]store.Certificate, error)
+	HoursBetween(ctx context.Context, userID int64, from, to time.Time) (float64, int64, error)
+	TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error)
+}
+
+// China keeps one time zone without daylight saving; study-hour years run
+// on Beijing time, not UTC, so a New Year's Eve completion counts in the old year.
+var China = time.FixedZone("CST", 8*3600)
+
+// Service is the learner-facing domain logic.
+type Service struct {
+	st       Store
+	now      func() time.Time
+	finisher store.Finisher
+	baseURL  string
+	recorder *Recorder
+
+	lessons   sync.Map // lesson id -> *lessonData (immutable per version)
+	outlines  sync.Map // version id -> []versionLesson
+	enrolled  sync.Map // enrolKey -> time.Time enrolled at (enrolments are never deleted)
+	catMu     sync.Mutex
+	catAt     time.Time
+	catalogue []store.CatalogueEntry
+}
+
+type enrolKey struct{ user, course int64 }
+
+// Config for the service.
+type Config struct {
+	Now     func() time.Time
+	BaseURL string // for certificate verification links
+	// NewSerial makes certificate serials; tests may fix it.
+	NewSerial func() string
+}
+
+// New builds the service. Call Start to run the progress recorder and Close
+// after the HTTP server has stopped.
+func New(st Store, c Config) *Service {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.NewSerial == nil {
+		c.NewSerial = NewSerial
+	}
+	s := &Service{st: st, now: c.Now, baseURL: c.BaseURL,
+		finisher: store.Finisher{Rule: Complete, NewSerial: c.NewSerial}}
+	s.recorder = newRecorder(st, s.finisher)
+	return s
+}
+
+// Start runs the progress recorder.
+func (s *Service) Start() { s.recorder.start() }
+
+// Close drains and stops the progress recorder.
+func (s *Service) Close() { s.recorder.close() }
+
+// catalogueTTL bounds how long a course imported by another process (the
+// import command) takes to appear.
+const catalogueTTL = 30 * time.Second
+
+func (s *Service) published(ctx context.Context) ([]store.CatalogueEntry, error) {
+	s.catMu.Lock()
+	defer s.catMu.Unlock()
+	if s.catalogue != nil && s.now().Sub(s.catAt) < catalogueTTL {
+		return s.catalogue, nil
+	}
+	cat, err := s.st.PublishedCourses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cat == nil {
+		cat = []store.CatalogueEntry{}
+	}
+	s.catalogue, s.catAt = cat, s.now()
+	return cat, nil
+}
+
+// Invalidate drops cached catalogue data after an import in this process.
+func (s *Service) Invalidate() {
+	s.catMu.Lock()
+	s.catalogue = nil
+	s.catMu.Unlock()
+}

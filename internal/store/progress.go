@@ -1,0 +1,432 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// LessonProgress is a learner's state on one lesson of a course, keyed by
+// lesson slug so it carries over to new versions of the course.
+type LessonProgress struct {
+	ID            int64
+	UserID        int64
+	CourseID      int64
+	LessonSlug    string `gorm:"size:64"`
+	FirstOpenedAt time.Time
+	LastSeenAt    time.Time
+	CompletedAt   *time.Time
+	ActiveSeconds int
+	BestScore     *int
+	Attempts      int
+}
+
+func (LessonProgress) TableName() string { return "lesson_progress" }
+
+// ProgressEvent is one acknowledged client event; EventID makes retries idempotent.
+type ProgressEvent struct {
+	ID              int64
+	EventID         string `gorm:"size:36"`
+	UserID          int64
+	LessonID        int64
+	Type            string `gorm:"size:16"`
+	Seconds         int
+	CreditedSeconds int
+	ReceivedAt      time.Time
+}
+
+func (ProgressEvent) TableName() string { return "progress_events" }
+
+// QuizAttempt is one graded submission.
+type QuizAttempt struct {
+	ID         int64
+	UserID     int64
+	CourseID   int64
+	LessonID   int64
+	LessonSlug string `gorm:"size:64"`
+	Score      int
+	Passed     bool
+	Answers    string // JSON as submitted, for review
+	CreatedAt  time.Time
+}
+
+func (QuizAttempt) TableName() string { return "quiz_attempts" }
+
+// Certificate is issued once per completed enrolment. Names and titles are
+// copied at issue so the certificate reads the same forever.
+type Certificate struct {
+	ID              int64
+	Serial          string `gorm:"size:32"`
+	EnrollmentID    int64
+	UserID          int64
+	CourseID        int64
+	CourseVersionID int64
+	LearnerName     string `gorm:"size:100"`
+	CourseTitle     string `gorm:"size:200"`
+	InstitutionName string `gorm:"size:200"`
+	StudyHours      float64
+	IssuedAt        time.Time
+}
+
+func (Certificate) TableName() string { return "certificates" }
+
+// LessonState is one lesson of the current version as the completion rule sees it.
+type LessonState struct {
+	Slug      string
+	HasQuiz   bool
+	Completed bool
+	BestScore *int
+}
+
+// CourseState is everything the completion rule needs.
+type CourseState struct {
+	Version CourseVersion
+	Lessons []LessonState
+}
+
+// CompletionRule decides from a learner's state whether a course is complete.
+// It lives in the learning package; the store applies it inside the same
+// transaction as the write that may complete the course.
+type CompletionRule func(CourseState) bool
+
+// Completion reports a course completion caused by a write.
+type Completion struct {
+	Completed bool // the course is complete (now or before)
+	Serial    string
+}
+
+// ProgressInput is one event to record.
+type ProgressInput struct {
+	EventID    string
+	UserID     int64
+	CourseID   int64
+	LessonID   int64
+	LessonSlug string
+	Type       string // open, heartbeat, complete
+	Seconds    int
+	EnrolledAt time.Time
+}
+
+// ProgressOutcome is what happened to one input.
+type ProgressOutcome struct {
+	Duplicate       bool
+	CreditedSeconds int
+	LessonCompleted bool
+	Completion      Completion
+}
+
+// Finisher issues certificates; the learning package supplies it.
+type Finisher struct {
+	Rule      CompletionRule
+	NewSerial func() string
+}
+
+// MaxCreditPerEvent caps the seconds one event may add, whatever the client claims.
+const MaxCreditPerEvent = 60
+
+// RecordProgress stores a batch of events in one transaction, so many
+// learners' heartbeats share one commit. Each event is deduplicated by its
+// event id; credited time never exceeds the wall-clock time since the
+// learner's previous event, so floods and parallel tabs add nothing.
+func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Finisher) ([]ProgressOutcome, error) {
+	out := make([]ProgressOutcome, len(in))
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now := s.now()
+		last := map[int64]time.Time{}
+		for i, ev := range in {
+			prev, ok := last[ev.UserID]
+			if !ok {
+				// Not MAX(): SQLite returns aggregates of DATETIME columns as text.
+				var seen []time.Time
+				if err := tx.Model(&LessonProgress{}).Where("user_id = ?", ev.UserID).
+					Order("last_seen_at DESC").Limit(1).Pluck("last_seen_at", &seen).Error; err != nil {
+					return err
+				}
+				prev = ev.EnrolledAt
+				if len(seen) > 0 && seen[0].After(prev) {
+					prev = seen[0]
+				}
+			}
+			credit := ev.Seconds
+			if credit > MaxCreditPerEvent {
+				credit = MaxCreditPerEvent
+			}
+			if wall := int(now.Sub(prev) / time.Second); credit > wall {
+				credit = wall
+			}
+			if credit < 0 {
+				credit = 0
+			}
+			row := ProgressEvent{EventID: ev.EventID, UserID: ev.UserID, LessonID: ev.LessonID, Type: ev.Type,
+				Seconds: ev.Seconds, CreditedSeconds: credit, ReceivedAt: now}
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				out[i] = ProgressOutcome{Duplicate: true}
+				continue
+			}
+			last[ev.UserID] = now
+			completed, err := s.bumpProgress(tx, ev, credit, now)
+			if err != nil {
+				return err
+			}
+			out[i] = ProgressOutcome{CreditedSeconds: credit, LessonCompleted: completed}
+			if ev.Type == "complete" {
+				c, err := s.finishIfDone(tx, ev.UserID, ev.CourseID, f, now)
+				if err != nil {
+					return err
+				}
+				out[i].Completion = c
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) bumpProgress(tx *gorm.DB, ev ProgressInput, credit int, now time.Time) (bool, error) {
+	row := LessonProgress{UserID: ev.UserID, CourseID: ev.CourseID, LessonSlug: ev.LessonSlug,
+		FirstOpenedAt: now, LastSeenAt: now, ActiveSeconds: credit}
+	set := map[string]any{
+		"last_seen_at":   now,
+		"active_seconds": gorm.Expr("lesson_progress.active_seconds + ?", credit),
+	}
+	if ev.Type == "complete" {
+		row.CompletedAt = &now
+		set["completed_at"] = gorm.Expr("COALESCE(lesson_progress.completed_at, ?)", now)
+	}
+	err := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}, {Name: "course_id"}, {Name: "lesson_slug"}},
+		DoUpdates: clause.Assignments(set),
+	}).Create(&row).Error
+	return ev.Type == "complete", err
+}
+
+// AttemptInput is a graded attempt to record.
+type AttemptInput struct {
+	Attempt QuizAttempt
+}
+
+// RecordAttempt stores a graded attempt, keeps the lesson's best score, and
+// completes the course when that was the last thing missing.
+func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Finisher) (Completion, error) {
+	var c Completion
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now := s.now()
+		a.ID, a.CreatedAt = 0, now
+		if err := tx.Create(&a).Error; err != nil {
+			return err
+		}
+		greatest := "GREATEST"
+		if s.dialect == SQLite {
+			greatest = "MAX"
+		}
+		score := a.Score
+		row := LessonProgress{UserID: a.UserID, CourseID: a.CourseID, LessonSlug: a.LessonSlug,
+			FirstOpenedAt: now, LastSeenAt: now, BestScore: &score, Attempts: 1}
+		if err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "user_id"}, {Name: "course_id"}, {Name: "lesson_slug"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"best_score": gorm.Expr(greatest+"(COALESCE(lesson_progress.best_score, 0), ?)", score),
+				"attempts":   gorm.Expr("lesson_progress.attempts + 1"),
+			}),
+		}).Create(&row).Error; err != nil {
+			return err
+		}
+		var err error
+		c, err = s.finishIfDone(tx, a.UserID, a.CourseID, f, now)
+		return err
+	})
+	return c, err
+}
+
+// finishIfDone completes the enrolment and issues the certificate when the
+// rule says the course is done. It locks the enrolment row so two requests
+// finishing at once issue one certificate.
+func (s *Store) finishIfDone(tx *gorm.DB, userID, courseID int64, f Finisher, now time.Time) (Completion, error) {
+	var e Enrollment
+	q := tx
+	if s.dialect == MySQL {
+		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Where("user_id = ? AND course_id = ?", userID, courseID).Take(&e).Error; err != nil {
+		return Completion{}, err
+	}
+	if e.CompletedAt != nil {
+		var cert Certificate
+		err := tx.Where("enrollment_id = ?", e.ID).Take(&cert).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return Completion{}, err
+		}
+		return Completion{Completed: true, Serial: cert.Serial}, nil
+	}
+	st, err := s.courseState(tx, userID, courseID)
+	if err != nil {
+		return Completion{}, err
+	}
+	if !f.Rule(st) {
+		return Completion{}, nil
+	}
+	var u User
+	if err := tx.Take(&u, userID).Error; err != nil {
+		return Completion{}, err
+	}
+	instName := ""
+	if e.InstitutionID != nil {
+		var in Institution
+		if err := tx.Take(&in, *e.InstitutionID).Error; err == nil {
+			instName = in.Name
+		}
+	}
+	if err := tx.Model(&Enrollment{}).Where("id = ?", e.ID).Updates(map[string]any{
+		"completed_at": now, "hours_credited": st.Version.StudyHours, "course_version_id": st.Version.ID,
+	}).Error; err != nil {
+		return Completion{}, err
+	}
+	cert := Certificate{Serial: f.NewSerial(), EnrollmentID: e.ID, UserID: userID, CourseID: courseID,
+		CourseVersionID: st.Version.ID, LearnerName: u.DisplayName, CourseTitle: st.Version.Title,
+		InstitutionName: instName, StudyHours: st.Version.StudyHours, IssuedAt: now}
+	if err := tx.Create(&cert).Error; err != nil {
+		return Completion{}, err
+	}
+	return Completion{Completed: true, Serial: cert.Serial}, nil
+}
+
+func (s *Store) courseState(tx *gorm.DB, userID, courseID int64) (CourseState, error) {
+	var c Course
+	if err := tx.Take(&c, courseID).Error; err != nil {
+		return CourseState{}, err
+	}
+	var st CourseState
+	if c.CurrentVersionID == nil {
+		return st, gorm.ErrRecordNotFound
+	}
+	if err := tx.Take(&st.Version, *c.CurrentVersionID).Error; err != nil {
+		return st, err
+	}
+	var lessons []struct {
+		Slug      string
+		Questions int
+	}
+	if err := tx.Table("lessons l").Select("l.slug AS slug, (SELECT COUNT(*) FROM questions q WHERE q.lesson_id = l.id) AS questions").
+		Where("l.course_version_id = ?", st.Version.ID).Order("l.position").Scan(&lessons).Error; err != nil {
+		return st, err
+	}
+	var progress []LessonProgress
+	if err := tx.Where("user_id = ? AND course_id = ?", userID, courseID).Find(&progress).Error; err != nil {
+		return st, err
+	}
+	bySlug := map[string]LessonProgress{}
+	for _, p := range progress {
+		bySlug[p.LessonSlug] = p
+	}
+	for _, l := range lessons {
+		p, ok := bySlug[l.Slug]
+		st.Lessons = append(st.Lessons, LessonState{Slug: l.Slug, HasQuiz: l.Questions > 0,
+			Completed: ok && p.CompletedAt != nil, BestScore: p.BestScore})
+	}
+	return st, nil
+}
+
+// ProgressOf lists a learner's lesson progress in a course.
+func (s *Store) ProgressOf(ctx context.Context, userID, courseID int64) ([]LessonProgress, error) {
+	var out []LessonProgress
+	err := s.r.WithContext(ctx).Where("user_id = ? AND course_id = ?", userID, courseID).Find(&out).Error
+	return out, classify(err)
+}
+
+// AllProgressOf lists every lesson progress row of a learner.
+func (s *Store) AllProgressOf(ctx context.Context, userID int64) ([]LessonProgress, error) {
+	var out []LessonProgress
+	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Find(&out).Error
+	return out, classify(err)
+}
+
+// LessonProgressOf returns one lesson's progress, ErrNotFound when none.
+func (s *Store) LessonProgressOf(ctx context.Context, userID, courseID int64, slug string) (*LessonProgress, error) {
+	var p LessonProgress
+	if err := s.r.WithContext(ctx).Where("user_id = ? AND course_id = ? AND lesson_slug = ?", userID, courseID, slug).
+		Take(&p).Error; err != nil {
+		return nil, classify(err)
+	}
+	return &p, nil
+}
+
+// CertificateBySerial finds a certificate.
+func (s *Store) CertificateBySerial(ctx context.Context, serial string) (*Certificate, error) {
+	var c Certificate
+	if err := s.r.WithContext(ctx).Where("serial = ?", serial).Take(&c).Error; err != nil {
+		return nil, classify(err)
+	}
+	return &c, nil
+}
+
+// CertificatesOf lists a learner's certificates, newest first.
+func (s *Store) CertificatesOf(ctx context.Context, userID int64) ([]Certificate, error) {
+	var out []Certificate
+	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Order("issued_at DESC").Find(&out).Error
+	return out, classify(err)
+}
+
+// HoursBetween sums credited study hours and active seconds of a learner in [from, to).
+func (s *Store) HoursBetween(ctx context.Context, userID int64, from, to time.Time) (hours float64, activeSeconds int64, err error) {
+	var h struct{ H float64 }
+	if err := s.r.WithContext(ctx).Model(&Enrollment{}).Select("COALESCE(SUM(hours_credited), 0) AS h").
+		Where("user_id = ? AND completed_at >= ? AND completed_at < ?", userID, from, to).Scan(&h).Error; err != nil {
+		return 0, 0, classify(err)
+	}
+	var a struct{ A int64 }
+	if err := s.r.WithContext(ctx).Model(&ProgressEvent{}).Select("COALESCE(SUM(credited_seconds), 0) AS a").
+		Where("user_id = ? AND received_at >= ? AND received_at < ?", userID, from, to).Scan(&a).Error; err != nil {
+		return 0, 0, classify(err)
+	}
+	return h.H, a.A, nil
+}
+
+// StudyHourTarget is a yearly target for a scope ("default", "kind:cadre_centre",
+// "institution:CODE"); year 0 applies to every year.
+type StudyHourTarget struct {
+	ID    int64
+	Year  int
+	Scope string `gorm:"size:80"`
+	Hours float64
+}
+
+func (StudyHourTarget) TableName() string { return "study_hour_targets" }
+
+// TargetFor returns the most specific target: scopes are in priority order
+// and a year-specific row beats the every-year row of the same scope.
+func (s *Store) TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error) {
+	var rows []StudyHourTarget
+	if err := s.r.WithContext(ctx).Where("year IN ? AND scope IN ?", []int{0, year}, scopes).Find(&rows).Error; err != nil {
+		return 0, false, classify(err)
+	}
+	for _, sc := range scopes {
+		var found *StudyHourTarget
+		for i := range rows {
+			if rows[i].Scope == sc && (found == nil || rows[i].Year > found.Year) {
+				found = &rows[i]
+			}
+		}
+		if found != nil {
+			return found.Hours, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// SetTarget creates or replaces a target.
+func (s *Store) SetTarget(ctx context.Context, t StudyHourTarget) error {
+	return classify(s.w.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "year"}, {Name: "scope"}},
+		DoUpdates: clause.AssignmentColumns([]string{"hours"}),
+	}).Create(&t).Error)
+}
