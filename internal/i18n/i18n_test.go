@@ -190,7 +190,7 @@ func TestTranslate(t *testing.T) {
 	}{
 		{"en", "greet", map[string]any{"name": "Wei"}, "Hello, Wei"},
 		{"zh-CN", "greet", map[string]any{"name": "张伟"}, "你好，张伟"},
-		{"en", "only_zh", nil, "仅中文"},   // falls back to the default language
+		{"en", "only_zh", nil, "仅中文"},     // falls back to the default language
 		{"fr", "greet", nil, "你好，{name}"}, // unknown language reads the default
 		{"en", "no.such.key", nil, "no.such.key"},
 	}
