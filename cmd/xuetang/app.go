@@ -73,7 +73,7 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io
 }
 
 // sessionBackend picks Redis when configured, the SQL database otherwise.
-func sessionBackend(ctx context.Context, cfg config.Config, st *store.Store) (session.Store, session.Throttle, func(), error) {
+func sessionBackend(ctx context.Context, cfg config.Config, st *store.Store, prefix string) (session.Store, session.Throttle, func(), error) {
 	if cfg.RedisURL == "" {
 		return session.NewSQL(st, nil), session.NewSQLThrottle(st), func() {}, nil
 	}
@@ -83,13 +83,19 @@ func sessionBackend(ctx context.Context, cfg config.Config, st *store.Store) (se
 	}
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 2*time.Second, time.Second, time.Second
 	rdb := redis.NewClient(opt)
-	return session.NewRedis(rdb, "xt:", nil), session.NewRedisThrottle(rdb, "xt:"), func() { rdb.Close() }, nil
+	if prefix == "" {
+		prefix = "xt:"
+	}
+	return session.NewRedis(rdb, prefix, nil), session.NewRedisThrottle(rdb, prefix), func() { rdb.Close() }, nil
 }
 
 // serveHooks lets tests add routes and learn the bound address.
 type serveHooks struct {
 	routes  func(e *echo.Echo)
 	started func(addr string)
+	// redisPrefix replaces the "xt:" key prefix, so a test against a shared
+	// Redis touches only its own keys.
+	redisPrefix string
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
@@ -98,7 +104,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return err
 	}
 	defer st.Close()
-	sessions, throttle, closeSessions, err := sessionBackend(ctx, cfg, st)
+	sessions, throttle, closeSessions, err := sessionBackend(ctx, cfg, st, hooks.redisPrefix)
 	if err != nil {
 		return err
 	}
@@ -111,6 +117,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 
 	if err := loadShippedCourses(ctx, cfg, st, log); err != nil {
 		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.BaseURL == "http://"+cfg.Addr {
+		// The default base URL follows the bound address (port 0 picks one).
+		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL})
 	learn.Start()
@@ -142,10 +157,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		hooks.routes(e)
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,

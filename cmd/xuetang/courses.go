@@ -13,6 +13,7 @@ import (
 	"github.com/xuetang-edu/xuetang/courses"
 	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/course"
+	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -32,6 +33,12 @@ func loadShippedCourses(ctx context.Context, cfg config.Config, st *store.Store,
 		return fmt.Errorf("load %s: %w", src, err)
 	}
 	res, err := course.Import(ctx, st, pkgs)
+	if errs.CodeOf(err) == errs.Conflict {
+		// An administrator imported their own version of a shipped course
+		// (newer, or the same number edited). Theirs stays; refusing to
+		// start over it would take the whole site down. The others load.
+		res, err = importEach(ctx, st, pkgs, log)
+	}
 	if err != nil {
 		return fmt.Errorf("import %s: %s", src, describe(err))
 	}
@@ -42,6 +49,25 @@ func loadShippedCourses(ctx context.Context, cfg config.Config, st *store.Store,
 	log.Info("courses loaded", "source", src, "courses", len(res), "created", counts[store.ImportCreated],
 		"new_versions", counts[store.ImportNewVersion], "unchanged", counts[store.ImportUnchanged])
 	return nil
+}
+
+// importEach imports packages one at a time, skipping with a warning those
+// the database holds a conflicting version of.
+func importEach(ctx context.Context, st *store.Store, pkgs []*course.Package, log *slog.Logger) ([]course.ImportResult, error) {
+	var out []course.ImportResult
+	for _, p := range pkgs {
+		res, err := course.Import(ctx, st, []*course.Package{p})
+		if errs.CodeOf(err) == errs.Conflict {
+			log.Warn("shipped course not loaded: the database holds another version of it", "slug", p.Slug,
+				"version", p.Version, "reason", describe(err))
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res...)
+	}
+	return out, nil
 }
 
 func coursesCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {

@@ -24,6 +24,12 @@ async function load() {
   render(course);
 }
 
+// quizAverage is null until a quiz has been taken (the server may send 0).
+function quizAverage(c) {
+  const tried = (c.lessons || []).some((l) => l.best_score != null);
+  return tried ? c.progress?.quiz_average ?? null : null;
+}
+
 // resumeLesson picks where "continue" goes: the lesson last opened on this
 // computer if it is unfinished, else the first unfinished one, else the first.
 function resumeLesson(course) {
@@ -48,9 +54,9 @@ function render(c) {
   parts.push(facts([
     [t('course.audience'), audienceList(c.audience)],
     [t('course.level'), c.level ? t('level.' + c.level) : ''],
-    [t('course.study_hours'), hours(c.study_hours)],
+    [t('course.study_hours'), num(c.study_hours)],
     [t('course.pass_score'), t('course.pass_score_value', { n: num(c.pass_score, 0) })],
-    [t('course.lessons'), t('unit.lessons', { n: num(c.lessons_count ?? (c.lessons || []).length, 0) })],
+    [t('course.lessons'), num(c.lessons_count ?? (c.lessons || []).length, 0)],
     [t('course.duration'), c.minutes ? minutes(c.minutes) : ''],
   ]));
 
@@ -67,7 +73,7 @@ function render(c) {
     box.append(row);
     box.append(facts([
       [t('course.lessons_done'), t('course.lessons_done_value', { done: num(p.lessons_completed, 0), total: num(p.lessons_total, 0) })],
-      [t('course.quiz_average'), p.quiz_average == null ? '' : t('course.pass_score_value', { n: num(p.quiz_average, 0) })],
+      [t('course.quiz_average'), quizAverage(c) == null ? '' : t('course.pass_score_value', { n: num(p.quiz_average, 0) })],
       [t('course.active_time'), duration(p.active_seconds)],
       [t('course.completed_on'), date(p.completed_at)],
     ]));
@@ -77,7 +83,7 @@ function render(c) {
         box.append(linkPara('/certificates/' + encodeURIComponent(p.certificate_serial), t('course.view_certificate'),
           { class: 'button secondary', id: 'certificate-link' }));
       }
-    } else if (p.lessons_completed === p.lessons_total && p.quiz_average != null && p.quiz_average < c.pass_score) {
+    } else if (p.lessons_completed === p.lessons_total && quizAverage(c) != null && p.quiz_average < c.pass_score) {
       box.append(el('p', { class: 'notice' }, t('course.need_quiz_average', { n: num(c.pass_score, 0) })));
     }
     parts.push(box);

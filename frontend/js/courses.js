@@ -19,6 +19,11 @@ f.audience.value = params.get('audience') || '';
 f.level.value = params.get('level') || '';
 if (f.audience.selectedIndex < 0) f.audience.value = '';
 if (f.level.selectedIndex < 0) f.level.value = '';
+// On a phone the extra filters fold away so the courses show on the first
+// screen; they stay open when one is in use or the screen is wide.
+if (matchMedia('(min-width: 40rem)').matches || f.language.value !== lang() || f.audience.value || f.level.value) {
+  document.getElementById('more-filters').open = true;
+}
 
 let controller = null;
 let timer = 0;
@@ -29,7 +34,6 @@ async function search() {
   const apiQuery = new URLSearchParams();
   const pageQuery = new URLSearchParams();
   if (params.get('lang')) pageQuery.set('lang', params.get('lang'));
-  if (f.language.value !== 'all') apiQuery.set('lang', f.language.value);
   if (f.language.value !== lang()) pageQuery.set('language', f.language.value);
   for (const [k, v] of [['q', q], ['audience', f.audience.value], ['level', f.level.value]]) {
     if (v) { apiQuery.set(k, v); pageQuery.set(k, v); }
@@ -53,7 +57,10 @@ async function search() {
     return;
   }
   results.removeAttribute('aria-busy');
-  render(data.courses || []);
+  // The language filter applies here rather than on the server, so a course
+  // assigned to the learner shows whatever language it is in.
+  const want = f.language.value;
+  render((data.courses || []).filter((c) => c.assigned || want === 'all' || c.language === want));
 }
 
 function render(courses) {
@@ -104,14 +111,13 @@ function card(c) {
   if (badges.childNodes.length) li.append(badges);
 
   if (c.summary) li.append(el('p', { lang: c.language, class: 'summary' }, c.summary));
-  li.append(facts([
-    [t('course.lessons'), t('unit.lessons', { n: num(c.lessons_count, 0) })],
-    [t('course.duration'), c.minutes ? minutes(c.minutes) : ''],
-    [t('course.study_hours'), hours(c.study_hours)],
-    [t('course.level'), c.level ? t('level.' + c.level) : ''],
-    [t('course.audience'), audienceList(c.audience)],
-    [t('course.language'), f.language.value === 'all' ? t('language.' + c.language) : ''],
-  ]));
+  const bits = [t('unit.lessons', { n: num(c.lessons_count, 0) })];
+  if (c.minutes) bits.push(minutes(c.minutes));
+  bits.push(hours(c.study_hours));
+  if (c.level) bits.push(t('level.' + c.level));
+  if (f.language.value === 'all') bits.push(t('language.' + c.language));
+  li.append(el('p', { class: 'meta' }, bits.join(' · ')));
+  li.append(facts([[t('course.audience'), audienceList(c.audience)]]));
   if (c.enrolled) {
     const p = el('div', { class: 'progress-row' });
     p.append(progress(c.progress_percent || 0, 100, t('course.progress_of', { title: c.title })),

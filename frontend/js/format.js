@@ -33,7 +33,8 @@ export function pathPart(i) {
 }
 
 export function loginURL(next = location.pathname + location.search) {
-  return '/login?next=' + encodeURIComponent(next);
+  const l = new URLSearchParams(location.search).get('lang');
+  return '/login?next=' + encodeURIComponent(next) + (l ? '&lang=' + encodeURIComponent(l) : '');
 }
 
 // progress is a native <progress>, which screen readers announce with its
@@ -79,7 +80,7 @@ export function failed(main, err, retry) {
 }
 
 export function linkPara(href, text, attrs = {}) {
-  const p = el('p');
+  const p = el('p', { class: 'link-para' });
   p.append(el('a', { href, ...attrs }, text));
   return p;
 }

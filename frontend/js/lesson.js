@@ -39,7 +39,7 @@ function render() {
   const c = lesson.course;
   document.title = `${lesson.title} · ${c.title} · ${t('app.name')}`;
 
-  const crumbs = el('nav', { class: 'crumbs', 'aria-label': t('nav.breadcrumb') });
+  const crumbs = el('nav', { class: 'crumbs lesson-crumbs', 'aria-label': t('nav.breadcrumb') });
   crumbs.append(el('a', { href: '/courses' }, t('catalogue.title')), el('span', { 'aria-hidden': 'true' }, ' › '),
     el('a', { href: '/courses/' + encodeURIComponent(c.slug), lang: c.language, id: 'course-link' }, c.title));
 

@@ -61,7 +61,7 @@ function render(data) {
     for (const cert of certs) {
       const li = el('li');
       li.append(el('a', { href: '/certificates/' + encodeURIComponent(cert.serial) }, cert.course_title),
-        el('span', { class: 'muted' }, ` ${t('common.list_sep')}${hours(cert.study_hours)}${t('common.list_sep')}${date(cert.issued_at)}`));
+        el('span', { class: 'muted' }, ` · ${hours(cert.study_hours)} · ${date(cert.issued_at)}`));
       ul.append(li);
     }
     ce.append(ul);
@@ -86,7 +86,9 @@ function courseItem(c) {
   }
   li.append(facts([
     [t('course.lessons_done'), t('course.lessons_done_value', { done: num(c.lessons_completed || 0, 0), total: num(c.lessons_total || 0, 0) })],
-    [t('course.quiz_average'), c.quiz_average == null ? '' : t('course.pass_score_value', { n: num(c.quiz_average, 0) })],
+    // The server may send 0 before any quiz is taken; an average of 0 is
+    // not worth showing either way.
+    [t('course.quiz_average'), !c.quiz_average ? '' : t('course.pass_score_value', { n: num(c.quiz_average, 0) })],
     [t('me.hours_credited'), c.completed_at ? hours(c.hours_credited ?? c.study_hours) : t('me.hours_on_completion', { hours: hours(c.study_hours) })],
     [t('course.active_time'), duration(c.active_seconds)],
     [t('me.due'), c.due_at && !c.completed_at ? date(c.due_at) : ''],

@@ -40,6 +40,7 @@ export class Tracker {
     this.onAck = onAck;
     this.onState = onState;
     this.queue = [];
+    this.inflight = new Set(); // event ids sent with keepalive, not yet answered
     this.sending = false;
     this.stopped = false;
     this.backoff = 0;
@@ -192,8 +193,13 @@ export class Tracker {
     if (this.activeMs >= 1000) this.add('heartbeat', false);
     this.save();
     // keepalive bodies share a 64 KiB budget; an event is about 120 bytes.
+    // Hiding the tab and then leaving it both flush; send each event once.
     for (const ev of this.queue.slice(0, 200)) {
-      api('POST', '/progress', ev, { keepalive: true }).then((res) => this.acked(ev, res), () => {});
+      if (this.inflight.has(ev.event_id)) continue;
+      this.inflight.add(ev.event_id);
+      api('POST', '/progress', ev, { keepalive: true })
+        .then((res) => this.acked(ev, res), () => {})
+        .finally(() => this.inflight.delete(ev.event_id));
     }
   }
 

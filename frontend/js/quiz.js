@@ -12,20 +12,21 @@ export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => 
   const questions = lesson.questions || [];
   const section = el('section', { class: 'quiz', id: 'quiz', 'aria-labelledby': 'quiz-heading' });
   section.append(el('h2', { id: 'quiz-heading' }, t('quiz.title')));
-  const intro = el('p', { class: 'muted', id: 'quiz-intro' },
-    t('quiz.intro', { n: num(questions.length, 0) }) +
-    (lesson.best_score == null ? '' : ' ' + t('quiz.best_so_far', { n: num(lesson.best_score, 0) })));
-  section.append(intro);
+  section.append(el('p', { class: 'muted', id: 'quiz-intro' }, t('quiz.intro', { n: num(questions.length, 0) })));
+  if (lesson.best_score != null) section.append(el('p', { class: 'muted' }, t('quiz.best_so_far', { n: num(lesson.best_score, 0) })));
 
   const form = el('form', { id: 'quiz-form', novalidate: true });
-  questions.forEach((q, i) => form.append(question(q, i, language)));
+  // The score goes above the questions: focus lands on it after marking,
+  // and reading on goes through each question's explanation.
   const result = el('div', { id: 'quiz-result', class: 'quiz-result', tabindex: '-1', hidden: true });
+  form.append(result);
+  questions.forEach((q, i) => form.append(question(q, i, language)));
   const status = el('p', { id: 'quiz-status', class: 'status', role: 'status', 'aria-live': 'polite' });
   const actions = el('div', { class: 'actions' });
   const submit = el('button', { type: 'submit', id: 'quiz-submit' }, t('quiz.submit'));
   const retry = el('button', { type: 'button', id: 'quiz-retry', class: 'secondary', hidden: true }, t('quiz.retry'));
   actions.append(submit, retry);
-  form.append(result, actions, status);
+  form.append(actions, status);
   section.append(form);
 
   let warnedMissing = false;

@@ -44,6 +44,7 @@ type Service struct {
 	shared   time.Duration
 	now      func() time.Time
 	dummy    string
+	cache    userCache
 }
 
 // Config for the service.
@@ -185,11 +186,6 @@ var errBadCredentials = errs.New(errs.Unauthorized, "error.bad_credentials")
 func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
 	name := NormalizeUsername(l.Username)
 	acctKey, ipKey := "login:u:"+name, "login:ip:"+l.IP
-	if n, err := s.throttle.Count(ctx, acctKey); err != nil {
-		return Result{}, err
-	} else if n >= AccountFailLimit {
-		return Result{}, errs.New(errs.TooManyRequests, "error.login_throttled")
-	}
 	if l.IP != "" {
 		if n, err := s.throttle.Count(ctx, ipKey); err != nil {
 			return Result{}, err
@@ -197,10 +193,18 @@ func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
 			return Result{}, errs.New(errs.TooManyRequests, "error.login_throttled")
 		}
 	}
+	// The attempt is counted before the password is checked: counting only
+	// failures let a burst of parallel guesses all pass a count read before
+	// any of them had failed. A successful sign-in clears the counter. (The
+	// per-IP counter still counts failures only, since a library's
+	// terminals share one address and their successful sign-ins must not
+	// add up to a lockout.)
+	if n, err := s.throttle.Hit(ctx, acctKey, FailWindow); err != nil {
+		return Result{}, err
+	} else if n > AccountFailLimit {
+		return Result{}, errs.New(errs.TooManyRequests, "error.login_throttled")
+	}
 	fail := func() (Result, error) {
-		if _, err := s.throttle.Hit(ctx, acctKey, FailWindow); err != nil {
-			return Result{}, err
-		}
 		if l.IP != "" {
 			if _, err := s.throttle.Hit(ctx, ipKey, FailWindow); err != nil {
 				return Result{}, err

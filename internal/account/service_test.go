@@ -289,3 +289,34 @@ func TestSignInThrottlePerIP(t *testing.T) {
 		t.Errorf("another address is blocked too: %v", err)
 	}
 }
+
+// Guessing tools send attempts in parallel; the limit must hold for a
+// burst, not only for attempts made one after another.
+func TestSignInThrottleHoldsUnderConcurrency(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "target", "the-right-password")
+	const attempts = 40
+	results := make(chan error, attempts)
+	start := make(chan struct{})
+	for i := 0; i < attempts; i++ {
+		go func() {
+			<-start
+			_, err := f.svc.SignIn(context.Background(), account.Login{Username: "target", Password: fmt.Sprintf("guess-%d", i)})
+			results <- err
+		}()
+	}
+	close(start)
+	checked := 0
+	for i := 0; i < attempts; i++ {
+		switch err := <-results; errs.CodeOf(err) {
+		case errs.Unauthorized:
+			checked++
+		case errs.TooManyRequests:
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if checked > account.AccountFailLimit {
+		t.Errorf("%d of %d parallel guesses were checked; the limit is %d", checked, attempts, account.AccountFailLimit)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Config is everything a deployment can set.
@@ -75,7 +77,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := getenv("XUETANG_REDIS_URL"); v != "" {
 		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		if err == nil && (u.Scheme != "redis" && u.Scheme != "rediss" || u.Host == "") {
+			err = fmt.Errorf("not a redis URL")
+		}
+		if err == nil {
+			// The client's own parser: a bad database number or option would
+			// otherwise surface only after the database has been opened.
+			_, err = redis.ParseURL(v)
+		}
+		if err != nil {
 			return c, &Error{"XUETANG_REDIS_URL", redact(v), "want redis://host:6379/0"}
 		}
 		c.RedisURL = v

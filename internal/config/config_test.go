@@ -88,6 +88,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_DATABASE_URL", "://"},
 		{"XUETANG_REDIS_URL", "http://cache:6379"},
 		{"XUETANG_REDIS_URL", "redis://"},
+		{"XUETANG_REDIS_URL", "redis://cache:6379/zero"},
+		{"XUETANG_REDIS_URL", "redis://cache:6379/0?no_such_option=1"},
 		{"XUETANG_BASE_URL", "learn.example.cn"},
 		{"XUETANG_BASE_URL", "ftp://learn.example.cn"},
 		{"XUETANG_SESSION_IDLE_TIMEOUT", "-5m"},
@@ -125,6 +127,16 @@ func TestDatabaseURLErrorHidesPassword(t *testing.T) {
 	_, err := config.FromEnv(env(map[string]string{"XUETANG_DATABASE_URL": "mysql://xt:s3cr3t-pw@db:3306/"}))
 	if err == nil {
 		t.Fatal("want an error for a URL without a database name")
+	}
+	if strings.Contains(err.Error(), "s3cr3t-pw") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}
+
+func TestRedisURLErrorHidesPassword(t *testing.T) {
+	_, err := config.FromEnv(env(map[string]string{"XUETANG_REDIS_URL": "redis://:s3cr3t-pw@cache:6379/zero"}))
+	if err == nil {
+		t.Fatal("want an error for a bad database number")
 	}
 	if strings.Contains(err.Error(), "s3cr3t-pw") {
 		t.Errorf("error leaks the password: %v", err)

@@ -69,3 +69,24 @@ func countLines(s string) int {
 	}
 	return n
 }
+
+// FuzzLoadZip feeds arbitrary bytes as an uploaded archive: never a panic,
+// and either packages or an error, not both.
+func FuzzLoadZip(f *testing.F) {
+	pkg, err := Parse(validFS())
+	if err != nil {
+		f.Fatal(err)
+	}
+	var seed bytes.Buffer
+	if err := pkg.WriteZip(&seed); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed.Bytes())
+	f.Add([]byte("PK\x05\x06\x00\x00\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pkgs, err := LoadZip(bytes.NewReader(data), int64(len(data)))
+		if (pkgs == nil) == (err == nil) {
+			t.Fatalf("got %d packages and error %v", len(pkgs), err)
+		}
+	})
+}

@@ -42,30 +42,14 @@ func parseLesson(file string, data []byte, assets map[string][]byte, ids map[str
 	// The closing line must be exactly --- (trailing blanks aside): an
 	// indented --- inside a YAML block string does not end the front matter.
 	var fm string
-	closeLine, found := 1, false
-	for pos := 0; pos <= len(rest); {
-		closeLine++
-		end := strings.IndexByte(rest[pos:], '\n')
-		var line string
-		if end < 0 {
-			line = rest[pos:]
-			end = len(rest)
-		} else {
-			end += pos
-			line = rest[pos:end]
-		}
-		if strings.TrimRight(line, " \t") == "---" {
-			fm = rest[:pos]
-			if end < len(rest) {
-				l.Body = rest[end+1:]
-			}
-			found = true
+	closeLine, found, offset := 0, false, 0
+	for i, line := range strings.SplitAfter(rest, "\n") {
+		if strings.TrimRight(line, " \t\n") == "---" {
+			fm, l.Body = rest[:offset], rest[offset+len(line):]
+			closeLine, found = i+2, true
 			break
 		}
-		if end == len(rest) {
-			break
-		}
-		pos = end + 1
+		offset += len(line)
 	}
 	if !found {
 		ps.add(file, 1, "the front matter opened here is never closed with a line ---")

@@ -1,7 +1,6 @@
 package course
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -169,11 +168,4 @@ func isPackage(fsys fs.FS, dir string) bool {
 		}
 	}
 	return false
-}
-
-func mibs(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

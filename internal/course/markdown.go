@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -19,7 +20,14 @@ import (
 // markdown is shared by the checks and the renderer so that what Parse
 // accepts is exactly what RenderMarkdown shows. goldmark leaves raw HTML out
 // by default (html.WithUnsafe is not set); keep it that way.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+var markdown = goldmark.New(goldmark.WithExtensions(
+	// GFM, with table alignment as the align attribute, which the HTML
+	// policy keeps (it drops style attributes).
+	extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+	extension.Strikethrough,
+	extension.Linkify,
+	extension.TaskList,
+))
 
 // htmlPolicy is the second fence behind goldmark's own escaping: whatever a
 // future goldmark extension emits, only UGC-safe HTML reaches a learner.
@@ -101,13 +109,30 @@ func assetPath(dest string) (key string, problem string) {
 // lose the word). firstLine is the file line the body starts on.
 func checkBody(file, body string, firstLine int, assets map[string][]byte, ps *problems) {
 	src := []byte(body)
-	doc := markdown.Parser().Parse(text.NewReader(src))
-	lineAt := func(off int) int {
-		if off < 0 || off > len(src) {
-			off = 0
+	var newlines []int
+	long := false
+	for i, start := 0, 0; i <= len(src); i++ {
+		if i < len(src) && src[i] != '\n' {
+			continue
 		}
-		return firstLine + bytes.Count(src[:off], []byte{'\n'})
+		if i-start > MaxLineBytes {
+			ps.add(file, firstLine+len(newlines), "line is longer than %d bytes: wrap long paragraphs onto several lines", MaxLineBytes)
+			long = true
+		}
+		newlines = append(newlines, i)
+		start = i + 1
 	}
+	// goldmark takes time quadratic in line length on some inputs
+	// ("[a](" repeated); lines of ordinary prose are far below the limit.
+	if long {
+		return
+	}
+	lineAt := func(off int) int { return firstLine + sort.SearchInts(newlines, off) }
+
+	doc := markdown.Parser().Parse(text.NewReader(src))
+	// Where the last image was found in each block, so several images in
+	// one paragraph are located in order without rescanning it.
+	searchFrom := map[ast.Node]int{}
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -122,7 +147,7 @@ func checkBody(file, body string, firstLine int, assets map[string][]byte, ps *p
 				}
 			}
 			if msg != "" {
-				ps.add(file, lineAt(imageOffset(n, src)), "%s", msg)
+				ps.add(file, lineAt(imageOffset(n, src, searchFrom)), "%s", msg)
 			}
 		case *ast.HTMLBlock:
 			if n.HTMLBlockType == ast.HTMLBlockType2 || n.Lines().Len() == 0 {
@@ -149,8 +174,8 @@ func checkBody(file, body string, firstLine int, assets map[string][]byte, ps *p
 
 // imageOffset finds where an image is written. Inline nodes carry no
 // position of their own; the alt text does, and failing that the
-// destination is searched for from the start of the enclosing block.
-func imageOffset(img *ast.Image, src []byte) int {
+// destination is searched for in the enclosing block.
+func imageOffset(img *ast.Image, src []byte, searchFrom map[ast.Node]int) int {
 	if t, ok := img.FirstChild().(*ast.Text); ok {
 		return t.Segment.Start
 	}
@@ -158,9 +183,15 @@ func imageOffset(img *ast.Image, src []byte) int {
 		if p.Type() != ast.TypeBlock || p.Lines().Len() == 0 {
 			continue
 		}
-		start := p.Lines().At(0).Start
-		if i := bytes.Index(src[start:], img.Destination); i >= 0 && len(img.Destination) > 0 {
-			return start + i
+		start, ok := searchFrom[p]
+		if !ok {
+			start = p.Lines().At(0).Start
+		}
+		if len(img.Destination) > 0 && start <= len(src) {
+			if i := bytes.Index(src[start:], img.Destination); i >= 0 {
+				searchFrom[p] = start + i + len(img.Destination)
+				return start + i
+			}
 		}
 		return start
 	}

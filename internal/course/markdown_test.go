@@ -27,8 +27,8 @@ func TestRenderMarkdown(t *testing.T) {
 		{"links", "[site](https://example.com/a) and https://example.org\n",
 			[]string{`<a href="https://example.com/a" rel="nofollow noopener">site</a>`,
 				`<a href="https://example.org" rel="nofollow noopener">https://example.org</a>`}, []string{"target="}},
-		{"gfm", "| a | b |\n|---|---|\n| 1 | ~~2~~ |\n\n## 标题\n",
-			[]string{"<table>", "<td>1</td>", "<del>2</del>", "<h2>标题</h2>"}, []string{"id="}},
+		{"gfm", "| a | b |\n|---|--:|\n| 1 | ~~2~~ |\n\n## 标题\n",
+			[]string{"<table>", "<td>1</td>", `<td align="right"><del>2</del></td>`, "<h2>标题</h2>"}, []string{"id="}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,6 +68,7 @@ type Answer struct {
 const (
 	MaxLessons       = 200
 	MaxMarkdownBytes = 1 << 20
+	MaxLineBytes     = 4 << 10 // per line of a lesson body; see checkBody
 	MaxAssetBytes    = 2 << 20
 	MaxSlugLen       = 64
 	MaxTitleRunes    = 200

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"path"
 	"regexp"
 	"slices"
@@ -220,6 +221,11 @@ func parseCourseYAML(fsys fs.FS, pkg *Package, ps *problems) (slugLine int) {
 			// Written as a negated range so NaN fails too.
 			if !(h > 0 && h <= MaxStudyHours) {
 				y.errorf(n, "study_hours must be more than 0 and at most %d", MaxStudyHours)
+			} else if c := h * 100; math.Abs(c-math.Round(c)) > 1e-6 {
+				// The database keeps hours to the hundredth (DECIMAL(6,2)):
+				// more digits would be credited rounded and would make an
+				// exported package differ from the stored one.
+				y.errorf(n, "study_hours may have at most 2 decimal places")
 			}
 			pkg.StudyHours = h
 		}

@@ -344,6 +344,9 @@ func TestParseProblems(t *testing.T) {
 		{"raw html inline", func(m fstest.MapFS) {
 			m["02-phishing.md"].Data = []byte(secondLesson + "\n按 <kbd>Enter</kbd> 键。\n")
 		}, []string{`02-phishing.md:13: raw HTML is not shown to learners: "<kbd>" (write &lt; for a literal <)`}},
+		{"line too long", func(m fstest.MapFS) {
+			m["02-phishing.md"].Data = []byte(secondLesson + strings.Repeat("[a](", 1025) + "\n")
+		}, []string{"02-phishing.md:12: line is longer than 4096 bytes: wrap long paragraphs onto several lines"}},
 		{"raw html block", func(m fstest.MapFS) {
 			m["02-phishing.md"].Data = []byte(secondLesson + "\n<div>\nhi\n</div>\n")
 		}, []string{`02-phishing.md:13: raw HTML is not shown to learners: "<div>"`}},
@@ -361,6 +364,16 @@ func TestParseProblems(t *testing.T) {
 			}
 			wantProblems(t, err, tt.want...)
 		})
+	}
+}
+
+func TestParseCapsProblems(t *testing.T) {
+	m := validFS()
+	m["02-phishing.md"].Data = []byte(secondLesson + strings.Repeat("![](assets/gone.png)\n", 600))
+	got := problemsOf(t, func() error { _, err := Parse(m); return err }())
+	if len(got) != maxProblems+1 || got[0] != "02-phishing.md:12: image assets/gone.png is not in the package" ||
+		got[maxProblems] != "... and 100 more problems" {
+		t.Errorf("got %d problems: %q ... %q", len(got), got[0], got[len(got)-1])
 	}
 }
 

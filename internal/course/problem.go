@@ -55,12 +55,21 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
+// maxProblems caps the report for one package: past a few hundred, more
+// lines help nobody, and a hostile package could otherwise make millions.
+const maxProblems = 500
+
 // problems collects Problems for one file tree.
 type problems struct {
-	list []Problem
+	list    []Problem
+	dropped int
 }
 
 func (ps *problems) add(file string, line int, format string, args ...any) {
+	if len(ps.list) >= maxProblems {
+		ps.dropped++
+		return
+	}
 	ps.list = append(ps.list, Problem{File: file, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -76,5 +85,8 @@ func (ps *problems) sorted() []Problem {
 		}
 		return out[i].Line < out[j].Line
 	})
+	if ps.dropped > 0 {
+		out = append(out, Problem{Message: fmt.Sprintf("... and %d more problems", ps.dropped)})
+	}
 	return out
 }

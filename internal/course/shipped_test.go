@@ -11,7 +11,7 @@ import (
 // strictShipped turns problems in the shipped courses into test failures.
 // It is false while the curriculum is still being written; set it to true
 // once courses/ is complete.
-const strictShipped = false
+const strictShipped = true
 
 // TestShippedCourses loads the curriculum in /courses exactly as the server
 // does, renders every lesson, and checks every course survives export and

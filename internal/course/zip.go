@@ -3,6 +3,7 @@ package course
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
@@ -49,13 +50,19 @@ func LoadZip(r io.ReaderAt, size int64) ([]*Package, error) {
 var driveLetter = regexp.MustCompile(`^[A-Za-z]:`)
 
 func readZip(r io.ReaderAt, size int64, lim zipLimits) (fstest.MapFS, error) {
+	tooMany := func(n uint64) error {
+		return &ValidationError{Problems: []Problem{{
+			Message: fmt.Sprintf("the zip has %d entries; at most %d are allowed", n, lim.entries)}}}
+	}
+	if n, ok := zipEntryCount(r, size); ok && n > uint64(lim.entries) {
+		return nil, tooMany(n)
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable zip file: %w", err)
 	}
 	if len(zr.File) > lim.entries {
-		return nil, &ValidationError{Problems: []Problem{{
-			Message: fmt.Sprintf("the zip has %d entries; at most %d are allowed", len(zr.File), lim.entries)}}}
+		return nil, tooMany(uint64(len(zr.File)))
 	}
 	ps := &problems{}
 	fsys := fstest.MapFS{}
@@ -63,7 +70,11 @@ func readZip(r io.ReaderAt, size int64, lim zipLimits) (fstest.MapFS, error) {
 	for _, f := range zr.File {
 		name := f.Name
 		if msg := zipNameProblem(name); msg != "" {
-			ps.add(name, 0, "%s", msg)
+			shown := name
+			if !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
+				shown = fmt.Sprintf("%q", name) // keep the terminal safe
+			}
+			ps.add(shown, 0, "%s", msg)
 			continue
 		}
 		mode := f.Mode()
@@ -120,6 +131,43 @@ func readZip(r io.ReaderAt, size int64, lim zipLimits) (fstest.MapFS, error) {
 		return nil, &ValidationError{Problems: ps.sorted()}
 	}
 	return fsys, nil
+}
+
+// zipEntryCount reads the entry count from the end-of-central-directory
+// record (or its zip64 form), so an archive claiming millions of entries is
+// refused before archive/zip allocates a header for each.
+func zipEntryCount(r io.ReaderAt, size int64) (uint64, bool) {
+	const eocdLen, locatorLen, zip64Len = 22, 20, 56
+	n := min(size, eocdLen+0xFFFF) // the record plus the longest comment
+	buf := make([]byte, n)
+	if _, err := r.ReadAt(buf, size-n); err != nil && err != io.EOF {
+		return 0, false
+	}
+	// The signature may also occur inside the comment; the real record is
+	// the one whose comment runs exactly to the end of the file.
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	for i >= 0 && (len(buf)-i < eocdLen || i+eocdLen+int(binary.LittleEndian.Uint16(buf[i+20:])) != len(buf)) {
+		i = bytes.LastIndex(buf[:i], []byte("PK\x05\x06"))
+	}
+	if i < 0 {
+		return 0, false
+	}
+	if count := binary.LittleEndian.Uint16(buf[i+10:]); count != 0xFFFF {
+		return uint64(count), true
+	}
+	loc := i - locatorLen
+	if loc < 0 || !bytes.Equal(buf[loc:loc+4], []byte("PK\x06\x07")) {
+		return 0xFFFF, true
+	}
+	off := binary.LittleEndian.Uint64(buf[loc+8:])
+	if size < zip64Len || off > uint64(size-zip64Len) {
+		return 0, false
+	}
+	rec := make([]byte, zip64Len)
+	if _, err := r.ReadAt(rec, int64(off)); err != nil || !bytes.Equal(rec[:4], []byte("PK\x06\x06")) {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[32:]), true
 }
 
 func readZipFile(f *zip.File, limit int64) ([]byte, error) {
@@ -308,4 +356,11 @@ func (p *Package) WriteZip(w io.Writer) error {
 		}
 	}
 	return zw.Close()
+}
+
+func mibs(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -146,6 +146,39 @@ func TestLoadZipTooManyEntries(t *testing.T) {
 	wantProblems(t, err, "the zip has 2001 entries; at most 2000 are allowed")
 }
 
+// TestZipEntryCount checks the early count against archive/zip's own, for
+// plain and zip64 archives.
+func TestZipEntryCount(t *testing.T) {
+	for _, n := range []int{0, 3, 65535} {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for i := range n {
+			if _, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprint(i), Method: zip.Store}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		zw.SetComment("PK\x05\x06 in a comment")
+		zw.Close()
+		got, ok := zipEntryCount(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if !ok || got != uint64(n) {
+			t.Errorf("%d entries: got %d, %v", n, got, ok)
+		}
+	}
+	if _, ok := zipEntryCount(bytes.NewReader([]byte("short")), 5); ok {
+		t.Error("found a count in a non-zip")
+	}
+}
+
+func TestLoadZipUnsafeNames(t *testing.T) {
+	entries := append(packageEntries("internet-safety/", validFS()),
+		zipEntry{name: "internet-safety/\x1b[31mred.png", data: "x"},
+		zipEntry{name: "internet-safety/\xff.png", data: "x"})
+	_, err := loadZipBytes(makeZip(t, entries))
+	wantProblems(t, err,
+		`"internet-safety/\x1b[31mred.png": entry name contains control characters`,
+		`"internet-safety/\xff.png": entry name is not UTF-8 (re-create the zip with a tool that stores UTF-8 names)`)
+}
+
 // TestLoadZipLyingHeader writes an entry whose header claims 10 bytes but
 // which inflates to 3 MiB: the reader must stop, not trust the header.
 func TestLoadZipLyingHeader(t *testing.T) {

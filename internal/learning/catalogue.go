@@ -120,11 +120,14 @@ func (s *Service) Catalogue(ctx context.Context, userID int64, f Filter) ([]Cour
 		if a.Assigned != b.Assigned {
 			return a.Assigned
 		}
-		if a.Assigned && a.DueAt != nil && (b.DueAt == nil || a.DueAt.Before(*b.DueAt)) {
-			return true
+		// Between assigned courses a due date beats none, and the earlier
+		// beats the later; a later due date must answer false here rather
+		// than fall through to the title, or the order is inconsistent.
+		if a.Assigned && (a.DueAt == nil) != (b.DueAt == nil) {
+			return a.DueAt != nil
 		}
-		if a.Assigned && b.DueAt != nil && a.DueAt == nil {
-			return false
+		if a.Assigned && a.DueAt != nil && !a.DueAt.Equal(*b.DueAt) {
+			return a.DueAt.Before(*b.DueAt)
 		}
 		return a.Title < b.Title
 	})

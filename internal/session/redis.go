@@ -70,17 +70,25 @@ func (s *RedisStore) save(ctx context.Context, sess Session, now time.Time, isNe
 		UserID: sess.UserID, CSRF: sess.CSRFToken, Shared: sess.Shared, Idle: int64(sess.Idle / time.Millisecond),
 		CreatedAt: sess.CreatedAt.UnixMilli(), LastSeen: sess.LastSeen.UnixMilli(), ExpiresAt: sess.ExpiresAt.UnixMilli(),
 	})
+	var refreshed *redis.BoolCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.key(sess.ID), b, ttl(sess, now))
-		if isNew {
-			uk := s.userKey(sess.UserID)
-			p.SAdd(ctx, uk, sess.ID)
-			// The set lives as long as the longest session could.
-			p.ExpireGT(ctx, uk, sess.ExpiresAt.Sub(now))
-			p.ExpireNX(ctx, uk, sess.ExpiresAt.Sub(now))
+		if !isNew {
+			// XX: only refresh a key that still exists. A request that read
+			// the session just before sign-out must not write it back.
+			refreshed = p.SetXX(ctx, s.key(sess.ID), b, ttl(sess, now))
+			return nil
 		}
+		p.Set(ctx, s.key(sess.ID), b, ttl(sess, now))
+		uk := s.userKey(sess.UserID)
+		p.SAdd(ctx, uk, sess.ID)
+		// The set lives as long as the longest session could.
+		p.ExpireGT(ctx, uk, sess.ExpiresAt.Sub(now))
+		p.ExpireNX(ctx, uk, sess.ExpiresAt.Sub(now))
 		return nil
 	})
+	if refreshed != nil && errors.Is(refreshed.Err(), redis.Nil) {
+		return errNoSession // signed out meanwhile
+	}
 	if err != nil {
 		return unavailable(err)
 	}

@@ -79,7 +79,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		db, err := gorm.Open(mysql.Open(dsn), gcfg())
+		// Without RETURNING: MariaDB 10.5+ returns the existing row from
+		// INSERT ... ON DUPLICATE KEY UPDATE ... RETURNING, so GORM would
+		// report a skipped duplicate (a retried progress event, a second
+		// enrolment) as a row inserted. The affected-rows count is exact.
+		db, err := gorm.Open(mysql.New(mysql.Config{DSN: dsn, DisableWithReturning: true}), gcfg())
 		if err != nil {
 			return nil, fmt.Errorf("open mysql: %w", err)
 		}
@@ -203,9 +207,23 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 	return v, classify(err)
 }
 
-// tx runs fn in one write transaction.
+// tx runs fn in one write transaction. InnoDB may pick a transaction as a
+// deadlock victim when concurrent upserts take gap locks; the whole
+// transaction is then rolled back and is safe to run again, so it is.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return classify(s.w.WithContext(ctx).Transaction(fn))
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.w.WithContext(ctx).Transaction(fn)
+		if !isDeadlock(err) {
+			break
+		}
+	}
+	return classify(err)
+}
+
+func isDeadlock(err error) bool {
+	var me *mysqldrv.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
 // classify turns driver errors into errs codes: the web layer must answer
@@ -251,9 +269,10 @@ func isUnavailable(err error) bool {
 	}
 	var me *mysqldrv.MySQLError
 	if errors.As(err, &me) {
-		// Server shutting down, too many connections, lock wait timeouts.
+		// Server shutting down, too many connections, lock wait timeouts and
+		// deadlocks: all transient, so "try again" (503), not a 500.
 		switch me.Number {
-		case 1040, 1053, 1205, 2006, 2013:
+		case 1040, 1053, 1205, 1213, 2006, 2013:
 			return true
 		}
 	}

@@ -22,13 +22,25 @@ func (throttleCounter) TableName() string { return "throttle_counters" }
 func (s *Store) HitCounter(ctx context.Context, key string, window time.Duration) (int, error) {
 	now := s.now()
 	var hits int
+	if s.dialect == MySQL {
+		// One upsert instead of SELECT ... FOR UPDATE then INSERT: two
+		// first hits on a new key took gap locks and deadlocked (error 1213).
+		// Assignments run left to right, so reset_at in the second IF is
+		// still the old value.
+		err := s.tx(ctx, func(tx *gorm.DB) error {
+			if err := tx.Exec(`INSERT INTO throttle_counters (k, hits, reset_at) VALUES (?, 1, ?)
+				ON DUPLICATE KEY UPDATE hits = IF(reset_at <= ?, 1, hits + 1), reset_at = IF(reset_at <= ?, ?, reset_at)`,
+				key, now.Add(window), now, now, now.Add(window)).Error; err != nil {
+				return err
+			}
+			return tx.Raw("SELECT hits FROM throttle_counters WHERE k = ? FOR UPDATE", key).Scan(&hits).Error
+		})
+		return hits, err
+	}
+	// SQLite has a single writer connection, so read-then-write is safe.
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var c throttleCounter
-		q := tx
-		if s.dialect == MySQL {
-			q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		err := q.Where("k = ?", key).Take(&c).Error
+		err := tx.Where("k = ?", key).Take(&c).Error
 		switch {
 		case err == gorm.ErrRecordNotFound:
 			c = throttleCounter{K: key, Hits: 1, ResetAt: now.Add(window)}

@@ -114,7 +114,7 @@ func (h *AuthAPI) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (h *AuthAPI) loadUser(c echo.Context, token string, sess session.Session) (*authState, error) {
 	ctx := c.Request().Context()
-	u, err := h.Users.UserByID(ctx, sess.UserID)
+	u, inst, p, err := h.Accounts.SignedIn(ctx, sess.UserID)
 	if errors.Is(err, errs.ErrNotFound) {
 		return nil, h.Sessions.Delete(ctx, token)
 	}
@@ -123,10 +123,6 @@ func (h *AuthAPI) loadUser(c echo.Context, token string, sess session.Session) (
 	}
 	if u.Disabled {
 		return nil, h.Sessions.DeleteUser(ctx, u.ID)
-	}
-	p, inst, err := h.Accounts.Principal(ctx, u)
-	if err != nil {
-		return nil, err
 	}
 	return &authState{token: token, sess: sess, user: u, inst: inst, principal: p}, nil
 }
@@ -243,6 +239,7 @@ func (h *AuthAPI) SetLocale(c echo.Context) error {
 	if err := h.Users.SetUserLocale(c.Request().Context(), a.user.ID, req.Locale); err != nil {
 		return err
 	}
+	h.Accounts.Forget(a.user.ID)
 	a.user.Locale = req.Locale
 	return c.JSON(http.StatusOK, meJSON(a))
 }

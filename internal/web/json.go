@@ -22,9 +22,12 @@ func bindJSON(c echo.Context, v any) error {
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
+		var he *echo.HTTPError
 		var te *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &mbe):
+		// Echo's BodyLimit reports a streamed (chunked) body over the limit
+		// as an *echo.HTTPError from Read, not as http.MaxBytesError.
+		case errors.As(err, &mbe), errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
 			return errs.New(errs.TooLarge, "error.too_large")
 		case errors.Is(err, io.EOF):
 			return errs.New(errs.Invalid, "error.empty_body")

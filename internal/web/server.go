@@ -14,7 +14,8 @@ import (
 )
 
 // BodyLimit caps request bodies; course uploads have their own route limit.
-const BodyLimit = "1M"
+// Echo reads "1M" as 1,000,000 bytes; the limit is meant as 1 MiB.
+const BodyLimit = "1MiB"
 
 // Deps is what the router wires together; main builds each piece.
 type Deps struct {

@@ -1,0 +1,207 @@
+package course_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/xuetang-edu/xuetang/internal/course"
+	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/store"
+	"github.com/xuetang-edu/xuetang/internal/storetest"
+)
+
+// binaryPNG holds every byte value, so a text-mode conversion anywhere on
+// the way (YAML, database, zip) would show.
+func binaryPNG() string {
+	b := make([]byte, 256)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return string(b)
+}
+
+// roundTripCourse uses every question type, a lesson without a quiz, a
+// translation link, Chinese text and two assets, one of them binary.
+func roundTripCourse() coursetest.Course {
+	c := coursetest.Simple("round-trip-en")
+	c.Language, c.TranslationOf, c.StudyHours = "en", "round-trip", 1.5
+	c.Audience = []string{"senior", "cadre"}
+	c.Lessons[0].Body = "# 标题\n\n中文正文，带 **粗体** 和一张图：\n\n![键盘](assets/img/photo.png)\n"
+	c.Assets["assets/img/photo.png"] = binaryPNG()
+	return c
+}
+
+func TestExportRoundTrip(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := b.Open(t, storetest.NewClock().Now)
+		orig := coursetest.Load(t, roundTripCourse())[0]
+		if len(orig.Assets) != 2 {
+			t.Fatalf("fixture has %d assets, want 2", len(orig.Assets))
+		}
+		if _, err := course.Import(ctx, st, []*course.Package{orig}); err != nil {
+			t.Fatal(err)
+		}
+
+		exported, err := course.Export(ctx, st, orig.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zipPath := filepath.Join(t.TempDir(), "out.zip")
+		f, err := os.Create(zipPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := exported.WriteZip(f); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		again, err := course.Load(zipPath)
+		if err != nil {
+			t.Fatalf("exported zip does not load: %v", err)
+		}
+		if len(again) != 1 {
+			t.Fatalf("exported zip holds %d packages", len(again))
+		}
+		if !reflect.DeepEqual(again[0], orig) {
+			a, _ := json.MarshalIndent(again[0], "", " ")
+			o, _ := json.MarshalIndent(orig, "", " ")
+			t.Fatalf("round trip changed the package\n got: %s\nwant: %s", a, o)
+		}
+		// The same version with the same content: importing the export back
+		// is a no-op, not a conflict.
+		res, err := course.Import(ctx, st, again)
+		if err != nil {
+			t.Fatalf("re-import of the export: %v", err)
+		}
+		if res[0].Outcome != store.ImportUnchanged {
+			t.Errorf("re-import outcome = %s, want unchanged", res[0].Outcome)
+		}
+	})
+}
+
+func TestExportUnknownCourse(t *testing.T) {
+	st := storetest.OpenSQLite(t, storetest.NewClock().Now)
+	_, err := course.Export(context.Background(), st, "no-such-course")
+	if errs.CodeOf(err) != errs.NotFound {
+		t.Fatalf("err = %v, want not found", err)
+	}
+}
+
+func TestImportOutcomes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		st := b.Open(t, storetest.NewClock().Now)
+		c := coursetest.Simple("outcomes")
+		if r := coursetest.Import(t, st, c); r[0].Outcome != store.ImportCreated || r[0].Slug != "outcomes" || r[0].Version != 1 {
+			t.Errorf("first import = %+v, want created", r[0])
+		}
+		if r := coursetest.Import(t, st, c); r[0].Outcome != store.ImportUnchanged {
+			t.Errorf("second import = %+v, want unchanged", r[0])
+		}
+		c.Version = 2
+		if r := coursetest.Import(t, st, c); r[0].Outcome != store.ImportNewVersion || r[0].Version != 2 {
+			t.Errorf("version 2 = %+v, want new_version", r[0])
+		}
+	})
+}
+
+// Images in lessons are rewritten to where this version's assets are served.
+func TestImportRendersAssetLinks(t *testing.T) {
+	st := storetest.OpenSQLite(t, storetest.NewClock().Now)
+	c := coursetest.Simple("assets-links")
+	c.Version = 3
+	coursetest.Import(t, st, c)
+	ls := coursetest.Lessons(t, st, "assets-links")
+	l, err := st.LessonByID(context.Background(), ls[2].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `src="/media/courses/assets-links/3/assets/pic.svg"`
+	if !strings.Contains(l.HTML, want) {
+		t.Errorf("lesson html %q does not contain %s", l.HTML, want)
+	}
+}
+
+func TestChecksum(t *testing.T) {
+	base := coursetest.Load(t, coursetest.Simple("sum"))[0]
+	same := coursetest.Load(t, coursetest.Simple("sum"))[0]
+	if course.Checksum(base) != course.Checksum(same) {
+		t.Fatal("the same package gives two checksums")
+	}
+	changes := map[string]func(c *coursetest.Course){
+		"title":       func(c *coursetest.Course) { c.Title += "!" },
+		"study hours": func(c *coursetest.Course) { c.StudyHours = 3 },
+		"lesson body": func(c *coursetest.Course) { c.Lessons[1].Body += "more\n" },
+		"answer":      func(c *coursetest.Course) { c.Lessons[0].Questions[0].Answer = "2" },
+		"explanation": func(c *coursetest.Course) { c.Lessons[0].Questions[1].Explanation = "other" },
+		"asset bytes": func(c *coursetest.Course) { c.Assets["assets/pic.svg"] = coursetest.SVG + " " },
+	}
+	for name, change := range changes {
+		c := coursetest.Simple("sum")
+		change(&c)
+		if course.Checksum(coursetest.Load(t, c)[0]) == course.Checksum(base) {
+			t.Errorf("changing the %s keeps the checksum", name)
+		}
+	}
+}
+
+func TestQuestionFromStore(t *testing.T) {
+	st := storetest.OpenSQLite(t, storetest.NewClock().Now)
+	ctx := context.Background()
+	pkg := coursetest.Load(t, coursetest.Simple("qfs"))[0]
+	if _, err := course.Import(ctx, st, []*course.Package{pkg}); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range coursetest.Lessons(t, st, "qfs") {
+		rows, err := st.QuestionsOfLesson(ctx, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []course.Question
+		for _, r := range rows {
+			q, err := course.QuestionFromStore(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, q)
+		}
+		if !reflect.DeepEqual(got, pkg.Lessons[i].Questions) {
+			t.Errorf("lesson %d questions from store:\n got %+v\nwant %+v", i+1, got, pkg.Lessons[i].Questions)
+		}
+	}
+	if _, err := course.QuestionFromStore(store.Question{QID: "x", Type: "single", Options: "not json", Answer: "{}"}); err == nil {
+		t.Error("a damaged options column is not reported")
+	}
+	if _, err := course.QuestionFromStore(store.Question{QID: "x", Type: "single", Options: "[]", Answer: "{"}); err == nil {
+		t.Error("a damaged answer column is not reported")
+	}
+}
+
+// Study hours are stored to the hundredth; a third decimal would be credited
+// rounded and would make the export differ from the package (on MySQL the
+// re-import of an export was refused as a changed version).
+func TestStudyHoursKeepTwoDecimals(t *testing.T) {
+	for _, h := range []float64{0.25, 1.15, 2.01, 12} {
+		c := coursetest.Simple("hours")
+		c.StudyHours = h
+		if _, err := course.LoadFS(c.Files("")); err != nil {
+			t.Errorf("study_hours %v refused: %v", h, err)
+		}
+	}
+	c := coursetest.Simple("hours")
+	c.StudyHours = 1.333
+	_, err := course.LoadFS(c.Files(""))
+	var ve *course.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].String() != "hours/course.yaml:7: study_hours may have at most 2 decimal places" {
+		t.Errorf("study_hours 1.333: %v", err)
+	}
+}

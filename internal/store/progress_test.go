@@ -1,0 +1,447 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/learning"
+	"github.com/xuetang-edu/xuetang/internal/store"
+	"github.com/xuetang-edu/xuetang/internal/storetest"
+)
+
+// cxLearner is one learner enrolled in the Simple course "progress".
+type cxLearner struct {
+	st      *store.Store
+	clk     *storetest.Clock
+	u       *store.User
+	c       *store.Course
+	lessons []store.Lesson // intro (quiz), practice (quiz), wrapup
+}
+
+func cxSetup(t *testing.T, b storetest.Backend) *cxLearner {
+	t.Helper()
+	clk := storetest.NewClock()
+	st := b.Open(t, clk.Now)
+	coursetest.Import(t, st, coursetest.Simple("progress"))
+	u := cxUser(t, st, "li")
+	c := cxEnroll(t, st, u, "progress")
+	return &cxLearner{st: st, clk: clk, u: u, c: c, lessons: coursetest.Lessons(t, st, "progress")}
+}
+
+func (x *cxLearner) event(lesson int, typ string, seconds int) store.ProgressInput {
+	l := x.lessons[lesson]
+	e, err := x.st.EnrollmentOf(context.Background(), x.u.ID, x.c.ID)
+	if err != nil {
+		panic(err)
+	}
+	return store.ProgressInput{EventID: cxEventID(), UserID: x.u.ID, CourseID: x.c.ID, LessonID: l.ID,
+		LessonSlug: l.Slug, Type: typ, Seconds: seconds, EnrolledAt: e.EnrolledAt}
+}
+
+func (x *cxLearner) record(t *testing.T, in ...store.ProgressInput) []store.ProgressOutcome {
+	t.Helper()
+	out, err := x.st.RecordProgress(context.Background(), in, cxFinisher())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// activeSeconds sums the learner's time on task over the course's lessons.
+func (x *cxLearner) activeSeconds(t *testing.T) int {
+	t.Helper()
+	ps, err := x.st.ProgressOf(context.Background(), x.u.ID, x.c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range ps {
+		n += p.ActiveSeconds
+	}
+	return n
+}
+
+func (x *cxLearner) certificates(t *testing.T) []store.Certificate {
+	t.Helper()
+	cs, err := x.st.CertificatesOf(context.Background(), x.u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+func TestEnrollTwiceCreatesOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := b.Open(t, storetest.NewClock().Now)
+		coursetest.Import(t, st, coursetest.Simple("enrol"))
+		u := cxUser(t, st, "zhao")
+		c, v, _ := st.CourseBySlug(ctx, "enrol")
+		for i, want := range []bool{true, false} {
+			created, err := st.Enroll(ctx, &store.Enrollment{UserID: u.ID, CourseID: c.ID, CourseVersionID: v.ID})
+			if err != nil || created != want {
+				t.Errorf("enrol #%d: created = %v, %v; want %v", i+1, created, err, want)
+			}
+		}
+		if ens, _ := st.EnrollmentsOf(ctx, u.ID); len(ens) != 1 {
+			t.Errorf("%d enrolments, want 1", len(ens))
+		}
+	})
+}
+
+func TestDuplicateEventCountsOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		x := cxSetup(t, b)
+		x.clk.Add(time.Minute)
+		ev := x.event(0, "heartbeat", 30)
+		first := x.record(t, ev)[0]
+		if first.Duplicate || first.CreditedSeconds != 30 {
+			t.Fatalf("first = %+v, want 30 s credited", first)
+		}
+		x.clk.Add(time.Minute)
+		second := x.record(t, ev)[0]
+		if !second.Duplicate || second.CreditedSeconds != 0 {
+			t.Errorf("retry = %+v, want a duplicate crediting nothing", second)
+		}
+		// Twice in the same batch, as a flaky network can deliver it.
+		again := x.event(0, "heartbeat", 20)
+		out := x.record(t, again, again)
+		if out[0].Duplicate || !out[1].Duplicate {
+			t.Errorf("same id twice in one batch = %+v", out)
+		}
+		if got := x.activeSeconds(t); got != 50 {
+			t.Errorf("active seconds = %d, want 30 + 20", got)
+		}
+		var rows int
+		if err := x.st.DB().QueryRow("SELECT COUNT(*) FROM progress_events").Scan(&rows); err != nil || rows != 2 {
+			t.Errorf("progress_events rows = %d, %v; want 2", rows, err)
+		}
+	})
+}
+
+// Time on task never exceeds the wall-clock time since the learner's
+// previous event, whatever the client claims and however many tabs send it.
+func TestHeartbeatFloodIsCappedByWallClock(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		x := cxSetup(t, b)
+		// 100 heartbeats claiming 60 s each, spread over 10 s of real time,
+		// alternating between two lessons as two open tabs would.
+		credited := 0
+		for i := 0; i < 100; i++ {
+			x.clk.Add(100 * time.Millisecond)
+			out := x.record(t, x.event(i%2, "heartbeat", 60))[0]
+			credited += out.CreditedSeconds
+		}
+		if credited > 10 {
+			t.Errorf("credited %d s over 10 s of wall-clock time", credited)
+		}
+		// The same flood in one batch: one commit, same cap.
+		x.clk.Add(10 * time.Second)
+		var batch []store.ProgressInput
+		for i := 0; i < 100; i++ {
+			batch = append(batch, x.event(i%2, "heartbeat", 60))
+		}
+		for _, o := range x.record(t, batch...) {
+			credited += o.CreditedSeconds
+		}
+		if credited > 20 {
+			t.Errorf("credited %d s over 20 s of wall-clock time", credited)
+		}
+		if got := x.activeSeconds(t); got > 20 || got != credited {
+			t.Errorf("active seconds = %d (credited %d), want at most 20", got, credited)
+		}
+		// An honest heartbeat after half a minute is credited in full,
+		// and one claiming an hour is held to the per-event cap.
+		x.clk.Add(30 * time.Second)
+		if o := x.record(t, x.event(0, "heartbeat", 30))[0]; o.CreditedSeconds != 30 {
+			t.Errorf("honest heartbeat credited %d, want 30", o.CreditedSeconds)
+		}
+		x.clk.Add(time.Hour)
+		if o := x.record(t, x.event(0, "heartbeat", 3600))[0]; o.CreditedSeconds != store.MaxCreditPerEvent {
+			t.Errorf("hour-long claim credited %d, want %d", o.CreditedSeconds, store.MaxCreditPerEvent)
+		}
+	})
+}
+
+func TestEventsBeforeEnrolmentTimeCreditNothing(t *testing.T) {
+	x := cxSetup(t, storetest.Backends(t)[0])
+	// No clock movement since enrolment: nothing can have been spent.
+	if o := x.record(t, x.event(0, "open", 60))[0]; o.CreditedSeconds != 0 {
+		t.Errorf("credited %d s at the instant of enrolment", o.CreditedSeconds)
+	}
+}
+
+// finishAllButQuiz completes every lesson and passes the practice quiz, so
+// only the intro quiz stands between the learner and completion.
+func (x *cxLearner) finishAllButQuiz(t *testing.T) {
+	t.Helper()
+	for i := range x.lessons {
+		if o := x.record(t, x.event(i, "complete", 0))[0]; !o.LessonCompleted || o.Completion.Completed {
+			t.Fatalf("complete lesson %d = %+v", i, o)
+		}
+	}
+	if c := cxAttempt(t, x.st, x.u, x.c, x.lessons[1], 100); c.Completed {
+		t.Fatal("completed with the intro quiz never taken")
+	}
+}
+
+func TestCompletionIssuesOneCertificateAndCreditsHours(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		x := cxSetup(t, b)
+		x.clk.Add(time.Hour)
+		x.finishAllButQuiz(t)
+
+		// Average (20 + 100) / 2 = 60 reaches the pass score of 60 exactly.
+		comp := cxAttempt(t, x.st, x.u, x.c, x.lessons[0], 20)
+		if !comp.Completed || comp.Serial == "" {
+			t.Fatalf("attempt = %+v, want the course complete with a serial", comp)
+		}
+		e, err := x.st.EnrollmentOf(ctx, x.u.ID, x.c.ID)
+		if err != nil || e.CompletedAt == nil || e.HoursCredited != 2 {
+			t.Fatalf("enrolment = %+v, %v; want completed with 2 hours", e, err)
+		}
+		if !e.CompletedAt.Equal(x.clk.Now()) {
+			t.Errorf("completed at %v, want %v", e.CompletedAt, x.clk.Now())
+		}
+		hours, _, err := x.st.HoursBetween(ctx, x.u.ID, x.clk.Now().Add(-time.Minute), x.clk.Now().Add(time.Minute))
+		if err != nil || hours != 2 {
+			t.Errorf("HoursBetween = %v, %v; want 2", hours, err)
+		}
+		cert, err := x.st.CertificateBySerial(ctx, comp.Serial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cert.LearnerName != x.u.DisplayName || cert.CourseTitle != "Course progress" || cert.StudyHours != 2 {
+			t.Errorf("certificate = %+v", cert)
+		}
+
+		// Later writes report the same completion and issue nothing new.
+		x.clk.Add(time.Minute)
+		if again := cxAttempt(t, x.st, x.u, x.c, x.lessons[0], 100); !again.Completed || again.Serial != comp.Serial {
+			t.Errorf("later attempt = %+v, want serial %s", again, comp.Serial)
+		}
+		if o := x.record(t, x.event(2, "complete", 0))[0]; !o.Completion.Completed || o.Completion.Serial != comp.Serial {
+			t.Errorf("later complete event = %+v", o)
+		}
+		if cs := x.certificates(t); len(cs) != 1 {
+			t.Errorf("%d certificates, want 1", len(cs))
+		}
+		if _, err := x.st.CertificateBySerial(ctx, "XT-0000-0000-0000-0000"); !errors.Is(err, errs.ErrNotFound) {
+			t.Errorf("unknown serial: %v", err)
+		}
+	})
+}
+
+func TestFailingQuizzesDoNotCompleteUntilRetried(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		x := cxSetup(t, b)
+		x.clk.Add(time.Hour)
+		x.finishAllButQuiz(t)
+		// (10 + 100) / 2 = 55 < 60.
+		if c := cxAttempt(t, x.st, x.u, x.c, x.lessons[0], 10); c.Completed {
+			t.Fatal("completed with a quiz average of 55")
+		}
+		// A worse retry does not lower the best score; a better one completes.
+		if c := cxAttempt(t, x.st, x.u, x.c, x.lessons[0], 0); c.Completed {
+			t.Fatal("completed after a worse retry")
+		}
+		p, err := x.st.LessonProgressOf(context.Background(), x.u.ID, x.c.ID, x.lessons[0].Slug)
+		if err != nil || p.BestScore == nil || *p.BestScore != 10 || p.Attempts != 2 {
+			t.Errorf("intro progress = %+v, %v; want best 10 after 2 attempts", p, err)
+		}
+		if c := cxAttempt(t, x.st, x.u, x.c, x.lessons[0], 50); !c.Completed {
+			t.Error("a retry reaching an average of 75 did not complete")
+		}
+		if cs := x.certificates(t); len(cs) != 1 {
+			t.Errorf("%d certificates, want 1", len(cs))
+		}
+	})
+}
+
+// Two requests finishing the course at the same moment (two tabs, two app
+// instances) must issue one certificate and both report it.
+func TestConcurrentCompletionIssuesOneCertificate(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		x := cxSetup(t, b)
+		x.clk.Add(time.Hour)
+		x.finishAllButQuiz(t)
+		const n = 12
+		var wg sync.WaitGroup
+		serials := make([]string, n)
+		errc := make(chan error, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var c store.Completion
+				var err error
+				if i%3 == 2 {
+					// A progress event written by another instance's recorder.
+					var out []store.ProgressOutcome
+					out, err = x.st.RecordProgress(context.Background(), []store.ProgressInput{x.event(2, "complete", 0)}, cxFinisher())
+					if err == nil {
+						c = out[0].Completion
+					}
+				} else {
+					c, err = x.st.RecordAttempt(context.Background(), store.QuizAttempt{UserID: x.u.ID, CourseID: x.c.ID,
+						LessonID: x.lessons[0].ID, LessonSlug: x.lessons[0].Slug, Score: 100, Passed: true, Answers: "{}"}, cxFinisher())
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
+				serials[i] = c.Serial
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			t.Errorf("concurrent completion failed: %v", err)
+		}
+		cs := x.certificates(t)
+		if len(cs) != 1 {
+			t.Fatalf("%d certificates, want 1", len(cs))
+		}
+		for i, s := range serials {
+			// Progress events that ran before the last quiz may see an
+			// incomplete course; every completed write names the one serial.
+			if s != "" && s != cs[0].Serial {
+				t.Errorf("writer %d got serial %q, want %q", i, s, cs[0].Serial)
+			}
+		}
+	})
+}
+
+// Study-hour years run on Beijing time: 2026-12-31T17:00Z is 01:00 on New
+// Year's Day 2027 in China.
+func TestHoursBetweenYearBoundary(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		x := cxSetup(t, b)
+		x.clk.Add(time.Date(2026, 12, 31, 17, 0, 0, 0, time.UTC).Sub(x.clk.Now()))
+		x.finishAllButQuiz(t)
+		if c := cxAttempt(t, x.st, x.u, x.c, x.lessons[0], 100); !c.Completed {
+			t.Fatal("not completed")
+		}
+		year := func(y int) (float64, int64) {
+			from := time.Date(y, 1, 1, 0, 0, 0, 0, learning.China).UTC()
+			h, a, err := x.st.HoursBetween(ctx, x.u.ID, from, from.AddDate(1, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return h, a
+		}
+		if h, _ := year(2026); h != 0 {
+			t.Errorf("2026 has %v hours, want 0", h)
+		}
+		if h, _ := year(2027); h != 2 {
+			t.Errorf("2027 has %v hours, want 2", h)
+		}
+	})
+}
+
+func TestTargetFor(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := b.Open(t, storetest.NewClock().Now)
+		check := func(name string, scopes []string, want float64) {
+			t.Helper()
+			got, ok, err := st.TargetFor(ctx, 2026, scopes)
+			if err != nil || !ok || got != want {
+				t.Errorf("%s: %v, %v, %v; want %v", name, got, ok, err, want)
+			}
+		}
+		check("default", []string{"role:learner", "default"}, 12)
+		check("cadre centre", []string{"institution:x", "kind:cadre_centre", "role:learner", "default"}, 50)
+		if err := st.SetTarget(ctx, store.StudyHourTarget{Year: 2026, Scope: "default", Hours: 16}); err != nil {
+			t.Fatal(err)
+		}
+		check("year-specific default", []string{"default"}, 16)
+		if got, _, _ := st.TargetFor(ctx, 2027, []string{"default"}); got != 12 {
+			t.Errorf("2027 default = %v, want the every-year 12", got)
+		}
+		if err := st.SetTarget(ctx, store.StudyHourTarget{Year: 0, Scope: "institution:x", Hours: 40}); err != nil {
+			t.Fatal(err)
+		}
+		check("institution beats kind", []string{"institution:x", "kind:cadre_centre", "default"}, 40)
+		if err := st.SetTarget(ctx, store.StudyHourTarget{Year: 0, Scope: "institution:x", Hours: 45}); err != nil {
+			t.Fatal(err)
+		}
+		check("replaced", []string{"institution:x", "default"}, 45)
+		if _, ok, err := st.TargetFor(ctx, 2026, []string{"nothing"}); ok || err != nil {
+			t.Errorf("unknown scope: ok = %v, %v", ok, err)
+		}
+	})
+}
+
+func TestClassesAndAssignments(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		clk := storetest.NewClock()
+		st := b.Open(t, clk.Now)
+		coursetest.Import(t, st, coursetest.Simple("assigned-a"), coursetest.Simple("assigned-b"))
+		ca, _, _ := st.CourseBySlug(ctx, "assigned-a")
+		cb, _, _ := st.CourseBySlug(ctx, "assigned-b")
+		inst := &store.Institution{Code: "school-1", Name: "第一小学", Kind: "school", RegionCode: "000000", CreatedAt: clk.Now()}
+		if err := st.CreateInstitution(ctx, inst); err != nil {
+			t.Fatal(err)
+		}
+		u, other := cxUser(t, st, "pupil"), cxUser(t, st, "other")
+		c1 := &store.Class{InstitutionID: inst.ID, Name: "三年级一班"}
+		c2 := &store.Class{InstitutionID: inst.ID, Name: "兴趣小组"}
+		for _, c := range []*store.Class{c1, c2} {
+			if err := st.CreateClass(ctx, c); err != nil || c.ID == 0 {
+				t.Fatalf("create class: %v (id %d)", err, c.ID)
+			}
+			for i := 0; i < 2; i++ { // twice: joining again changes nothing
+				if err := st.AddClassMember(ctx, c.ID, u.ID); err != nil {
+					t.Fatalf("add member (#%d): %v", i+1, err)
+				}
+			}
+		}
+		late, early := clk.Now().Add(30*24*time.Hour), clk.Now().Add(7*24*time.Hour)
+		for _, a := range []*store.Assignment{
+			{ClassID: c1.ID, CourseID: ca.ID, DueAt: &late},
+			{ClassID: c2.ID, CourseID: ca.ID, DueAt: &early},
+			{ClassID: c1.ID, CourseID: cb.ID},
+		} {
+			if err := st.Assign(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := st.AssignmentsFor(ctx, u.ID)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("assignments = %+v, %v", got, err)
+		}
+		byCourse := map[int64]store.AssignedCourse{}
+		for _, a := range got {
+			byCourse[a.CourseID] = a
+		}
+		if d := byCourse[ca.ID].DueAt; d == nil || !d.Equal(early) {
+			t.Errorf("due date of a course assigned twice = %v, want the earlier %v", d, early)
+		}
+		if a, ok := byCourse[cb.ID]; !ok || a.DueAt != nil {
+			t.Errorf("course without due date = %+v, %v", a, ok)
+		}
+		// Assigning again moves the deadline.
+		later := early.Add(24 * time.Hour * 60)
+		if err := st.Assign(ctx, &store.Assignment{ClassID: c2.ID, CourseID: ca.ID, DueAt: &later}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = st.AssignmentsFor(ctx, u.ID)
+		for _, a := range got {
+			if a.CourseID == ca.ID && (a.DueAt == nil || !a.DueAt.Equal(late)) {
+				t.Errorf("after moving one deadline: %v, want %v", a.DueAt, late)
+			}
+		}
+		if got, _ := st.AssignmentsFor(ctx, other.ID); len(got) != 0 {
+			t.Errorf("a learner in no class has assignments %+v", got)
+		}
+	})
+}
