@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 
-# Build: a static binary, so the runtime image needs no libc.
+# Build: a static binary, so the runtime image needs no libc. The image sets
+# GOTOOLCHAIN=local, so it must be at least the patch release go.mod names;
+# if the build says the toolchain is too old, rebuild with --pull.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./

@@ -11,7 +11,7 @@
 # Tunables (environment): BENCH_CONNECTIONS (64), BENCH_DURATION (15s),
 # BENCH_WARMUP (3s), BENCH_ROUNDS (1: with more, the targets take turns and
 # each reports its median round, which evens out other work on the machine),
-# BENCH_DB (xt_bench; dropped and recreated every run).
+# BENCH_DB (xt_bench: dropped and recreated every run, so it must start with xt_bench).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -260,8 +260,9 @@ print_header() {
 
 # ---------------------------------------------------------------- scenarios
 
-# me: signed-in GET /api/v1/me (Redis session + user row from MariaDB) against
-# a bare Echo handler, and against a bare handler that does one Redis GET.
+# me: signed-in GET /api/v1/me (session from Redis; the user from a short-lived
+# in-process cache in front of MariaDB) against a bare Echo handler, and
+# against a bare handler that does one Redis GET.
 scenario_me() {
 	local mariadb redis base_static base_redis
 	mariadb=$(mariadb_pid)
@@ -322,6 +323,8 @@ main() {
 		declare -F "scenario_$s" >/dev/null || die "unknown scenario $s"
 	done
 	[[ $ROUNDS =~ ^([1-9]|10)$ ]] || die "BENCH_ROUNDS=$ROUNDS: want 1 to 10"
+	# The database is dropped, so it must be recognisably a benchmark one.
+	[[ $DB_NAME =~ ^xt_bench[a-z0-9_]*$ ]] || die "BENCH_DB=$DB_NAME: want a name starting with xt_bench"
 	for tool in go curl jq mysql mysqladmin redis-cli redis-server start-stop-daemon; do
 		command -v "$tool" >/dev/null || die "$tool is not installed"
 	done

@@ -54,9 +54,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(requestLog(d.Logger))
 	e.Use(m.middleware)
 	e.Use(securityHeaders)
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
-		return c.Path() == "/metrics"
-	}}))
+	e.Use(compress(func(c echo.Context) bool { return c.Path() == "/metrics" }))
 
 	e.GET("/healthz", d.Health.Healthz)
 	e.GET("/readyz", d.Health.Readyz)
