@@ -205,3 +205,20 @@ func TestStudyHoursKeepTwoDecimals(t *testing.T) {
 		t.Errorf("study_hours 1.333: %v", err)
 	}
 }
+
+// A summary longer than its database column imported on SQLite but failed
+// on MySQL with an internal error; the parser refuses it with a line number.
+func TestSummaryFitsTheDatabase(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		st := b.Open(t, storetest.NewClock().Now)
+		c := coursetest.Simple("summary")
+		c.Summary = strings.Repeat("长", 1000)
+		coursetest.Import(t, st, c)
+		c.Summary += "长"
+		_, err := course.LoadFS(c.Files(""))
+		var ve *course.ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].String() != "summary/course.yaml:4: summary is longer than 1000 characters" {
+			t.Errorf("1001 characters: %v", err)
+		}
+	})
+}

@@ -209,6 +209,11 @@ func parseCourseYAML(fsys fs.FS, pkg *Package, ps *problems) (slugLine int) {
 	}
 	if n := required("summary"); n != nil {
 		pkg.Summary, _ = y.nonEmptyText(n, "summary")
+		// The database column holds 1000 characters: MySQL would refuse a
+		// longer one at import while SQLite took it.
+		if utf8.RuneCountInString(pkg.Summary) > 1000 {
+			y.errorf(n, "summary is longer than 1000 characters")
+		}
 	}
 	if n := required("audience"); n != nil {
 		pkg.Audience = readAudience(y, n)

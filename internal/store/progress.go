@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -128,86 +130,178 @@ type Finisher struct {
 const MaxCreditPerEvent = 60
 
 // RecordProgress stores a batch of events in one transaction, so many
-// learners' heartbeats share one commit. Each event is deduplicated by its
+// learners' heartbeats share one commit, and with a fixed handful of
+// statements whatever the batch size. Each event is deduplicated by its
 // event id; credited time never exceeds the wall-clock time since the
 // learner's previous event, so floods and parallel tabs add nothing.
 func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Finisher) ([]ProgressOutcome, error) {
-	out := make([]ProgressOutcome, len(in))
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		now := s.now()
-		last := map[int64]time.Time{}
-		for i, ev := range in {
-			prev, ok := last[ev.UserID]
-			if !ok {
-				// Not MAX(): SQLite returns aggregates of DATETIME columns as text.
-				var seen []time.Time
-				if err := tx.Model(&LessonProgress{}).Where("user_id = ?", ev.UserID).
-					Order("last_seen_at DESC").Limit(1).Pluck("last_seen_at", &seen).Error; err != nil {
-					return err
-				}
-				prev = ev.EnrolledAt
-				if len(seen) > 0 && seen[0].After(prev) {
-					prev = seen[0]
-				}
-			}
-			credit := ev.Seconds
-			if credit > MaxCreditPerEvent {
-				credit = MaxCreditPerEvent
-			}
-			if wall := int(now.Sub(prev) / time.Second); credit > wall {
-				credit = wall
-			}
-			if credit < 0 {
-				credit = 0
-			}
-			row := ProgressEvent{EventID: ev.EventID, UserID: ev.UserID, LessonID: ev.LessonID, Type: ev.Type,
-				Seconds: ev.Seconds, CreditedSeconds: credit, ReceivedAt: now}
-			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				out[i] = ProgressOutcome{Duplicate: true}
-				continue
-			}
-			last[ev.UserID] = now
-			completed, err := s.bumpProgress(tx, ev, credit, now)
-			if err != nil {
-				return err
-			}
-			out[i] = ProgressOutcome{CreditedSeconds: credit, LessonCompleted: completed}
-			if ev.Type == "complete" {
-				c, err := s.finishIfDone(tx, ev.UserID, ev.CourseID, f, now)
-				if err != nil {
-					return err
-				}
-				out[i].Completion = c
-			}
-		}
-		return nil
+	var out []ProgressOutcome
+	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.recordBatch(tx, in, f)
+		return err
 	})
+	if errors.Is(err, errRaced) {
+		// Another instance stored one of these event ids between our check
+		// and our insert: redo the batch knowing it exists.
+		err = s.txReadCommitted(ctx, func(tx *gorm.DB) error {
+			var err error
+			out, err = s.recordBatch(tx, in, f)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (s *Store) bumpProgress(tx *gorm.DB, ev ProgressInput, credit int, now time.Time) (bool, error) {
-	row := LessonProgress{UserID: ev.UserID, CourseID: ev.CourseID, LessonSlug: ev.LessonSlug,
-		FirstOpenedAt: now, LastSeenAt: now, ActiveSeconds: credit}
-	set := map[string]any{
-		"last_seen_at":   now,
-		"active_seconds": gorm.Expr("lesson_progress.active_seconds + ?", credit),
+var errRaced = errors.New("progress event inserted concurrently")
+
+func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher) ([]ProgressOutcome, error) {
+	out := make([]ProgressOutcome, len(in))
+	now := s.now()
+	ids := make([]string, 0, len(in))
+	for _, ev := range in {
+		ids = append(ids, ev.EventID)
 	}
-	if ev.Type == "complete" {
-		row.CompletedAt = &now
-		set["completed_at"] = gorm.Expr("COALESCE(lesson_progress.completed_at, ?)", now)
+	var existing []string
+	if err := tx.Model(&ProgressEvent{}).Where("event_id IN ?", ids).Pluck("event_id", &existing).Error; err != nil {
+		return nil, err
 	}
-	err := tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "user_id"}, {Name: "course_id"}, {Name: "lesson_slug"}},
-		DoUpdates: clause.Assignments(set),
-	}).Create(&row).Error
-	return ev.Type == "complete", err
+	seen := make(map[string]bool, len(in))
+	for _, id := range existing {
+		seen[id] = true
+	}
+	fresh := make([]int, 0, len(in)) // indexes of events to store
+	var users []int64
+	known := map[int64]bool{}
+	for i, ev := range in {
+		if seen[ev.EventID] {
+			out[i] = ProgressOutcome{Duplicate: true}
+			continue
+		}
+		seen[ev.EventID] = true
+		fresh = append(fresh, i)
+		if !known[ev.UserID] {
+			known[ev.UserID] = true
+			users = append(users, ev.UserID)
+		}
+	}
+	if len(fresh) == 0 {
+		return out, nil
+	}
+	// Each learner's latest activity, folded in Go: SQLite returns MAX() of
+	// a DATETIME column as text.
+	var rows []struct {
+		UserID     int64
+		LastSeenAt time.Time
+	}
+	if err := tx.Model(&LessonProgress{}).Select("user_id, last_seen_at").Where("user_id IN ?", users).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	last := make(map[int64]time.Time, len(users))
+	for _, r := range rows {
+		if r.LastSeenAt.After(last[r.UserID]) {
+			last[r.UserID] = r.LastSeenAt
+		}
+	}
+	type lessonKey struct {
+		user, course int64
+		slug         string
+	}
+	events := make([]ProgressEvent, 0, len(fresh))
+	bumps := map[lessonKey]*LessonProgress{}
+	var order []*LessonProgress
+	for _, i := range fresh {
+		ev := in[i]
+		prev, ok := last[ev.UserID]
+		if !ok || ev.EnrolledAt.After(prev) {
+			prev = ev.EnrolledAt
+		}
+		credit := min(ev.Seconds, MaxCreditPerEvent, int(now.Sub(prev)/time.Second))
+		credit = max(credit, 0)
+		last[ev.UserID] = now
+		events = append(events, ProgressEvent{EventID: ev.EventID, UserID: ev.UserID, LessonID: ev.LessonID,
+			Type: ev.Type, Seconds: ev.Seconds, CreditedSeconds: credit, ReceivedAt: now})
+		k := lessonKey{ev.UserID, ev.CourseID, ev.LessonSlug}
+		b, ok := bumps[k]
+		if !ok {
+			b = &LessonProgress{UserID: ev.UserID, CourseID: ev.CourseID, LessonSlug: ev.LessonSlug, FirstOpenedAt: now, LastSeenAt: now}
+			bumps[k] = b
+			order = append(order, b)
+		}
+		b.ActiveSeconds += credit
+		if ev.Type == "complete" {
+			b.CompletedAt = &now
+		}
+		out[i] = ProgressOutcome{CreditedSeconds: credit, LessonCompleted: ev.Type == "complete"}
+	}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(events, 500)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected != int64(len(events)) {
+		return nil, errRaced
+	}
+	if err := s.upsertProgress(tx, order); err != nil {
+		return nil, err
+	}
+	done := map[lessonKey]Completion{}
+	for _, i := range fresh {
+		ev := in[i]
+		if ev.Type != "complete" {
+			continue
+		}
+		k := lessonKey{ev.UserID, ev.CourseID, ""}
+		c, ok := done[k]
+		if !ok {
+			var err error
+			if c, err = s.finishIfDone(tx, ev.UserID, ev.CourseID, f, now); err != nil {
+				return nil, err
+			}
+			done[k] = c
+		}
+		out[i].Completion = c
+	}
+	return out, nil
+}
+
+// upsertProgress adds a batch's time and completions to lesson_progress,
+// one statement per 200 lessons.
+func (s *Store) upsertProgress(tx *gorm.DB, rows []*LessonProgress) error {
+	const cols = "INSERT INTO lesson_progress (user_id, course_id, lesson_slug, first_opened_at, last_seen_at, completed_at, active_seconds, attempts) VALUES "
+	conflict := " ON CONFLICT (user_id, course_id, lesson_slug) DO UPDATE SET last_seen_at = excluded.last_seen_at, " +
+		"active_seconds = lesson_progress.active_seconds + excluded.active_seconds, " +
+		"completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at)"
+	if s.dialect == MySQL {
+		conflict = " ON DUPLICATE KEY UPDATE last_seen_at = VALUES(last_seen_at), " +
+			"active_seconds = active_seconds + VALUES(active_seconds), completed_at = COALESCE(completed_at, VALUES(completed_at))"
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), 200)
+		var sb strings.Builder
+		sb.WriteString(cols)
+		args := make([]any, 0, n*7)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, 0)")
+			var completed any
+			if r.CompletedAt != nil {
+				completed = *r.CompletedAt
+			}
+			args = append(args, r.UserID, r.CourseID, r.LessonSlug, r.FirstOpenedAt, r.LastSeenAt, completed, r.ActiveSeconds)
+		}
+		sb.WriteString(conflict)
+		if err := tx.Exec(sb.String(), args...).Error; err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // AttemptInput is a graded attempt to record.
@@ -219,7 +313,7 @@ type AttemptInput struct {
 // completes the course when that was the last thing missing.
 func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Finisher) (Completion, error) {
 	var c Completion
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		a.ID, a.CreatedAt = 0, now
 		if err := tx.Create(&a).Error; err != nil {
@@ -246,6 +340,20 @@ func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Finisher) (C
 		return err
 	})
 	return c, err
+}
+
+// txReadCommitted is tx for the writes that may complete a course. Their
+// reads must see what other requests committed up to each read: finishIfDone
+// judges the learner's state after waiting for the enrolment lock, and under
+// MySQL's default REPEATABLE READ it would judge a snapshot from the
+// transaction's first read, older than the quiz or lesson another request
+// just finished, so neither request would complete the course. (MySQL needs
+// row or mixed binary logging for this level; both are the defaults.)
+func (s *Store) txReadCommitted(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.dialect != MySQL {
+		return s.tx(ctx, fn) // SQLite runs one write transaction at a time
+	}
+	return s.txWith(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, fn)
 }
 
 // finishIfDone completes the enrolment and issues the certificate when the

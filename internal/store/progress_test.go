@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -264,54 +265,62 @@ func TestFailingQuizzesDoNotCompleteUntilRetried(t *testing.T) {
 	})
 }
 
-// Two requests finishing the course at the same moment (two tabs, two app
-// instances) must issue one certificate and both report it.
+// Requests finishing the course at the same moment (two tabs, two app
+// instances) must issue one certificate and all report it.
 func TestConcurrentCompletionIssuesOneCertificate(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		x := cxSetup(t, b)
 		x.clk.Add(time.Hour)
 		x.finishAllButQuiz(t)
+		// Pass the last quiz under a rule that never completes, so the
+		// course is done but not yet marked: every write below may be the
+		// one that completes it.
+		never := store.Finisher{Rule: func(store.CourseState) bool { return false }, NewSerial: learning.NewSerial}
+		if _, err := x.st.RecordAttempt(context.Background(), store.QuizAttempt{UserID: x.u.ID, CourseID: x.c.ID,
+			LessonID: x.lessons[0].ID, LessonSlug: x.lessons[0].Slug, Score: 100, Passed: true, Answers: "{}"}, never); err != nil {
+			t.Fatal(err)
+		}
 		const n = 12
 		var wg sync.WaitGroup
 		serials := make([]string, n)
-		errc := make(chan error, n)
+		start := make(chan struct{})
 		for i := 0; i < n; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				<-start
 				var c store.Completion
 				var err error
-				if i%3 == 2 {
-					// A progress event written by another instance's recorder.
+				if i%4 == 3 {
+					c, err = x.st.RecordAttempt(context.Background(), store.QuizAttempt{UserID: x.u.ID, CourseID: x.c.ID,
+						LessonID: x.lessons[1].ID, LessonSlug: x.lessons[1].Slug, Score: 100, Passed: true, Answers: "{}"}, cxFinisher())
+				} else {
+					// Each on its own progress row, so no row lock but the
+					// enrolment's orders them: as events for lessons of an
+					// older version, still open in other tabs, would be.
+					ev := x.event(2, "complete", 0)
+					ev.LessonSlug = fmt.Sprintf("old-lesson-%d", i)
 					var out []store.ProgressOutcome
-					out, err = x.st.RecordProgress(context.Background(), []store.ProgressInput{x.event(2, "complete", 0)}, cxFinisher())
+					out, err = x.st.RecordProgress(context.Background(), []store.ProgressInput{ev}, cxFinisher())
 					if err == nil {
 						c = out[0].Completion
 					}
-				} else {
-					c, err = x.st.RecordAttempt(context.Background(), store.QuizAttempt{UserID: x.u.ID, CourseID: x.c.ID,
-						LessonID: x.lessons[0].ID, LessonSlug: x.lessons[0].Slug, Score: 100, Passed: true, Answers: "{}"}, cxFinisher())
 				}
 				if err != nil {
-					errc <- err
+					t.Errorf("writer %d: %v", i, err)
 					return
 				}
 				serials[i] = c.Serial
 			}()
 		}
+		close(start)
 		wg.Wait()
-		close(errc)
-		for err := range errc {
-			t.Errorf("concurrent completion failed: %v", err)
-		}
 		cs := x.certificates(t)
 		if len(cs) != 1 {
 			t.Fatalf("%d certificates, want 1", len(cs))
 		}
 		for i, s := range serials {
-			// Progress events that ran before the last quiz may see an
-			// incomplete course; every completed write names the one serial.
-			if s != "" && s != cs[0].Serial {
+			if s != cs[0].Serial {
 				t.Errorf("writer %d got serial %q, want %q", i, s, cs[0].Serial)
 			}
 		}
@@ -444,4 +453,87 @@ func TestClassesAndAssignments(t *testing.T) {
 			t.Errorf("a learner in no class has assignments %+v", got)
 		}
 	})
+}
+
+// The last two things a learner does can land at the same moment: the
+// final quiz (one request) and the last lesson's "complete" event (the
+// recorder, or another app instance). Whichever commits second must see the
+// other's write and complete the course; on MySQL a transaction reading from
+// a snapshot taken before the other committed would leave the course
+// finished but never marked complete.
+func TestSimultaneousLastWritesComplete(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		if b.URL == "" {
+			continue // SQLite runs one write transaction at a time
+		}
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			x := cxSetup(t, b)
+			x.clk.Add(time.Hour)
+			// Everything done but the wrapup lesson and the intro quiz.
+			x.record(t, x.event(0, "complete", 0), x.event(1, "complete", 0))
+			cxAttempt(t, x.st, x.u, x.c, x.lessons[1], 100)
+
+			// The quiz's transaction holds the enrolment lock and pauses in
+			// the completion rule, which (not seeing the wrapup lesson yet)
+			// will say no.
+			inRule, resume := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			paused := store.Finisher{NewSerial: learning.NewSerial, Rule: func(st store.CourseState) bool {
+				once.Do(func() { close(inRule); <-resume })
+				return learning.Complete(st)
+			}}
+			quiz := make(chan store.Completion, 1)
+			go func() {
+				c, err := x.st.RecordAttempt(ctx, store.QuizAttempt{UserID: x.u.ID, CourseID: x.c.ID, LessonID: x.lessons[0].ID,
+					LessonSlug: x.lessons[0].Slug, Score: 100, Passed: true, Answers: "{}"}, paused)
+				if err != nil {
+					t.Error(err)
+				}
+				quiz <- c
+			}()
+			<-inRule
+			// The complete event starts now and waits for the enrolment lock.
+			event := make(chan store.ProgressOutcome, 1)
+			go func() {
+				out, err := x.st.RecordProgress(ctx, []store.ProgressInput{x.event(2, "complete", 0)}, cxFinisher())
+				if err != nil {
+					t.Error(err)
+					out = make([]store.ProgressOutcome, 1)
+				}
+				event <- out[0]
+			}()
+			// Wait until the event's transaction is blocked on the enrolment
+			// row: past its first read, so its snapshot (if it has one) is
+			// older than the quiz's commit.
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				var waiting int
+				if err := x.st.DB().QueryRow("SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() " +
+					"AND command = 'Query' AND info LIKE 'SELECT%enrollments%FOR UPDATE'").Scan(&waiting); err != nil {
+					t.Fatal(err)
+				}
+				if waiting > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					close(resume)
+					t.Fatal("the complete event never waited for the enrolment lock")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			close(resume)
+			q, ev := <-quiz, <-event
+			if q.Completed {
+				t.Error("the quiz completed the course before the last lesson was committed")
+			}
+			if !ev.Completion.Completed || ev.Completion.Serial == "" {
+				t.Errorf("the event that came second = %+v, want it to complete the course", ev)
+			}
+			e, err := x.st.EnrollmentOf(ctx, x.u.ID, x.c.ID)
+			if err != nil || e.CompletedAt == nil {
+				t.Errorf("enrolment = %+v, %v: everything is done but the course is not complete", e, err)
+			}
+		})
+	}
 }

@@ -207,13 +207,23 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 	return v, classify(err)
 }
 
-// tx runs fn in one write transaction. InnoDB may pick a transaction as a
-// deadlock victim when concurrent upserts take gap locks; the whole
-// transaction is then rolled back and is safe to run again, so it is.
+// tx runs fn in one write transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.txWith(ctx, nil, fn)
+}
+
+// txWith runs fn in one write transaction with the given options. InnoDB
+// may pick a transaction as a deadlock victim when concurrent upserts take
+// gap locks; the whole transaction is then rolled back and is safe to run
+// again, so it is, a few times.
+func (s *Store) txWith(ctx context.Context, opts *sql.TxOptions, fn func(tx *gorm.DB) error) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		err = s.w.WithContext(ctx).Transaction(fn)
+		if opts != nil {
+			err = s.w.WithContext(ctx).Transaction(fn, opts)
+		} else {
+			err = s.w.WithContext(ctx).Transaction(fn)
+		}
 		if !isDeadlock(err) {
 			break
 		}

@@ -97,7 +97,7 @@ func (cs *courseServer) learner(t *testing.T, username, institution string) (*cl
 
 // api sends a JSON request (with the CSRF header when it changes state),
 // checks the status, and decodes the body into out when out is not nil.
-func (c *client) api(t *testing.T, method, path string, body any, wantStatus int, out any) *httptest.ResponseRecorder {
+func (c *client) callJSON(t *testing.T, method, path string, body any, wantStatus int, out any) *httptest.ResponseRecorder {
 	t.Helper()
 	r := request{method: method, path: path, csrf: method != http.MethodGet}
 	if body != nil {
@@ -143,10 +143,10 @@ type eventResult struct {
 	CertificateSerial *string `json:"certificate_serial"`
 }
 
-func (c *client) event(t *testing.T, id string, lesson int64, typ string, seconds int) eventResult {
+func (c *client) sendEvent(t *testing.T, id string, lesson int64, typ string, seconds int) eventResult {
 	t.Helper()
 	var r eventResult
-	c.api(t, "POST", "/api/v1/progress", map[string]any{"event_id": id, "lesson_id": lesson, "type": typ, "seconds": seconds}, 200, &r)
+	c.callJSON(t, "POST", "/api/v1/progress", map[string]any{"event_id": id, "lesson_id": lesson, "type": typ, "seconds": seconds}, 200, &r)
 	return r
 }
 
@@ -169,10 +169,10 @@ var (
 	rightPractice = map[string]any{"q3": []int{2, 0}, "q4": " １１０ "}
 )
 
-func (c *client) attempt(t *testing.T, lesson int64, answers map[string]any) attemptResult {
+func (c *client) submitQuiz(t *testing.T, lesson int64, answers map[string]any) attemptResult {
 	t.Helper()
 	var r attemptResult
-	c.api(t, "POST", fmt.Sprintf("/api/v1/lessons/%d/attempts", lesson), map[string]any{"answers": answers}, 200, &r)
+	c.callJSON(t, "POST", fmt.Sprintf("/api/v1/lessons/%d/attempts", lesson), map[string]any{"answers": answers}, 200, &r)
 	return r
 }
 
@@ -253,13 +253,13 @@ func TestCatalogueFilters(t *testing.T) {
 		"?q=nothing-matches":         "",
 	} {
 		var cat catalogue
-		anon.api(t, "GET", "/api/v1/courses"+query, nil, 200, &cat)
+		anon.callJSON(t, "GET", "/api/v1/courses"+query, nil, 200, &cat)
 		if got := cat.slugs(); got != want {
 			t.Errorf("GET /api/v1/courses%s = %s, want %s", query, got, want)
 		}
 	}
 	var cat catalogue
-	anon.api(t, "GET", "/api/v1/courses?lang=en&q=basics", nil, 200, &cat)
+	anon.callJSON(t, "GET", "/api/v1/courses?lang=en&q=basics", nil, 200, &cat)
 	if len(cat.Courses) != 1 || cat.Courses[0].LessonsCount != 3 || cat.Courses[0].StudyHours != 2 ||
 		len(cat.Courses[0].Translations) != 1 || cat.Courses[0].Translations[0].Slug != "ca-zh" {
 		t.Errorf("catalogue card = %+v", cat.Courses)
@@ -274,7 +274,7 @@ func TestCatalogueFilters(t *testing.T) {
 		} `json:"lessons"`
 		Progress *struct{} `json:"progress"`
 	}
-	anon.api(t, "GET", "/api/v1/courses/ca-zh", nil, 200, &detail)
+	anon.callJSON(t, "GET", "/api/v1/courses/ca-zh", nil, 200, &detail)
 	if len(detail.Lessons) != 3 || detail.Lessons[0].Minutes != 5 || !detail.Lessons[0].HasQuiz || detail.Lessons[2].HasQuiz || detail.Progress != nil {
 		t.Errorf("course page = %+v", detail)
 	}
@@ -322,7 +322,7 @@ func TestCatalogueAssignedFirst(t *testing.T) {
 			}
 		}
 		var cat catalogue
-		c.api(t, "GET", "/api/v1/courses", nil, 200, &cat)
+		c.callJSON(t, "GET", "/api/v1/courses", nil, 200, &cat)
 		if got := cat.slugs(); got != "d-beta,e-alpha,c-gamma,b-delta,a-epsilon" {
 			t.Errorf("assigned learner sees %s, want Beta (due soon), Alpha (due later), Gamma (no date), Delta, Epsilon", got)
 		}
@@ -336,14 +336,14 @@ func TestCatalogueAssignedFirst(t *testing.T) {
 			}
 		}
 		var others catalogue
-		other.api(t, "GET", "/api/v1/courses", nil, 200, &others)
+		other.callJSON(t, "GET", "/api/v1/courses", nil, 200, &others)
 		if got := others.slugs(); got != "e-alpha,d-beta,b-delta,a-epsilon,c-gamma" {
 			t.Errorf("unassigned learner sees %s", got)
 		}
 		// The due date follows the course onto "my learning".
-		c.api(t, "POST", "/api/v1/courses/d-beta/enroll", nil, 201, nil)
+		c.callJSON(t, "POST", "/api/v1/courses/d-beta/enroll", nil, 201, nil)
 		var mine myLearning
-		c.api(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
 		if len(mine.Courses) != 1 || mine.Courses[0].DueAt == nil || !mine.Courses[0].DueAt.Equal(soon) {
 			t.Errorf("my learning = %+v", mine.Courses)
 		}
@@ -356,15 +356,20 @@ func TestEnrollCreatedThenOK(t *testing.T) {
 		cs := newCourseServer(t, b, coursetest.Simple("enrol"))
 		c, _ := cs.learner(t, "wang", "")
 		var first, second struct{ Enrolled, Created bool }
-		c.api(t, "POST", "/api/v1/courses/enrol/enroll", nil, 201, &first)
-		c.api(t, "POST", "/api/v1/courses/enrol/enroll", nil, 200, &second)
+		c.callJSON(t, "POST", "/api/v1/courses/enrol/enroll", nil, 201, &first)
+		c.callJSON(t, "POST", "/api/v1/courses/enrol/enroll", nil, 200, &second)
 		if !first.Enrolled || !first.Created || !second.Enrolled || second.Created {
 			t.Errorf("first %+v, second %+v", first, second)
 		}
 		var mine myLearning
-		c.api(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
 		if len(mine.Courses) != 1 {
 			t.Errorf("enrolled in %d courses, want 1", len(mine.Courses))
+		}
+		var cat catalogue
+		c.callJSON(t, "GET", "/api/v1/courses", nil, 200, &cat)
+		if len(cat.Courses) != 1 || !cat.Courses[0].Enrolled {
+			t.Errorf("catalogue after enrolling = %+v", cat.Courses)
 		}
 		if rec := c.do(request{method: "POST", path: "/api/v1/courses/nope/enroll", csrf: true}); rec.Code != 404 {
 			t.Errorf("unknown course = %d", rec.Code)
@@ -408,10 +413,10 @@ func TestLessonNeverShowsAnswers(t *testing.T) {
 		}
 	}
 	// Before enrolling (a preview) and after.
-	check(t, c.api(t, "GET", fmt.Sprintf("/api/v1/lessons/%d", ls[0].ID), nil, 200, nil))
-	c.api(t, "POST", "/api/v1/courses/secret/enroll", nil, 201, nil)
+	check(t, c.callJSON(t, "GET", fmt.Sprintf("/api/v1/lessons/%d", ls[0].ID), nil, 200, nil))
+	c.callJSON(t, "POST", "/api/v1/courses/secret/enroll", nil, 201, nil)
 	for _, l := range ls {
-		check(t, c.api(t, "GET", fmt.Sprintf("/api/v1/lessons/%d", l.ID), nil, 200, nil))
+		check(t, c.callJSON(t, "GET", fmt.Sprintf("/api/v1/lessons/%d", l.ID), nil, 200, nil))
 	}
 	var v struct {
 		Title     string `json:"title"`
@@ -425,7 +430,7 @@ func TestLessonNeverShowsAnswers(t *testing.T) {
 		Next   *struct{ ID int64 }     `json:"next"`
 		Course struct{ Enrolled bool } `json:"course"`
 	}
-	c.api(t, "GET", fmt.Sprintf("/api/v1/lessons/%d", ls[0].ID), nil, 200, &v)
+	c.callJSON(t, "GET", fmt.Sprintf("/api/v1/lessons/%d", ls[0].ID), nil, 200, &v)
 	if len(v.Questions) != 2 || v.Questions[0].ID != "q1" || len(v.Questions[0].Options) != 3 || v.Questions[1].Options == nil ||
 		v.Prev != nil || v.Next == nil || v.Next.ID != ls[1].ID || !v.Course.Enrolled || !strings.Contains(v.HTML, "<h1") {
 		t.Errorf("lesson view = %+v", v)
@@ -452,14 +457,14 @@ func TestProgressEvents(t *testing.T) {
 			t.Fatalf("progress before enrolling = %d %s", rec.Code, rec.Body)
 		}
 
-		c.api(t, "POST", "/api/v1/courses/prog/enroll", nil, 201, nil)
+		c.callJSON(t, "POST", "/api/v1/courses/prog/enroll", nil, 201, nil)
 		cs.clk.Add(time.Minute)
 		id := newEventID()
-		if r := c.event(t, id, ls[0].ID, "heartbeat", 30); r.Status != "recorded" || r.CreditedSeconds != 30 {
+		if r := c.sendEvent(t, id, ls[0].ID, "heartbeat", 30); r.Status != "recorded" || r.CreditedSeconds != 30 {
 			t.Fatalf("first event = %+v", r)
 		}
 		cs.clk.Add(time.Minute)
-		if r := c.event(t, id, ls[0].ID, "heartbeat", 30); r.Status != "duplicate" || r.CreditedSeconds != 0 {
+		if r := c.sendEvent(t, id, ls[0].ID, "heartbeat", 30); r.Status != "duplicate" || r.CreditedSeconds != 0 {
 			t.Errorf("the same event again = %+v, want duplicate", r)
 		}
 		active := func() int {
@@ -468,7 +473,7 @@ func TestProgressEvents(t *testing.T) {
 					ActiveSeconds int `json:"active_seconds"`
 				} `json:"progress"`
 			}
-			c.api(t, "GET", "/api/v1/courses/prog", nil, 200, &d)
+			c.callJSON(t, "GET", "/api/v1/courses/prog", nil, 200, &d)
 			return d.Progress.ActiveSeconds
 		}
 		if got := active(); got != 30 {
@@ -476,14 +481,14 @@ func TestProgressEvents(t *testing.T) {
 		}
 
 		// The minute spent since the last recorded event is honest time.
-		if r := c.event(t, newEventID(), ls[0].ID, "heartbeat", 60); r.CreditedSeconds != 60 {
+		if r := c.sendEvent(t, newEventID(), ls[0].ID, "heartbeat", 60); r.CreditedSeconds != 60 {
 			t.Errorf("heartbeat after a minute = %+v", r)
 		}
 		// A flood: 100 heartbeats claiming a minute each within 10 s.
 		credited := 0
 		for i := 0; i < 100; i++ {
 			cs.clk.Add(100 * time.Millisecond)
-			credited += c.event(t, newEventID(), ls[i%2].ID, "heartbeat", 60).CreditedSeconds
+			credited += c.sendEvent(t, newEventID(), ls[i%2].ID, "heartbeat", 60).CreditedSeconds
 		}
 		if credited > 10 {
 			t.Errorf("flood credited %d s in 10 s", credited)
@@ -517,7 +522,7 @@ func TestAttempts(t *testing.T) {
 	if rec.Code != 403 {
 		t.Fatalf("attempt before enrolling = %d", rec.Code)
 	}
-	c.api(t, "POST", "/api/v1/courses/quiz/enroll", nil, 201, nil)
+	c.callJSON(t, "POST", "/api/v1/courses/quiz/enroll", nil, 201, nil)
 
 	for _, bad := range []struct {
 		lesson int64
@@ -543,12 +548,12 @@ func TestAttempts(t *testing.T) {
 		t.Errorf("attempt on a lesson without a quiz = %d", rec.Code)
 	}
 
-	r := c.attempt(t, ls[0].ID, map[string]any{"q1": 1})
+	r := c.submitQuiz(t, ls[0].ID, map[string]any{"q1": 1})
 	if r.Score != 50 || r.Passed || len(r.Results) != 2 || !r.Results[0].Correct || r.Results[1].Correct ||
 		r.Results[0].Explanation != coursetest.Explanation("q1") {
 		t.Errorf("half right, one unanswered = %+v", r)
 	}
-	if r := c.attempt(t, ls[1].ID, rightPractice); r.Score != 100 || !r.Passed {
+	if r := c.submitQuiz(t, ls[1].ID, rightPractice); r.Score != 100 || !r.Passed {
 		t.Errorf("all right (fullwidth digits, any order) = %+v", r)
 	}
 }
@@ -559,7 +564,7 @@ func (cs *courseServer) completeAll(t *testing.T, c *client, ls []store.Lesson) 
 	var r eventResult
 	for _, l := range ls {
 		cs.clk.Add(time.Minute)
-		r = c.event(t, newEventID(), l.ID, "complete", 60)
+		r = c.sendEvent(t, newEventID(), l.ID, "complete", 60)
 		if !r.LessonCompleted {
 			t.Fatalf("complete event = %+v", r)
 		}
@@ -573,38 +578,38 @@ func TestCourseCompletionAndCertificate(t *testing.T) {
 		cs := newCourseServer(t, b, coursetest.Simple("finish"))
 		ls := coursetest.Lessons(t, cs.st, "finish")
 		c, u := cs.learner(t, "sun", "")
-		c.api(t, "POST", "/api/v1/courses/finish/enroll", nil, 201, nil)
+		c.callJSON(t, "POST", "/api/v1/courses/finish/enroll", nil, 201, nil)
 		if r := cs.completeAll(t, c, ls); r.CourseCompleted {
 			t.Fatal("complete without taking the quizzes")
 		}
 		// Average (0 + 100) / 2 = 50 < 60: not complete.
-		if r := c.attempt(t, ls[0].ID, wrongIntro); r.Score != 0 || r.CourseCompleted {
+		if r := c.submitQuiz(t, ls[0].ID, wrongIntro); r.Score != 0 || r.CourseCompleted {
 			t.Fatalf("failed quiz = %+v", r)
 		}
-		if r := c.attempt(t, ls[1].ID, rightPractice); r.CourseCompleted || r.CertificateSerial != nil {
+		if r := c.submitQuiz(t, ls[1].ID, rightPractice); r.CourseCompleted || r.CertificateSerial != nil {
 			t.Fatalf("average 50 completed the course: %+v", r)
 		}
 		var mine myLearning
-		c.api(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
 		if mine.Hours.Earned != 0 || mine.Courses[0].CompletedAt != nil || len(mine.Certificates) != 0 {
 			t.Fatalf("before passing: %+v", mine)
 		}
 		// The retry passes.
 		cs.clk.Add(time.Minute)
-		r := c.attempt(t, ls[0].ID, rightIntro)
+		r := c.submitQuiz(t, ls[0].ID, rightIntro)
 		if !r.CourseCompleted || r.CertificateSerial == nil {
 			t.Fatalf("retry = %+v, want the course complete with a certificate", r)
 		}
 		serial := *r.CertificateSerial
 		// Completing again reports the same certificate.
-		if again := c.attempt(t, ls[0].ID, rightIntro); !again.CourseCompleted || again.CertificateSerial == nil || *again.CertificateSerial != serial {
+		if again := c.submitQuiz(t, ls[0].ID, rightIntro); !again.CourseCompleted || again.CertificateSerial == nil || *again.CertificateSerial != serial {
 			t.Errorf("later attempt = %+v", again)
 		}
-		if ev := c.event(t, newEventID(), ls[2].ID, "complete", 0); !ev.CourseCompleted || ev.CertificateSerial == nil || *ev.CertificateSerial != serial {
+		if ev := c.sendEvent(t, newEventID(), ls[2].ID, "complete", 0); !ev.CourseCompleted || ev.CertificateSerial == nil || *ev.CertificateSerial != serial {
 			t.Errorf("later complete event = %+v", ev)
 		}
 
-		c.api(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
 		if len(mine.Courses) != 1 || mine.Courses[0].ProgressPercent != 100 || mine.Courses[0].CompletedAt == nil ||
 			mine.Courses[0].CertificateSerial == nil || *mine.Courses[0].CertificateSerial != serial || mine.Courses[0].HoursCredited != 2 {
 			t.Errorf("my course = %+v", mine.Courses)
@@ -614,6 +619,17 @@ func TestCourseCompletionAndCertificate(t *testing.T) {
 		}
 		if len(mine.Certificates) != 1 || mine.Certificates[0].Serial != serial {
 			t.Errorf("certificates = %+v", mine.Certificates)
+		}
+
+		var page struct {
+			Progress struct {
+				Percent           int     `json:"percent"`
+				CertificateSerial *string `json:"certificate_serial"`
+			} `json:"progress"`
+		}
+		c.callJSON(t, "GET", "/api/v1/courses/finish", nil, 200, &page)
+		if page.Progress.Percent != 100 || page.Progress.CertificateSerial == nil || *page.Progress.CertificateSerial != serial {
+			t.Errorf("course page progress = %+v", page.Progress)
 		}
 
 		// Anyone can verify it, signed out, typing it in lower case.
@@ -626,7 +642,7 @@ func TestCourseCompletionAndCertificate(t *testing.T) {
 			VerifyURL   string  `json:"verify_url"`
 			StudyHours  float64 `json:"study_hours"`
 		}
-		anon.api(t, "GET", "/api/v1/certificates/"+strings.ToLower(serial), nil, 200, &cert)
+		anon.callJSON(t, "GET", "/api/v1/certificates/"+strings.ToLower(serial), nil, 200, &cert)
 		if cert.Serial != serial || cert.LearnerName != u.DisplayName || cert.CourseTitle != "Course finish" ||
 			cert.CourseSlug != "finish" || cert.StudyHours != 2 || cert.VerifyURL != "https://xuetang.example/verify/"+serial {
 			t.Errorf("certificate = %+v", cert)
@@ -650,9 +666,9 @@ func TestConcurrentCompletionOneCertificate(t *testing.T) {
 		cs := newCourseServer(t, b, coursetest.Simple("race"))
 		ls := coursetest.Lessons(t, cs.st, "race")
 		c, _ := cs.learner(t, "qian", "")
-		c.api(t, "POST", "/api/v1/courses/race/enroll", nil, 201, nil)
+		c.callJSON(t, "POST", "/api/v1/courses/race/enroll", nil, 201, nil)
 		cs.completeAll(t, c, ls)
-		c.attempt(t, ls[1].ID, rightPractice)
+		c.submitQuiz(t, ls[1].ID, rightPractice)
 
 		// The client's cookie jar is not safe for concurrent use: each
 		// request gets its own copy.
@@ -697,18 +713,18 @@ func TestConcurrentCompletionOneCertificate(t *testing.T) {
 func (cs *courseServer) finishCourse(t *testing.T, c *client) {
 	t.Helper()
 	ls := coursetest.Lessons(t, cs.st, "hours")
-	c.api(t, "POST", "/api/v1/courses/hours/enroll", nil, 201, nil)
+	c.callJSON(t, "POST", "/api/v1/courses/hours/enroll", nil, 201, nil)
 	cs.completeAll(t, c, ls)
-	c.attempt(t, ls[1].ID, rightPractice)
-	if r := c.attempt(t, ls[0].ID, rightIntro); !r.CourseCompleted {
+	c.submitQuiz(t, ls[1].ID, rightPractice)
+	if r := c.submitQuiz(t, ls[0].ID, rightIntro); !r.CourseCompleted {
 		t.Fatalf("course not completed: %+v", r)
 	}
 }
 
-func (c *client) hours(t *testing.T) (year int, earned, target float64) {
+func (c *client) studyHours(t *testing.T) (year int, earned, target float64) {
 	t.Helper()
 	var m myLearning
-	c.api(t, "GET", "/api/v1/me/courses", nil, 200, &m)
+	c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &m)
 	return m.Hours.Year, m.Hours.Earned, m.Hours.Target
 }
 
@@ -722,28 +738,28 @@ func TestStudyHoursTargetsAndYears(t *testing.T) {
 			t.Fatal(err)
 		}
 		cadre, _ := cs.learner(t, "cadre", "dangxiao")
-		if y, e, target := cadre.hours(t); y != 2026 || e != 0 || target != 50 {
+		if y, e, target := cadre.studyHours(t); y != 2026 || e != 0 || target != 50 {
 			t.Errorf("cadre: %d %v/%v, want 0/50 in 2026", y, e, target)
 		}
 		early, _ := cs.learner(t, "early", "")
 		late, _ := cs.learner(t, "late", "")
-		if _, _, target := early.hours(t); target != 12 {
+		if _, _, target := early.studyHours(t); target != 12 {
 			t.Errorf("default target = %v, want 12", target)
 		}
 
 		// 23:5x on New Year's Eve in Beijing: still 2026.
 		cs.clk.Add(time.Date(2026, 12, 31, 15, 50, 0, 0, time.UTC).Sub(cs.clk.Now()))
 		cs.finishCourse(t, early) // takes a few clock minutes
-		if y, e, _ := early.hours(t); y != 2026 || e != 2 {
+		if y, e, _ := early.studyHours(t); y != 2026 || e != 2 {
 			t.Errorf("completed 2026-12-31 ~23:55 Beijing: year %d earned %v, want 2 in 2026", y, e)
 		}
 		// 2026-12-31T17:00Z is 01:00 on 1 January 2027 in Beijing.
 		cs.clk.Add(time.Date(2026, 12, 31, 16, 57, 0, 0, time.UTC).Sub(cs.clk.Now()))
 		cs.finishCourse(t, late) // completes at 17:00Z
-		if y, e, _ := late.hours(t); y != 2027 || e != 2 {
+		if y, e, _ := late.studyHours(t); y != 2027 || e != 2 {
 			t.Errorf("completed 2026-12-31T17:00Z: year %d earned %v, want 2 in 2027", y, e)
 		}
-		if y, e, _ := early.hours(t); y != 2027 || e != 0 {
+		if y, e, _ := early.studyHours(t); y != 2027 || e != 0 {
 			t.Errorf("the 2026 completion in 2027: year %d earned %v, want 0", y, e)
 		}
 	})
@@ -800,4 +816,56 @@ func TestShippedCourseAssetsServed(t *testing.T) {
 	if !linked {
 		t.Error("no lesson of computer-basics shows keyboard.svg")
 	}
+}
+
+// After a new version is published, the course page shows it with the
+// learner's progress on the lessons it kept, and a lesson of the old version
+// still opens by its id (a learner may have it open in a tab).
+func TestNewVersionThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		cs := newCourseServer(t, b, coursetest.Simple("evolve"))
+		old := coursetest.Lessons(t, cs.st, "evolve")
+		c, _ := cs.learner(t, "he", "")
+		c.callJSON(t, "POST", "/api/v1/courses/evolve/enroll", nil, 201, nil)
+		cs.clk.Add(time.Minute)
+		c.sendEvent(t, newEventID(), old[0].ID, "complete", 30)
+		c.sendEvent(t, newEventID(), old[1].ID, "complete", 30)
+
+		v2 := coursetest.Simple("evolve")
+		v2.Version = 2
+		v2.Lessons = []coursetest.Lesson{v2.Lessons[0], v2.Lessons[2]} // practice removed
+		v2.Lessons[1].File = "02-wrapup.md"
+		coursetest.Import(t, cs.st, v2)
+		cs.learn.Invalidate()
+
+		var d struct {
+			Version int `json:"version"`
+			Lessons []struct {
+				ID        int64  `json:"id"`
+				Slug      string `json:"slug"`
+				Completed bool   `json:"completed"`
+			} `json:"lessons"`
+			Progress struct {
+				LessonsCompleted int `json:"lessons_completed"`
+				LessonsTotal     int `json:"lessons_total"`
+				Percent          int `json:"percent"`
+			} `json:"progress"`
+		}
+		c.callJSON(t, "GET", "/api/v1/courses/evolve", nil, 200, &d)
+		if d.Version != 2 || len(d.Lessons) != 2 || d.Lessons[0].Slug != "intro" || !d.Lessons[0].Completed ||
+			d.Lessons[1].Completed || d.Progress.LessonsCompleted != 1 || d.Progress.LessonsTotal != 2 || d.Progress.Percent != 50 {
+			t.Errorf("course page after version 2 = %+v", d)
+		}
+		if d.Lessons[0].ID == old[0].ID {
+			t.Error("version 2 reuses the lesson rows of version 1")
+		}
+		var v struct {
+			Title string `json:"title"`
+		}
+		c.callJSON(t, "GET", fmt.Sprintf("/api/v1/lessons/%d", old[1].ID), nil, 200, &v)
+		if v.Title != "Practice" {
+			t.Errorf("old lesson = %+v", v)
+		}
+	})
 }
