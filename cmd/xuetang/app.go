@@ -127,7 +127,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		// The default base URL follows the bound address (port 0 picks one).
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL})
+	writers := 1
+	if cfg.DatabaseURL != "" {
+		writers = 4
+	}
+	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL, Writers: writers})
 	learn.Start()
 	// Runs after the HTTP server has finished its requests (deferred calls
 	// run last-first), so every acknowledged event is already written.

@@ -86,10 +86,15 @@ func (s *Service) RecordEvent(ctx context.Context, userID int64, ev Event) (*Eve
 // commits, new events queue, and the next transaction takes them all. Under
 // load many learners share one commit (one fsync); alone, an event waits for
 // nobody. Every event is acknowledged only after its transaction commits.
+//
+// With several writers (MySQL), one batch collects and executes while
+// another waits for its commit to reach the disk. A learner's events always
+// go to the same writer, so their time on task is credited in order and
+// never twice.
 type Recorder struct {
 	st       Store
 	fin      store.Finisher
-	in       chan *pending
+	in       []chan *pending
 	maxBatch int
 	wg       sync.WaitGroup
 	mu       sync.RWMutex
@@ -103,13 +108,19 @@ type pending struct {
 	done chan struct{}
 }
 
-func newRecorder(st Store, fin store.Finisher) *Recorder {
-	return &Recorder{st: st, fin: fin, in: make(chan *pending, 1024), maxBatch: 256}
+func newRecorder(st Store, fin store.Finisher, writers int) *Recorder {
+	r := &Recorder{st: st, fin: fin, maxBatch: 256}
+	for i := 0; i < max(writers, 1); i++ {
+		r.in = append(r.in, make(chan *pending, 1024))
+	}
+	return r
 }
 
 func (r *Recorder) start() {
-	r.wg.Add(1)
-	go r.loop()
+	for _, ch := range r.in {
+		r.wg.Add(1)
+		go r.loop(ch)
+	}
 }
 
 // close stops accepting events and waits for queued ones to be written.
@@ -120,9 +131,20 @@ func (r *Recorder) close() {
 		return
 	}
 	r.closed = true
-	close(r.in)
+	for _, ch := range r.in {
+		close(ch)
+	}
 	r.mu.Unlock()
 	r.wg.Wait()
+}
+
+// queued counts events waiting for a writer.
+func (r *Recorder) queued() int {
+	n := 0
+	for _, ch := range r.in {
+		n += len(ch)
+	}
+	return n
 }
 
 func (r *Recorder) record(ctx context.Context, in store.ProgressInput) (store.ProgressOutcome, error) {
@@ -133,7 +155,7 @@ func (r *Recorder) record(ctx context.Context, in store.ProgressInput) (store.Pr
 		return store.ProgressOutcome{}, errs.New(errs.Unavailable, "error.unavailable")
 	}
 	select {
-	case r.in <- p:
+	case r.in[int(uint64(in.UserID)%uint64(len(r.in)))] <- p:
 	case <-ctx.Done():
 		r.mu.RUnlock()
 		return store.ProgressOutcome{}, errs.Wrap(errs.Unavailable, "error.unavailable", ctx.Err())
@@ -149,14 +171,14 @@ func (r *Recorder) record(ctx context.Context, in store.ProgressInput) (store.Pr
 	}
 }
 
-func (r *Recorder) loop() {
+func (r *Recorder) loop(in chan *pending) {
 	defer r.wg.Done()
-	for first := range r.in {
+	for first := range in {
 		batch := []*pending{first}
 	drain:
 		for len(batch) < r.maxBatch {
 			select {
-			case p, ok := <-r.in:
+			case p, ok := <-in:
 				if !ok {
 					break drain
 				}

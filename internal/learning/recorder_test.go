@@ -101,9 +101,9 @@ func (f *recFixture) rows(t *testing.T) int {
 func (f *recFixture) waitQueued(t *testing.T, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(f.svc.recorder.in) < n {
+	for f.svc.recorder.queued() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d events queued", len(f.svc.recorder.in), n)
+			t.Fatalf("only %d of %d events queued", f.svc.recorder.queued(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -310,4 +310,53 @@ func TestEventValidate(t *testing.T) {
 			t.Errorf("bad %s: %v", field, err)
 		}
 	}
+}
+
+// With several writers, a learner's events still go through one of them, so
+// parallel floods from many learners never credit anyone more than the
+// wall-clock time since their previous event.
+func TestRecorderWritersKeepEachLearnersCreditInOrder(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		clk := storetest.NewClock()
+		st := b.Open(t, clk.Now)
+		coursetest.Import(t, st, coursetest.Simple("wr"))
+		svc := New(st, Config{Now: clk.Now, Writers: 4})
+		lesson := coursetest.Lessons(t, st, "wr")[0].ID
+		var users []int64
+		for i := 0; i < 8; i++ {
+			u := &store.User{Username: fmt.Sprintf("wr%d", i), DisplayName: "w", PasswordHash: "x", Role: "learner",
+				Locale: "zh-CN", CreatedAt: clk.Now(), UpdatedAt: clk.Now()}
+			if err := st.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Enroll(ctx, Learner{UserID: u.ID}, "wr"); err != nil {
+				t.Fatal(err)
+			}
+			users = append(users, u.ID)
+		}
+		clk.Add(40 * time.Second) // the only wall-clock time anyone can be credited
+		svc.Start()
+		defer svc.Close()
+		credited := make([]atomic.Int64, len(users))
+		var wg sync.WaitGroup
+		for i := 0; i < 20*len(users); i++ {
+			wg.Add(1)
+			go func(u int) {
+				defer wg.Done()
+				r, err := svc.RecordEvent(ctx, users[u], Event{EventID: recEventID(), LessonID: lesson, Type: "heartbeat", Seconds: 30})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				credited[u].Add(int64(r.CreditedSeconds))
+			}(i % len(users))
+		}
+		waitGroupOrFail(t, &wg, "flood")
+		for i := range users {
+			if got := credited[i].Load(); got != 30 {
+				t.Errorf("learner %d credited %d s for 20 parallel 30 s heartbeats after 40 s; want 30 (one heartbeat's worth, capped by the clock)", i, got)
+			}
+		}
+	})
 }

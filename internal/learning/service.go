@@ -66,6 +66,9 @@ type Config struct {
 	BaseURL string // for certificate verification links
 	// NewSerial makes certificate serials; tests may fix it.
 	NewSerial func() string
+	// Writers is how many progress batches may be in flight at once: 1 for
+	// SQLite (one writer anyway), more for MySQL to overlap commits.
+	Writers int
 }
 
 // New builds the service. Call Start to run the progress recorder and Close
@@ -79,7 +82,7 @@ func New(st Store, c Config) *Service {
 	}
 	s := &Service{st: st, now: c.Now, baseURL: c.BaseURL,
 		finisher: store.Finisher{Rule: Complete, NewSerial: c.NewSerial}}
-	s.recorder = newRecorder(st, s.finisher)
+	s.recorder = newRecorder(st, s.finisher, c.Writers)
 	return s
 }
 

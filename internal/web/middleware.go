@@ -33,7 +33,11 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requestLog writes one JSON line per request.
+// slowRequest is when a successful request is worth a log line.
+const slowRequest = time.Second
+
+// requestLog writes one JSON line per request that failed or was slow, and
+// per request at all at debug level.
 func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -42,10 +46,19 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			if err != nil {
 				c.Error(err)
 			}
-			status := c.Response().Status
-			lvl := slog.LevelInfo
-			if status >= 500 {
+			status, took := c.Response().Status, time.Since(start)
+			// Every request at debug; at info only what needs a look (client
+			// errors, slow answers). A line per heartbeat was a tenth of the
+			// CPU of a progress write, and /metrics already counts them all.
+			lvl := slog.LevelDebug
+			switch {
+			case status >= 500:
 				lvl = slog.LevelWarn
+			case status >= 400 || took > slowRequest:
+				lvl = slog.LevelInfo
+			}
+			if !log.Enabled(c.Request().Context(), lvl) {
+				return nil
 			}
 			log.LogAttrs(c.Request().Context(), lvl, "http",
 				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
@@ -53,7 +66,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.String("route", c.Path()),
 				slog.Int("status", status),
 				slog.Int64("bytes", c.Response().Size),
-				slog.Duration("took", time.Since(start)),
+				slog.Duration("took", took),
 				slog.String("ip", c.RealIP()))
 			return nil
 		}
