@@ -1,9 +1,14 @@
 // Command load is the closed-loop HTTP load generator behind bench/run.sh.
 //
 // Each of -c connections sends one request, reads the whole response and
-// sends the next, for -d (and at most -n requests). It prints one JSON object:
-// request counts, successful requests per second, and latency percentiles of
-// the successful (2xx) responses.
+// sends the next, for -d (and at most -n requests). With -url given several
+// times the requests take the URLs in turn. It prints one JSON object:
+// request counts, successful requests per second, latency percentiles of
+// the successful (2xx) responses, and their mean body size as received.
+//
+// An explicit -header "Accept-Encoding: gzip" is sent as given and the body
+// is read as it arrives, compressed (what a browser receives); without it Go
+// asks for gzip itself and decompresses, which costs the generator CPU.
 //
 // It only ever talks to loopback addresses: the URL must name localhost or a
 // loopback IP, every dialled address is checked again after name resolution,
@@ -40,6 +45,7 @@ const (
 	maxWarmup      = time.Minute
 	maxRequests    = 10_000_000
 	maxTimeout     = time.Minute
+	maxURLs        = 1000
 )
 
 func main() {
@@ -54,7 +60,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type options struct {
 	name        string
-	target      *url.URL
+	targets     []*url.URL
 	method      string
 	body        string
 	headers     http.Header
@@ -70,6 +76,7 @@ type options struct {
 type Result struct {
 	Name        string         `json:"name,omitempty"`
 	URL         string         `json:"url"`
+	URLs        []string       `json:"urls,omitempty"` // all of them, when more than one
 	Method      string         `json:"method"`
 	Connections int            `json:"connections"`
 	DurationS   float64        `json:"duration_s"`
@@ -80,6 +87,11 @@ type Result struct {
 	FirstError  string         `json:"first_error,omitempty"`
 	RPS         float64        `json:"rps"`
 	LatencyMS   Latency        `json:"latency_ms"`
+	// BodyBytes is the mean body size of the successful responses as
+	// received (compressed, when the server compressed it); Gzipped counts
+	// the successful responses that came with Content-Encoding: gzip.
+	BodyBytes float64 `json:"body_bytes_mean"`
+	Gzipped   int64   `json:"gzipped"`
 }
 
 // Latency is in milliseconds over the successful responses.
@@ -125,7 +137,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	var (
 		opt               options
-		rawURL            string
+		rawURLs           listFlag
 		headers, cookies  listFlag
 		maxReq            int64
 		connections       int
@@ -133,7 +145,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		timeout           time.Duration
 		method, body, nme string
 	)
-	fs.StringVar(&rawURL, "url", "", "target URL; the host must be localhost or a loopback IP")
+	fs.Var(&rawURLs, "url", fmt.Sprintf("target URL; the host must be localhost or a loopback IP (repeatable, at most %d: taken in turn)", maxURLs))
 	fs.IntVar(&connections, "c", 64, fmt.Sprintf("concurrent connections (1-%d)", maxConnections))
 	fs.DurationVar(&duration, "d", 15*time.Second, fmt.Sprintf("measured run time (at most %s)", maxDuration))
 	fs.DurationVar(&warmup, "warmup", 0, fmt.Sprintf("unmeasured run before the measurement (at most %s)", maxWarmup))
@@ -150,9 +162,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return opt, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	u, err := loopbackURL(rawURL)
-	if err != nil {
-		return opt, err
+	if len(rawURLs) == 0 {
+		return opt, errors.New("-url is required")
+	}
+	if len(rawURLs) > maxURLs {
+		return opt, fmt.Errorf("%d -url flags: at most %d", len(rawURLs), maxURLs)
+	}
+	var targets []*url.URL
+	for _, raw := range rawURLs {
+		u, err := loopbackURL(raw)
+		if err != nil {
+			return opt, err
+		}
+		targets = append(targets, u)
 	}
 	switch {
 	case connections < 1 || connections > maxConnections:
@@ -187,7 +209,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		h.Set("Content-Type", "application/json")
 	}
 	return options{
-		name: nme, target: u, method: strings.ToUpper(method), body: body, headers: h,
+		name: nme, targets: targets, method: strings.ToUpper(method), body: body, headers: h,
 		connections: connections, duration: duration, warmup: warmup, maxRequests: maxReq, timeout: timeout,
 	}, nil
 }
@@ -255,6 +277,8 @@ type worker struct {
 	status    map[int]int
 	failures  int64
 	firstErr  string
+	bodyBytes int64 // of the successful responses
+	gzipped   int64
 }
 
 func attack(client *http.Client, opt options) Result {
@@ -267,8 +291,12 @@ func attack(client *http.Client, opt options) Result {
 		w := &worker{status: map[int]int{}}
 		workers[i] = w
 		wg.Go(func() {
-			for time.Now().Before(deadline) && issued.Add(1) <= opt.maxRequests {
-				w.do(client, opt, &seq)
+			for time.Now().Before(deadline) {
+				n := issued.Add(1)
+				if n > opt.maxRequests {
+					break
+				}
+				w.do(client, opt, opt.targets[(n-1)%int64(len(opt.targets))], &seq)
 			}
 		})
 	}
@@ -276,12 +304,20 @@ func attack(client *http.Client, opt options) Result {
 	elapsed := time.Since(start)
 
 	res := Result{
-		Name: opt.name, URL: opt.target.String(), Method: opt.method, Connections: opt.connections,
+		Name: opt.name, URL: opt.targets[0].String(), Method: opt.method, Connections: opt.connections,
 		DurationS: round(elapsed.Seconds(), 3), Status: map[string]int{},
 	}
+	if len(opt.targets) > 1 {
+		for _, u := range opt.targets {
+			res.URLs = append(res.URLs, u.String())
+		}
+	}
 	var all []time.Duration
+	var bodyBytes int64
 	for _, w := range workers {
 		all = append(all, w.latencies...)
+		bodyBytes += w.bodyBytes
+		res.Gzipped += w.gzipped
 		res.Errors += w.failures
 		for code, n := range w.status {
 			res.Status[strconv.Itoa(code)] += n
@@ -298,10 +334,13 @@ func attack(client *http.Client, opt options) Result {
 	res.OK = int64(len(all))
 	res.RPS = round(float64(res.OK)/elapsed.Seconds(), 1)
 	res.LatencyMS = summarize(all)
+	if res.OK > 0 {
+		res.BodyBytes = round(float64(bodyBytes)/float64(res.OK), 1)
+	}
 	return res
 }
 
-func (w *worker) do(client *http.Client, opt options, seq *atomic.Int64) {
+func (w *worker) do(client *http.Client, opt options, target *url.URL, seq *atomic.Int64) {
 	var body io.Reader
 	if opt.body != "" {
 		b := opt.body
@@ -310,7 +349,7 @@ func (w *worker) do(client *http.Client, opt options, seq *atomic.Int64) {
 		}
 		body = strings.NewReader(b)
 	}
-	req, err := http.NewRequest(opt.method, opt.target.String(), body)
+	req, err := http.NewRequest(opt.method, target.String(), body)
 	if err != nil {
 		w.fail(err)
 		return
@@ -324,7 +363,7 @@ func (w *worker) do(client *http.Client, opt options, seq *atomic.Int64) {
 		w.fail(err)
 		return
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
+	n, err := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	took := time.Since(t0)
 	if err != nil {
@@ -334,6 +373,10 @@ func (w *worker) do(client *http.Client, opt options, seq *atomic.Int64) {
 	w.status[resp.StatusCode]++
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		w.latencies = append(w.latencies, took)
+		w.bodyBytes += n
+		if resp.Header.Get("Content-Encoding") == "gzip" {
+			w.gzipped++
+		}
 	} else if w.firstErr == "" {
 		w.firstErr = "HTTP " + resp.Status
 	}
