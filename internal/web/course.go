@@ -32,6 +32,7 @@ type Learning interface {
 // CourseAPI serves the catalogue, lessons, progress, quizzes and certificates.
 type CourseAPI struct {
 	Learning Learning
+	bodies   lessonBodies
 }
 
 func (h *CourseAPI) routes(app, api *echo.Group, pg *pages) {
@@ -122,7 +123,15 @@ func (h *CourseAPI) Lesson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, v)
+	b, err := h.bodies.get(v)
+	if err != nil {
+		return err
+	}
+	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b.gz)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b.plain)
 }
 
 // Progress records one progress event.

@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -868,4 +871,46 @@ func TestNewVersionThroughTheAPI(t *testing.T) {
 			t.Errorf("old lesson = %+v", v)
 		}
 	})
+}
+
+// A lesson answer is encoded and gzipped once per variant and shared: the
+// gzipped bytes inflate to the plain answer, learners in the same state get
+// the same bytes, and a learner's own progress still shows.
+func TestLessonAnswersGzippedOnceAndShared(t *testing.T) {
+	t.Parallel()
+	cs := newCourseServer(t, storetest.Backends(t)[0], coursetest.Simple("shared"))
+	ls := coursetest.Lessons(t, cs.st, "shared")
+	path := fmt.Sprintf("/api/v1/lessons/%d", ls[2].ID)
+	a, _ := cs.learner(t, "wang", "")
+	b, _ := cs.learner(t, "zhao", "")
+	for _, c := range []*client{a, b} {
+		c.callJSON(t, "POST", "/api/v1/courses/shared/enroll", nil, 201, nil)
+	}
+	gz := map[string]string{"Accept-Encoding": "gzip"}
+	ra := a.do(request{method: "GET", path: path, headers: gz})
+	rb := b.do(request{method: "GET", path: path, headers: gz})
+	if ra.Code != 200 || ra.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("gzip lesson = %d %q", ra.Code, ra.Header().Get("Content-Encoding"))
+	}
+	if !bytes.Equal(ra.Body.Bytes(), rb.Body.Bytes()) {
+		t.Error("two learners in the same state got different encodings")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(ra.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inflated, _ := io.ReadAll(zr)
+	plain := a.do(request{method: "GET", path: path})
+	if plain.Header().Get("Content-Encoding") != "" || !bytes.Equal(inflated, plain.Body.Bytes()) {
+		t.Errorf("gzipped answer differs from the plain one:\n%s\n%s", inflated, plain.Body.String())
+	}
+	a.sendEvent(t, newEventID(), ls[2].ID, "complete", 0)
+	var va, vb struct {
+		Completed bool `json:"completed"`
+	}
+	a.callJSON(t, "GET", path, nil, 200, &va)
+	b.callJSON(t, "GET", path, nil, 200, &vb)
+	if !va.Completed || vb.Completed {
+		t.Errorf("completed: wang %v (want true), zhao %v (want false)", va.Completed, vb.Completed)
+	}
 }
