@@ -136,17 +136,18 @@ const MaxCreditPerEvent = 60
 // learner's previous event, so floods and parallel tabs add nothing.
 func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Finisher) ([]ProgressOutcome, error) {
 	var out []ProgressOutcome
+	// Retried events are rare, so the batch is first written without
+	// looking for earlier copies; if the insert stores fewer rows than it
+	// sent, the transaction is rolled back and redone with the look-up.
 	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
 		var err error
-		out, err = s.recordBatch(tx, in, f)
+		out, err = s.recordBatch(tx, in, f, false)
 		return err
 	})
 	if errors.Is(err, errRaced) {
-		// Another instance stored one of these event ids between our check
-		// and our insert: redo the batch knowing it exists.
 		err = s.txReadCommitted(ctx, func(tx *gorm.DB) error {
 			var err error
-			out, err = s.recordBatch(tx, in, f)
+			out, err = s.recordBatch(tx, in, f, true)
 			return err
 		})
 	}
@@ -156,18 +157,20 @@ func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Finish
 	return out, nil
 }
 
-var errRaced = errors.New("progress event inserted concurrently")
+var errRaced = errors.New("progress event stored before")
 
-func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher) ([]ProgressOutcome, error) {
+func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp bool) ([]ProgressOutcome, error) {
 	out := make([]ProgressOutcome, len(in))
 	now := s.now()
-	ids := make([]string, 0, len(in))
-	for _, ev := range in {
-		ids = append(ids, ev.EventID)
-	}
 	var existing []string
-	if err := tx.Model(&ProgressEvent{}).Where("event_id IN ?", ids).Pluck("event_id", &existing).Error; err != nil {
-		return nil, err
+	if lookUp {
+		ids := make([]string, 0, len(in))
+		for _, ev := range in {
+			ids = append(ids, ev.EventID)
+		}
+		if err := tx.Model(&ProgressEvent{}).Where("event_id IN ?", ids).Pluck("event_id", &existing).Error; err != nil {
+			return nil, err
+		}
 	}
 	seen := make(map[string]bool, len(in))
 	for _, id := range existing {
