@@ -30,7 +30,7 @@ import (
 // openStore connects and migrates. MySQL may still be starting when the app
 // container starts, so connection failures are retried for a while.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: filepath.Join(cfg.DataDir, "xuetang.db"), Logger: log}
+	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: filepath.Join(cfg.DataDir, "xuetang.db")}
 	deadline := time.Now().Add(60 * time.Second)
 	var st *store.Store
 	var err error

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -56,7 +55,6 @@ type Options struct {
 	DatabaseURL string // mysql://...; empty for SQLite
 	SQLitePath  string // file path when DatabaseURL is empty
 	Now         func() time.Time
-	Logger      *slog.Logger
 }
 
 // Open connects without migrating; call Migrate next.

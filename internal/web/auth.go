@@ -15,9 +15,8 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
-// AccountStore is what the auth handlers read.
+// AccountStore is what the auth handlers write directly.
 type AccountStore interface {
-	UserByID(ctx context.Context, id int64) (*store.User, error)
 	SetUserLocale(ctx context.Context, id int64, locale string) error
 }
 
