@@ -53,12 +53,9 @@ func (e *Error) Is(target error) bool {
 
 // Sentinels for errors.Is comparisons by code.
 var (
-	ErrNotFound     = &Error{Code: NotFound}
-	ErrConflict     = &Error{Code: Conflict}
-	ErrUnavailable  = &Error{Code: Unavailable}
-	ErrInvalid      = &Error{Code: Invalid}
-	ErrForbidden    = &Error{Code: Forbidden}
-	ErrUnauthorized = &Error{Code: Unauthorized}
+	ErrNotFound = &Error{Code: NotFound}
+	ErrConflict = &Error{Code: Conflict}
+	ErrInvalid  = &Error{Code: Invalid}
 )
 
 // New builds a classified error.

@@ -51,18 +51,6 @@ func requireUser(c echo.Context) (*authState, error) {
 	return a, nil
 }
 
-// requireRole returns the signed-in user if they hold one of roles.
-func requireRole(c echo.Context, roles ...string) (*authState, error) {
-	a, err := requireUser(c)
-	if err != nil {
-		return nil, err
-	}
-	if !a.principal.Is(roles...) {
-		return nil, errs.New(errs.Forbidden, "error.forbidden")
-	}
-	return a, nil
-}
-
 func (h *AuthAPI) secure(c echo.Context) bool { return h.Secure || c.Scheme() == "https" }
 
 func (h *AuthAPI) setCookies(c echo.Context, token, csrf string, shared bool, maxAge time.Duration) {
