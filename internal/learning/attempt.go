@@ -68,6 +68,7 @@ func (s *Service) Attempt(ctx context.Context, userID, lessonID int64, answers m
 	res.Passed = res.Score >= d.passScore
 	stored, _ := json.Marshal(answers)
 	c, err := s.st.RecordAttempt(ctx, storeAttempt(userID, d, res, stored), s.finisher)
+	s.states.forget(userID, d.courseID)
 	if err != nil {
 		return nil, err
 	}

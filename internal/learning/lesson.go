@@ -123,12 +123,14 @@ func (s *Service) Lesson(ctx context.Context, userID, id int64) (*LessonView, er
 	v := d.view // copy; the cached value stays shared and unchanged
 	if _, err := s.enrolledAt(ctx, userID, d.courseID); err == nil {
 		v.Course.Enrolled = true
-		p, err := s.st.LessonProgressOf(ctx, userID, d.courseID, v.Slug)
-		switch {
-		case err == nil:
-			v.Completed, v.BestScore = p.CompletedAt != nil, p.BestScore
-		case !errors.Is(err, errs.ErrNotFound):
+		ls, err := s.states.of(ctx, s.st, userID, d.courseID, v.Slug)
+		if err != nil {
 			return nil, err
+		}
+		v.Completed = ls.completed
+		if ls.hasBest {
+			best := ls.best
+			v.BestScore = &best
 		}
 	} else if errs.CodeOf(err) != errs.Forbidden {
 		return nil, err

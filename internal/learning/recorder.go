@@ -94,6 +94,7 @@ func (s *Service) RecordEvent(ctx context.Context, userID int64, ev Event) (*Eve
 type Recorder struct {
 	st       Store
 	fin      store.Finisher
+	states   *lessonStates
 	in       []chan *pending
 	maxBatch int
 	wg       sync.WaitGroup
@@ -108,8 +109,8 @@ type pending struct {
 	done chan struct{}
 }
 
-func newRecorder(st Store, fin store.Finisher, writers int) *Recorder {
-	r := &Recorder{st: st, fin: fin, maxBatch: 256}
+func newRecorder(st Store, fin store.Finisher, writers int, states *lessonStates) *Recorder {
+	r := &Recorder{st: st, fin: fin, states: states, maxBatch: 256}
 	for i := 0; i < max(writers, 1); i++ {
 		r.in = append(r.in, make(chan *pending, 1024))
 	}
@@ -199,6 +200,11 @@ func (r *Recorder) write(batch []*pending) {
 	// Background context: once accepted, an event is written even if its
 	// request has gone away.
 	outs, err := r.st.RecordProgress(context.Background(), ins, r.fin)
+	for _, in := range ins {
+		if in.Type == "complete" {
+			r.states.forget(in.UserID, in.CourseID)
+		}
+	}
 	if err != nil && len(batch) > 1 && errs.CodeOf(err) != errs.Unavailable {
 		// One bad event must not fail its neighbours: write them one by one.
 		for _, p := range batch {

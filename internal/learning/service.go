@@ -29,7 +29,6 @@ type Store interface {
 	AssignmentsFor(ctx context.Context, userID int64) ([]store.AssignedCourse, error)
 	ProgressOf(ctx context.Context, userID, courseID int64) ([]store.LessonProgress, error)
 	AllProgressOf(ctx context.Context, userID int64) ([]store.LessonProgress, error)
-	LessonProgressOf(ctx context.Context, userID, courseID int64, slug string) (*store.LessonProgress, error)
 	RecordProgress(ctx context.Context, in []store.ProgressInput, f store.Finisher) ([]store.ProgressOutcome, error)
 	RecordAttempt(ctx context.Context, a store.QuizAttempt, f store.Finisher) (store.Completion, error)
 	CertificateBySerial(ctx context.Context, serial string) (*store.Certificate, error)
@@ -49,6 +48,7 @@ type Service struct {
 	finisher store.Finisher
 	baseURL  string
 	recorder *Recorder
+	states   *lessonStates
 
 	lessons   sync.Map // lesson id -> *lessonData (immutable per version)
 	outlines  sync.Map // version id -> []versionLesson
@@ -82,7 +82,8 @@ func New(st Store, c Config) *Service {
 	}
 	s := &Service{st: st, now: c.Now, baseURL: c.BaseURL,
 		finisher: store.Finisher{Rule: Complete, NewSerial: c.NewSerial}}
-	s.recorder = newRecorder(st, s.finisher, c.Writers)
+	s.states = newLessonStates(c.Now)
+	s.recorder = newRecorder(st, s.finisher, c.Writers, s.states)
 	return s
 }
 

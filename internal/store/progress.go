@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -353,10 +352,9 @@ func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Finisher) (C
 // just finished, so neither request would complete the course. (MySQL needs
 // row or mixed binary logging for this level; both are the defaults.)
 func (s *Store) txReadCommitted(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	if s.dialect != MySQL {
-		return s.tx(ctx, fn) // SQLite runs one write transaction at a time
-	}
-	return s.txWith(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, fn)
+	// On MySQL the rc pool's connections are READ COMMITTED already; on
+	// SQLite it is the writer, which runs one transaction at a time.
+	return s.txOn(ctx, s.rc, nil, fn)
 }
 
 // finishIfDone completes the enrolment and issues the certificate when the
@@ -459,16 +457,6 @@ func (s *Store) AllProgressOf(ctx context.Context, userID int64) ([]LessonProgre
 	var out []LessonProgress
 	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Find(&out).Error
 	return out, classify(err)
-}
-
-// LessonProgressOf returns one lesson's progress, ErrNotFound when none.
-func (s *Store) LessonProgressOf(ctx context.Context, userID, courseID int64, slug string) (*LessonProgress, error) {
-	var p LessonProgress
-	if err := s.r.WithContext(ctx).Where("user_id = ? AND course_id = ? AND lesson_slug = ?", userID, courseID, slug).
-		Take(&p).Error; err != nil {
-		return nil, classify(err)
-	}
-	return &p, nil
 }
 
 // CertificateBySerial finds a certificate.

@@ -1,8 +1,29 @@
 package store
 
-import "gorm.io/gorm"
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
 
 // WriteGormForBench hands the benchmarks the store's own write handle, so the
 // naive baseline runs on exactly the pool, dialect settings and GORM
 // configuration the real progress writes use.
 func (s *Store) WriteGormForBench() *gorm.DB { return s.w }
+
+// ProgressTxIsolation reports the isolation level a progress write's
+// transaction runs at, as the server sees it.
+func (s *Store) ProgressTxIsolation(ctx context.Context) (string, error) {
+	if s.dialect != MySQL {
+		return "", nil
+	}
+	var version string
+	if err := s.r.WithContext(ctx).Raw("SELECT VERSION()").Scan(&version).Error; err != nil {
+		return "", err
+	}
+	var level string
+	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
+		return tx.Raw("SELECT @@SESSION." + isolationVariable(version)).Scan(&level).Error
+	})
+	return level, err
+}

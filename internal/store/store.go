@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,7 @@ const (
 // SQLITE_BUSY) while reads use a small pool; on MySQL both are one pool.
 type Store struct {
 	w, r    *gorm.DB
+	rc      *gorm.DB // MySQL: connections in READ COMMITTED, for progress writes
 	dialect Dialect
 	now     func() time.Time
 }
@@ -91,7 +93,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// Below MySQL's wait_timeout and typical proxy idle cut-offs.
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 		sqlDB.SetConnMaxIdleTime(time.Minute)
-		s.w, s.r, s.dialect = db, db, MySQL
+		s.w, s.r, s.rc, s.dialect = db, db, db, MySQL
+		if err := s.Ping(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+		if s.rc, err = openReadCommitted(ctx, db, dsn, gcfg()); err != nil {
+			s.rc = db
+			s.Close()
+			return nil, err
+		}
 	} else {
 		if o.SQLitePath == "" {
 			return nil, errors.New("store: no database configured")
@@ -114,7 +125,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		rdb, _ := r.DB()
 		rdb.SetMaxOpenConns(4)
-		s.w, s.r, s.dialect = w, r, SQLite
+		s.w, s.r, s.rc, s.dialect = w, r, w, SQLite
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -136,7 +147,7 @@ func (s *Store) DB() *sql.DB {
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	for _, g := range []*gorm.DB{s.w, s.r} {
+	for _, g := range uniq(s.w, s.r, s.rc) {
 		db, err := g.DB()
 		if err != nil {
 			return classify(err)
@@ -151,7 +162,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases both pools.
 func (s *Store) Close() error {
 	var first error
-	for _, g := range uniq(s.w, s.r) {
+	for _, g := range uniq(s.w, s.r, s.rc) {
 		if db, err := g.DB(); err == nil {
 			if err := db.Close(); err != nil && first == nil {
 				first = err
@@ -161,11 +172,60 @@ func (s *Store) Close() error {
 	return first
 }
 
-func uniq(a, b *gorm.DB) []*gorm.DB {
-	if a == b {
-		return []*gorm.DB{a}
+func uniq(dbs ...*gorm.DB) []*gorm.DB {
+	var out []*gorm.DB
+	for _, d := range dbs {
+		if d != nil && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
 	}
-	return []*gorm.DB{a, b}
+	return out
+}
+
+// openReadCommitted opens a small pool whose connections are set to READ
+// COMMITTED once, when they connect. Progress writes want it (no gap locks
+// between learners' upserts), and asking per transaction costs a round trip
+// on every one. MariaDB before 11.1 and MySQL 8 name the variable
+// differently, so the server is asked which it is.
+func openReadCommitted(ctx context.Context, db *gorm.DB, dsn string, cfg *gorm.Config) (*gorm.DB, error) {
+	var version string
+	if err := db.WithContext(ctx).Raw("SELECT VERSION()").Scan(&version).Error; err != nil {
+		return nil, classify(err)
+	}
+	c, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open mysql: %w", err)
+	}
+	if c.Params == nil {
+		c.Params = map[string]string{}
+	}
+	c.Params[isolationVariable(version)] = "'READ-COMMITTED'"
+	rc, err := gorm.Open(mysql.New(mysql.Config{DSN: c.FormatDSN(), DisableWithReturning: true}), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open mysql: %w", err)
+	}
+	sqlDB, _ := rc.DB()
+	// The progress writers (four per instance) and quiz submissions.
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxIdleConns(8)
+	sqlDB.SetConnMaxLifetime(5 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(time.Minute)
+	return rc, nil
+}
+
+// isolationVariable names the session's isolation level variable for a
+// server's VERSION(): MySQL 8 removed tx_isolation, and MariaDB has
+// transaction_isolation only from 11.1.
+func isolationVariable(version string) string {
+	if !strings.Contains(strings.ToLower(version), "mariadb") {
+		return "transaction_isolation"
+	}
+	var major, minor int
+	fmt.Sscanf(version, "%d.%d", &major, &minor)
+	if major > 11 || major == 11 && minor >= 1 {
+		return "transaction_isolation"
+	}
+	return "tx_isolation"
 }
 
 // MigrationsFS returns the migration files for a dialect (for tests and tooling).
@@ -215,12 +275,16 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // gap locks; the whole transaction is then rolled back and is safe to run
 // again, so it is, a few times.
 func (s *Store) txWith(ctx context.Context, opts *sql.TxOptions, fn func(tx *gorm.DB) error) error {
+	return s.txOn(ctx, s.w, opts, fn)
+}
+
+func (s *Store) txOn(ctx context.Context, db *gorm.DB, opts *sql.TxOptions, fn func(tx *gorm.DB) error) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		if opts != nil {
-			err = s.w.WithContext(ctx).Transaction(fn, opts)
+			err = db.WithContext(ctx).Transaction(fn, opts)
 		} else {
-			err = s.w.WithContext(ctx).Transaction(fn)
+			err = db.WithContext(ctx).Transaction(fn)
 		}
 		if !isDeadlock(err) {
 			break
