@@ -10,15 +10,27 @@
 #   progress  signed-in POST /api/v1/progress against a naive one-row GORM
 #             upsert per request, checking that every acknowledged event is stored
 #
+# The load models a class: BENCH_LEARNERS learners (bench_learner_001 ...)
+# are created, signed in and, for lesson and progress, enrolled in the
+# course; connection i of every load run (baselines too) carries the cookies
+# of learner i mod BENCH_LEARNERS, and on POST that learner's CSRF token
+# (bench/load -sessions bench/out/sessions.tsv). The checks made with curl
+# (the lesson pre-checks, recorded/duplicate) use the first learner.
+# BENCH_LEARNERS=1 is the single-learner bench: every connection one learner.
+#
 # Scenarios are functions named scenario_NAME below; add one and it can be
 # named on the command line. Everything is on loopback. Results land in
-# bench/out/ (NAME.json per scenario, raw load outputs, server logs).
+# bench/out/ (NAME.json per scenario, raw load outputs, server logs; the
+# learners' shared password, cookie jars and sessions file, mode 600/700).
 #
-# Tunables (environment): BENCH_CONNECTIONS (64), BENCH_DURATION (15s),
+# Tunables (environment): BENCH_CONNECTIONS (64),
+# BENCH_LEARNERS (64: distinct signed-in learners, 1 to 1024; connection i is
+# learner i mod BENCH_LEARNERS, so with more learners than connections the
+# extra ones send nothing), BENCH_DURATION (15s),
 # BENCH_WARMUP (3s), BENCH_ROUNDS (1: with more, the targets take turns and
 # each reports its median round, which evens out other work on the machine),
 # BENCH_DB (xt_bench: dropped and recreated every run, so it must start with xt_bench),
-# BENCH_COURSE (internet-safety: the shipped course the learner enrols in),
+# BENCH_COURSE (internet-safety: the shipped course the learners enrol in),
 # BENCH_XUETANG (a xuetang binary to measure instead of building one from this
 # tree, e.g. a temporary profiling build kept outside the repository),
 # BENCH_SETTLE (0: seconds to wait at most, before starting, for the 1-minute
@@ -29,6 +41,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=$ROOT/bench/out
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
+LEARNERS=${BENCH_LEARNERS:-64}
 DURATION=${BENCH_DURATION:-15s}
 WARMUP=${BENCH_WARMUP:-3s}
 ROUNDS=${BENCH_ROUNDS:-1}
@@ -45,11 +58,25 @@ NAIVE_ADDR=127.0.0.1:18184
 REDIS_URL=redis://127.0.0.1:6379/0
 MYSQL=(mysql -uroot -h127.0.0.1 --protocol=tcp)
 
-BENCH_USER=bench_learner
-JAR=$OUT/cookies.txt
-SESSION="" # xuetang_session cookie of the signed-in learner
-CSRF=""    # its CSRF token (cookie xuetang_csrf, header X-CSRF-Token)
-USER_ID="" # the learner's id
+# The learners, index 0 to LEARNERS-1: index k is bench_learner_NNN, NNN = k+1
+# zero-padded to three digits.
+# All share one random password, $OUT/password (mode 600): they are
+# throwaway accounts in a database this script drops.
+LEARNER_NAMES=()    # usernames
+LEARNER_JARS=()     # curl cookie jar of each, under $LEARNER_DIR
+LEARNER_SESSIONS=() # xuetang_session cookie of each, once signed in
+LEARNER_CSRFS=()    # its CSRF token (cookie xuetang_csrf, header X-CSRF-Token)
+LEARNER_IDS=()      # user ids
+LEARNER_DIR=$OUT/learners
+SESSIONS_FILE=$OUT/sessions.tsv # "COOKIE<TAB>CSRF" per learner, for bench/load -sessions
+CREATE_JOBS=4                   # xuetang user create processes at once
+ENROLLED=0
+
+# The first learner, for the checks made with curl (set by sign_in).
+BENCH_USER=""
+JAR=""
+CSRF=""    # the first learner's CSRF token
+USER_ID="" # its id
 LESSON_IDS=() # lessons of $COURSE, in order, once enrolled
 
 LOADAVG_AT_START=""
@@ -71,11 +98,17 @@ die() {
 cleanup() {
 	local rc=$?
 	set +e
-	if [[ -n $SESSION ]]; then # remove the session from Redis
-		curl -s -o /dev/null --max-time 5 -b "$JAR" -X POST -H "X-CSRF-Token: $CSRF" \
+	# Sign every learner out (removes the sessions from Redis): at most one
+	# try each and 30 s in all, giving up once the app is unreachable.
+	local i deadline=$((SECONDS + 30)) curl_rc
+	for ((i = 0; i < ${#LEARNER_SESSIONS[@]}; i++)); do
+		[[ -n ${LEARNER_SESSIONS[i]} ]] || continue
+		((SECONDS < deadline)) || break
+		curl -s -o /dev/null --max-time 5 -b "${LEARNER_JARS[i]}" -X POST -H "X-CSRF-Token: ${LEARNER_CSRFS[i]}" \
 			"http://$APP_ADDR/api/v1/auth/logout"
-	fi
-	local i
+		curl_rc=$?
+		((curl_rc == 7 || curl_rc == 28)) && break # connection refused or timed out
+	done
 	for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
 		kill "${STARTED_PIDS[i]}" 2>/dev/null
 		wait "${STARTED_PIDS[i]}" 2>/dev/null
@@ -163,14 +196,38 @@ wait_ready() {
 	die "$1 did not answer within 120 s"
 }
 
-create_learner() {
-	local password
+# create_learners: LEARNERS learners with one shared random password. The
+# first alone (it migrates the fresh database), then CREATE_JOBS at a time.
+create_learners() {
+	local password i running=0
 	password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-	printf '%s\n' "$password" >"$OUT/password"
+	(umask 077 && printf '%s\n' "$password" >"$OUT/password")
 	chmod 600 "$OUT/password"
-	log "creating learner $BENCH_USER"
-	env "${APP_ENV[@]}" "$XUETANG_BIN" user create --username "$BENCH_USER" --role learner --display-name 压测学员 \
-		<"$OUT/password" >>"$OUT/xuetang.log" 2>&1 || die "user create failed (see bench/out/xuetang.log)"
+	rm -rf "$LEARNER_DIR"
+	mkdir -m 700 "$LEARNER_DIR"
+	for ((i = 0; i < LEARNERS; i++)); do
+		LEARNER_NAMES[i]=$(printf 'bench_learner_%03d' $((i + 1)))
+		LEARNER_JARS[i]=$LEARNER_DIR/$((i + 1)).cookies
+	done
+	log "creating $LEARNERS learner(s) ${LEARNER_NAMES[0]} ... ${LEARNER_NAMES[LEARNERS - 1]} (one shared password, bench/out/password)"
+	create_learner 0 || die "user create failed (see bench/out/xuetang.log)"
+	for ((i = 1; i < LEARNERS; i++)); do
+		create_learner "$i" &
+		running=$((running + 1))
+		if ((running >= CREATE_JOBS)); then
+			wait -n || die "user create failed (see bench/out/xuetang.log)"
+			running=$((running - 1))
+		fi
+	done
+	for ((; running > 0; running--)); do
+		wait -n || die "user create failed (see bench/out/xuetang.log)"
+	done
+}
+
+# create_learner INDEX
+create_learner() {
+	env "${APP_ENV[@]}" "$XUETANG_BIN" user create --username "${LEARNER_NAMES[$1]}" --role learner \
+		--display-name 压测学员 <"$OUT/password" >>"$OUT/xuetang.log" 2>&1
 }
 
 start_app() {
@@ -208,35 +265,78 @@ ensure_baseline() {
 mariadb_pid() { cat "$("${MYSQL[@]}" -N -e 'SELECT @@pid_file')"; }
 redis_pid() { redis-cli -h 127.0.0.1 info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }'; }
 
-# sign_in: CSRF cookie first, then the login with the header; sets SESSION and CSRF.
-sign_in() {
-	local pre body
-	rm -f "$JAR"
-	pre=$(curl -fsS -c "$JAR" -b "$JAR" "http://$APP_ADDR/api/v1/auth/csrf" | jq -r .csrf_token)
-	body=$(jq -nc --arg u "$BENCH_USER" --rawfile p "$OUT/password" '{username: $u, password: ($p | rtrimstr("\n"))}')
-	CSRF=$(curl -fsS -c "$JAR" -b "$JAR" -H 'Content-Type: application/json' -H "X-CSRF-Token: $pre" \
+# sign_in_learner INDEX: CSRF cookie first, then the login with the header,
+# into the learner's cookie jar; sets its LEARNER_SESSIONS, LEARNER_CSRFS and
+# LEARNER_IDS entries.
+sign_in_learner() {
+	local i=$1 name=${LEARNER_NAMES[$1]} jar=${LEARNER_JARS[$1]} pre body csrf session who id
+	rm -f "$jar"
+	pre=$(curl -fsS -c "$jar" -b "$jar" "http://$APP_ADDR/api/v1/auth/csrf" | jq -r .csrf_token)
+	body=$(jq -nc --arg u "$name" --rawfile p "$OUT/password" '{username: $u, password: ($p | rtrimstr("\n"))}')
+	csrf=$(curl -fsS -c "$jar" -b "$jar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $pre" \
 		--data "$body" "http://$APP_ADDR/api/v1/auth/login" | jq -r .csrf_token)
-	SESSION=$(awk -F'\t' '$6 == "xuetang_session" { v = $7 } END { print v }' "$JAR")
-	[[ -n $SESSION && -n $CSRF && $CSRF != null ]] || die "sign-in did not return a session"
-	local who
-	who=$(curl -fsS -b "$JAR" "http://$APP_ADDR/api/v1/me")
-	[[ $(jq -r .username <<<"$who") == "$BENCH_USER" ]] || die "GET /api/v1/me after sign-in answered $who"
-	USER_ID=$(jq -r .id <<<"$who")
-	[[ $USER_ID =~ ^[0-9]+$ ]] || die "GET /api/v1/me returned no numeric id"
-	log "signed in as $BENCH_USER (user $USER_ID)"
+	session=$(awk -F'\t' '$6 == "xuetang_session" { v = $7 } END { print v }' "$jar")
+	LEARNER_SESSIONS[i]=$session LEARNER_CSRFS[i]=$csrf # for the clean-up's sign-out
+	# Both go into the tab-separated sessions file: tokens, nothing else.
+	[[ $session =~ ^[A-Za-z0-9_-]+$ && $csrf =~ ^[A-Za-z0-9_-]+$ ]] || die "sign-in of $name did not return a session"
+	who=$(curl -fsS -b "$jar" "http://$APP_ADDR/api/v1/me")
+	[[ $(jq -r .username <<<"$who") == "$name" ]] || die "GET /api/v1/me after sign-in of $name answered $who"
+	id=$(jq -r .id <<<"$who")
+	[[ $id =~ ^[0-9]+$ ]] || die "GET /api/v1/me of $name returned no numeric id"
+	LEARNER_IDS[i]=$id
 }
 
-# enroll: enrol the learner in $COURSE (as the lesson page would, with the
-# CSRF header) and read its lesson ids into LESSON_IDS. Idempotent.
+# sign_in: sign every learner in, one after another, and write the sessions
+# file; the first learner's session becomes BENCH_USER, JAR, CSRF
+# and USER_ID. Every session must be distinct and stored in Redis under the
+# key the redis-session baseline reads (xt:sess:SHA-256 of the cookie).
+sign_in() {
+	local i keys=() n
+	for ((i = 0; i < LEARNERS; i++)); do
+		sign_in_learner "$i"
+	done
+	BENCH_USER=${LEARNER_NAMES[0]} JAR=${LEARNER_JARS[0]}
+	CSRF=${LEARNER_CSRFS[0]} USER_ID=${LEARNER_IDS[0]}
+	n=$(printf '%s\n' "${LEARNER_SESSIONS[@]}" | sort -u | wc -l)
+	((n == LEARNERS)) || die "$LEARNERS sign-ins gave $n distinct sessions"
+	for ((i = 0; i < LEARNERS; i++)); do
+		keys+=("xt:sess:$(printf '%s' "${LEARNER_SESSIONS[i]}" | sha256sum | cut -d' ' -f1)")
+	done
+	n=$(redis-cli -h 127.0.0.1 -p 6379 exists "${keys[@]}")
+	[[ $n == "$LEARNERS" ]] || die "only $n of $LEARNERS sessions are in Redis under xt:sess:"
+	(
+		umask 077
+		for ((i = 0; i < LEARNERS; i++)); do
+			printf 'xuetang_session=%s; xuetang_csrf=%s\t%s\n' "${LEARNER_SESSIONS[i]}" "${LEARNER_CSRFS[i]}" \
+				"${LEARNER_CSRFS[i]}"
+		done >"$SESSIONS_FILE"
+	)
+	chmod 600 "$SESSIONS_FILE"
+	if ((LEARNERS == 1)); then
+		log "signed in as $BENCH_USER (user $USER_ID)"
+	else
+		log "signed in $LEARNERS learners (user ids $(printf '%s\n' "${LEARNER_IDS[@]}" | sort -n | sed -n '1p;$p' |
+			paste -sd-)); sessions in ${SESSIONS_FILE#"$ROOT"/}"
+	fi
+}
+
+# enroll: enrol every learner in $COURSE (as the lesson page would, with its
+# CSRF header) and read the lesson ids into LESSON_IDS. Idempotent.
 enroll() {
-	((${#LESSON_IDS[@]} == 0)) || return 0
-	local code
-	code=$(curl -sS -o "$OUT/enroll.json" -w '%{http_code}' -b "$JAR" -X POST -H "X-CSRF-Token: $CSRF" \
-		"http://$APP_ADDR/api/v1/courses/$COURSE/enroll")
-	[[ $code == 200 || $code == 201 ]] || die "enrolling in $COURSE answered HTTP $code: $(cat "$OUT/enroll.json")"
+	((ENROLLED == 0)) || return 0
+	local code i codes=()
+	for ((i = 0; i < LEARNERS; i++)); do
+		code=$(curl -sS -o "$OUT/enroll.json" -w '%{http_code}' -b "${LEARNER_JARS[i]}" -X POST \
+			-H "X-CSRF-Token: ${LEARNER_CSRFS[i]}" "http://$APP_ADDR/api/v1/courses/$COURSE/enroll")
+		[[ $code == 200 || $code == 201 ]] ||
+			die "enrolling ${LEARNER_NAMES[i]} in $COURSE answered HTTP $code: $(cat "$OUT/enroll.json")"
+		codes+=("$code")
+	done
 	mapfile -t LESSON_IDS < <(curl -fsS -b "$JAR" "http://$APP_ADDR/api/v1/courses/$COURSE" | jq -r '.lessons[].id')
 	((${#LESSON_IDS[@]} > 0)) || die "course $COURSE has no lessons"
-	log "enrolled in $COURSE (HTTP $code): lessons ${LESSON_IDS[*]}"
+	ENROLLED=1
+	log "enrolled $LEARNERS learner(s) in $COURSE (HTTP $(printf '%s\n' "${codes[@]}" | sort | uniq -c |
+		awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')): lessons ${LESSON_IDS[*]}"
 }
 
 # sql QUERY: one value from the benchmark database.
@@ -250,7 +350,9 @@ cpu_ticks() {
 }
 
 # load OUTFILE URL "LABEL:PID ..." [load flags...]: a warm-up, then one
-# measured run with the common settings and the learner's cookies. Extra flags
+# measured run with the common settings and the learners' sessions
+# (connection i is learner i mod LEARNERS, its cookies on every request and
+# its CSRF token on a POST; see bench/load -sessions). Extra flags
 # (-method, -body, -header, -name, further -url to take in turn) pass through;
 # the warm-up's counts are kept in OUTFILE as "warmup". The CPU time the listed
 # server-side processes and the load generator spend during the measured run
@@ -259,7 +361,7 @@ cpu_ticks() {
 load() {
 	local out=$1 url=$2 procs=$3
 	shift 3
-	local common=(-url "$url" -c "$CONNECTIONS" -cookie "xuetang_session=$SESSION; xuetang_csrf=$CSRF")
+	local common=(-url "$url" -c "$CONNECTIONS" -sessions "$SESSIONS_FILE")
 	log "load $url -> ${out#"$ROOT"/}"
 	local warm='{"ok": 0, "errors": 0, "status": {}}'
 	if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
@@ -321,6 +423,11 @@ print_row() {
 		awk -F'\t' '{ printf "  %-26s %9.0f %8.2f %8.2f %8.2f %7d %12d\n", $1, $2, $3, $4, $5, $6, $7 }'
 }
 
+# learners_text: "64 learners", "1 learner", for the header lines.
+learners_text() {
+	if ((LEARNERS == 1)); then echo "1 learner"; else echo "$LEARNERS learners"; fi
+}
+
 print_header() {
 	printf '  %-26s %9s %8s %8s %8s %7s %12s\n' "" "req/s" "p50 ms" "p90 ms" "p99 ms" "errors" "CPU us/req"
 }
@@ -355,9 +462,9 @@ scenario_me() {
 
 	jq -n --argjson machine "$(machine_json)" \
 		--slurpfile b "$OUT/me.baseline.json" --slurpfile r "$OUT/me.redis-session.json" --slurpfile x "$OUT/me.xuetang.json" \
-		--arg c "$CONNECTIONS" --arg d "$DURATION" --arg w "$WARMUP" --arg n "$ROUNDS" \
+		--arg c "$CONNECTIONS" --arg l "$LEARNERS" --arg d "$DURATION" --arg w "$WARMUP" --arg n "$ROUNDS" \
 		'def r3: . * 1000 | round / 1000;
-		 {scenario: "me", connections: ($c | tonumber), duration: $d, warmup: $w, rounds: ($n | tonumber),
+		 {scenario: "me", connections: ($c | tonumber), learners: ($l | tonumber), duration: $d, warmup: $w, rounds: ($n | tonumber),
 		  machine: $machine,
 		  runs: {baseline: $b[0], redis_session: $r[0], xuetang: $x[0]},
 		  ratio: {
@@ -369,7 +476,7 @@ scenario_me() {
 		    p99_ms_redis_session: $r[0].latency_ms.p99}}' >"$OUT/me.json"
 
 	echo
-	echo "scenario me: $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up, median of $ROUNDS" \
+	echo "scenario me: $CONNECTIONS connections, $(learners_text), $DURATION per run after a $WARMUP warm-up, median of $ROUNDS" \
 		"round(s), $(nproc) CPUs, load average $LOADAVG_AT_START at start"
 	print_header
 	print_row "bare Echo handler" "$OUT/me.baseline.json"
@@ -441,10 +548,10 @@ scenario_lesson() {
 
 	jq -n --argjson machine "$(machine_json)" --argjson sizes "$sizes" --arg course "$COURSE" \
 		--slurpfile r "$OUT/lesson.redis-session.json" --slurpfile x "$OUT/lesson.xuetang.json" \
-		--arg c "$CONNECTIONS" --arg d "$DURATION" --arg w "$WARMUP" --arg n "$ROUNDS" \
+		--arg c "$CONNECTIONS" --arg l "$LEARNERS" --arg d "$DURATION" --arg w "$WARMUP" --arg n "$ROUNDS" \
 		'def r3: . * 1000 | round / 1000;
 		 {scenario: "lesson", course: $course, lessons: $sizes,
-		  connections: ($c | tonumber), duration: $d, warmup: $w, rounds: ($n | tonumber),
+		  connections: ($c | tonumber), learners: ($l | tonumber), duration: $d, warmup: $w, rounds: ($n | tonumber),
 		  machine: $machine,
 		  runs: {redis_session: $r[0], xuetang: $x[0]},
 		  ratio: {
@@ -459,6 +566,7 @@ scenario_lesson() {
 
 	echo
 	echo "scenario lesson ($COURSE, ${#LESSON_IDS[@]} lessons in turn, Accept-Encoding: gzip): $CONNECTIONS connections," \
+		"$(learners_text)," \
 		"$DURATION per run after a $WARMUP warm-up, median of $ROUNDS round(s), $(nproc) CPUs, load average $LOADAVG_AT_START at start"
 	print_header
 	print_row "bare Echo + Redis GET" "$OUT/lesson.redis-session.json"
@@ -491,10 +599,13 @@ load_counted() {
 }
 
 # progress: signed-in POST /api/v1/progress (a heartbeat with a fresh event
-# id each time, the CSRF header, a mid-course lesson) against a naive handler
-# that decodes the same body and does one GORM upsert per request into its
-# own table of the same database. Every round checks with SQL that each
-# system stored exactly as many rows as it answered 200.
+# id each time, the learner's CSRF header, a mid-course lesson) from every
+# learner against a naive handler that decodes the same body and does one
+# GORM upsert per request into its own table of the same database (it checks
+# no session and writes every row as the first learner). Every round checks
+# with SQL that each system stored exactly as many rows as it answered 200;
+# afterwards, that no learner was credited more time than has passed since
+# they enrolled.
 scenario_progress() {
 	enroll
 	local mariadb redis naive lesson body
@@ -506,7 +617,7 @@ scenario_progress() {
 		-dsn "root@tcp(127.0.0.1:3306)/$DB_NAME?charset=utf8mb4&parseTime=True&loc=UTC&interpolateParams=true"
 	naive=$LAST_PID
 
-	# One event by hand first: the app must record it, and say so.
+	# One event by hand first (the first learner's): the app must record it, and say so.
 	local ev status
 	ev=$(jq -nc --arg id "$(cat /proc/sys/kernel/random/uuid)" --argjson l "$lesson" \
 		'{event_id: $id, lesson_id: $l, type: "open", seconds: 0}')
@@ -517,9 +628,12 @@ scenario_progress() {
 		"http://$APP_ADDR/api/v1/progress" | jq -r .status)
 	[[ $status == duplicate ]] || die "the same event twice answered status $status, not duplicate"
 
-	local flags=(-method POST -body "$body" -header "X-CSRF-Token: $CSRF")
-	local app_rows="SELECT COUNT(*) FROM progress_events WHERE user_id = $USER_ID"
-	local naive_rows="SELECT COUNT(*) FROM bench_naive_events WHERE user_id = $USER_ID"
+	# Each connection's CSRF header comes with its learner from the sessions file.
+	local flags=(-method POST -body "$body")
+	# All rows, every learner's: the database is created afresh for this run
+	# and only the bench learners exist in it.
+	local app_rows="SELECT COUNT(*) FROM progress_events"
+	local naive_rows="SELECT COUNT(*) FROM bench_naive_events"
 	rm -f "$OUT"/progress.*.json
 	local r
 	for ((r = 1; r <= ROUNDS; r++)); do
@@ -531,29 +645,43 @@ scenario_progress() {
 	median_round "$OUT/progress.naive-upsert"
 	median_round "$OUT/progress.xuetang"
 
-	# Every round's check, and the wall-clock cap on credited time.
-	local checks wall t
+	# Every round's check, and the wall-clock cap on credited time, learner
+	# by learner: each one's credited seconds at most the seconds since
+	# that learner enrolled.
+	local checks per rows ids
 	checks=$(for t in naive-upsert xuetang; do
 		for ((r = 1; r <= ROUNDS; r++)); do
 			jq -c --arg t "$t" --argjson r "$r" '{target: $t, round: $r, check}' "$OUT/progress.$t.$r.json"
 		done
 	done | jq -s -c .)
-	wall=$(sql "SELECT JSON_OBJECT(
-		'credited_seconds', (SELECT COALESCE(SUM(credited_seconds), 0) FROM progress_events WHERE user_id = $USER_ID),
-		'active_seconds', (SELECT COALESCE(SUM(active_seconds), 0) FROM lesson_progress WHERE user_id = $USER_ID),
-		'claimed_seconds', (SELECT COALESCE(SUM(seconds), 0) FROM progress_events WHERE user_id = $USER_ID),
-		'wall_clock_seconds_since_enrolment',
-		  (SELECT TIMESTAMPDIFF(SECOND, MIN(enrolled_at), UTC_TIMESTAMP(3)) FROM enrollments WHERE user_id = $USER_ID),
-		'rows_xuetang', (SELECT COUNT(*) FROM progress_events WHERE user_id = $USER_ID),
-		'rows_naive', (SELECT COUNT(*) FROM bench_naive_events WHERE user_id = $USER_ID))")
+	ids=$(IFS=,; echo "${LEARNER_IDS[*]}")
+	per=$(sql "SET SESSION group_concat_max_len = 16777216;
+		SELECT COALESCE(JSON_ARRAYAGG(JSON_OBJECT(
+		  'user_id', u.id, 'username', u.username,
+		  'events', COALESCE(p.events, 0), 'claimed_seconds', COALESCE(p.claimed, 0),
+		  'credited_seconds', COALESCE(p.credited, 0), 'active_seconds', COALESCE(lp.active, 0),
+		  'wall_clock_seconds_since_enrolment', TIMESTAMPDIFF(SECOND, e.enrolled_at, UTC_TIMESTAMP(3)))
+		  ORDER BY u.id), '[]')
+		FROM users u
+		LEFT JOIN (SELECT user_id, COUNT(*) AS events, SUM(seconds) AS claimed, SUM(credited_seconds) AS credited
+		           FROM progress_events GROUP BY user_id) p ON p.user_id = u.id
+		LEFT JOIN (SELECT user_id, SUM(active_seconds) AS active FROM lesson_progress GROUP BY user_id) lp
+		  ON lp.user_id = u.id
+		LEFT JOIN (SELECT user_id, MIN(enrolled_at) AS enrolled_at FROM enrollments GROUP BY user_id) e
+		  ON e.user_id = u.id
+		WHERE u.id IN ($ids)")
+	rows=$(sql "SELECT JSON_OBJECT('rows_xuetang', (SELECT COUNT(*) FROM progress_events),
+		'rows_naive', (SELECT COUNT(*) FROM bench_naive_events))")
 
-	jq -n --argjson machine "$(machine_json)" --argjson checks "$checks" --argjson wall "$wall" \
+	jq -n --argjson machine "$(machine_json)" --argjson checks "$checks" --argjson per "$per" --argjson rows "$rows" \
 		--argjson lesson "$lesson" --arg body "$body" \
 		--slurpfile b "$OUT/progress.naive-upsert.json" --slurpfile x "$OUT/progress.xuetang.json" \
-		--arg c "$CONNECTIONS" --arg d "$DURATION" --arg w "$WARMUP" --arg n "$ROUNDS" \
+		--arg c "$CONNECTIONS" --arg l "$LEARNERS" --arg d "$DURATION" --arg w "$WARMUP" --arg n "$ROUNDS" \
 		'def r3: . * 1000 | round / 1000;
-		 {scenario: "progress", lesson_id: $lesson, body: $body,
-		  connections: ($c | tonumber), duration: $d, warmup: $w, rounds: ($n | tonumber),
+		 def within: .credited_seconds <= .wall_clock_seconds_since_enrolment;
+		 ($per | map(. + {headroom_seconds: ((.wall_clock_seconds_since_enrolment // 0) - .credited_seconds)})) as $per
+		 | {scenario: "progress", lesson_id: $lesson, body: $body,
+		  connections: ($c | tonumber), learners: ($l | tonumber), duration: $d, warmup: $w, rounds: ($n | tonumber),
 		  machine: $machine,
 		  runs: {naive_upsert: $b[0], xuetang: $x[0]},
 		  ratio: {
@@ -562,24 +690,36 @@ scenario_progress() {
 		      ($x[0].server_cpu_us_per_request / $b[0].server_cpu_us_per_request | r3),
 		    p99_ms_xuetang: $x[0].latency_ms.p99,
 		    p99_ms_naive: $b[0].latency_ms.p99},
-		  checks: {rounds: $checks, every_acknowledged_event_stored: ($checks | all(.check.equal)),
-		           time: ($wall + {credited_within_wall_clock:
-		             ($wall.credited_seconds <= $wall.wall_clock_seconds_since_enrolment)})},
+		  checks: {rounds: $checks, rows_counted: "all rows of progress_events and bench_naive_events",
+		           every_acknowledged_event_stored: ($checks | all(.check.equal)),
+		           time: ($rows + {
+		             learners: ($per | length),
+		             learners_with_events: ($per | map(select(.events > 0)) | length),
+		             events_per_learner: {min: ($per | map(.events) | min), max: ($per | map(.events) | max)},
+		             credited_seconds: ($per | map(.credited_seconds) | add),
+		             claimed_seconds: ($per | map(.claimed_seconds) | add),
+		             active_seconds: ($per | map(.active_seconds) | add),
+		             credited_within_wall_clock: (($per | length) > 0 and ($per | all(within))),
+		             learners_over_wall_clock: ($per | map(select(within | not)) | length),
+		             worst_learner: ($per | min_by(.headroom_seconds)),
+		             per_learner: $per})},
 		  aims: {rps_ratio_at_least_1_5: (($x[0].rps / $b[0].rps) >= 1.5),
 		         every_acknowledged_event_stored: ($checks | all(.check.equal))}}' >"$OUT/progress.json"
 
 	echo
 	echo "scenario progress (heartbeats to lesson $lesson, a fresh event id each): $CONNECTIONS connections," \
+		"$(learners_text)," \
 		"$DURATION per run after a $WARMUP warm-up, median of $ROUNDS round(s), $(nproc) CPUs, load average $LOADAVG_AT_START at start"
 	print_header
 	print_row "naive GORM upsert" "$OUT/progress.naive-upsert.json"
 	print_row "xuetang POST progress" "$OUT/progress.xuetang.json"
 	jq -r '"  xuetang / naive upsert: \(.ratio.rps_xuetang_over_naive) of the req/s (aim >= 1.5: \(if .aims.rps_ratio_at_least_1_5 then "met" else "MISSED" end)), \(.ratio.cpu_per_request_xuetang_over_naive)x the server CPU per request;",
 		"  p99 \(.ratio.p99_ms_xuetang) ms vs \(.ratio.p99_ms_naive) ms.",
-		"  rows added = 200 answers (warm-up + measured run), by SQL:",
+		"  rows added = 200 answers (warm-up + measured run; all rows, every learner), by SQL:",
 		(.checks.rounds[] | "    \(.target) round \(.round): \(.check.rows_added) rows, \(.check.answered_200) answered 200, \(.check.not_200) not 200: \(if .check.equal then "equal" else "NOT EQUAL" end)"),
 		"  every acknowledged event stored: \(if .checks.every_acknowledged_event_stored then "yes" else "NO" end);",
-		"  credited \(.checks.time.credited_seconds) s of \(.checks.time.claimed_seconds) s claimed, \(.checks.time.wall_clock_seconds_since_enrolment) s of wall clock since enrolment"' \
+		(.checks.time | "  \(.learners_with_events) of \(.learners) learners sent events (\(.events_per_learner.min)-\(.events_per_learner.max) each); credited \(.credited_seconds) s of \(.claimed_seconds) s claimed in all;",
+		"  each learner credited at most the wall clock since enrolling: \(if .credited_within_wall_clock then "yes" else "NO (\(.learners_over_wall_clock) over)" end); least headroom: \(.worst_learner.username), credited \(.worst_learner.credited_seconds) s of \(.worst_learner.wall_clock_seconds_since_enrolment) s")' \
 		"$OUT/progress.json"
 	echo "  written: bench/out/progress.json"
 }
@@ -592,12 +732,20 @@ main() {
 		declare -F "scenario_$s" >/dev/null || die "unknown scenario $s"
 	done
 	[[ $ROUNDS =~ ^([1-9]|10)$ ]] || die "BENCH_ROUNDS=$ROUNDS: want 1 to 10"
+	if ! [[ $LEARNERS =~ ^[1-9][0-9]{0,3}$ ]] || ((LEARNERS > 1024)); then
+		die "BENCH_LEARNERS=$LEARNERS: want 1 to 1024"
+	fi
+	[[ $CONNECTIONS =~ ^[1-9][0-9]{0,3}$ ]] || die "BENCH_CONNECTIONS=$CONNECTIONS: want a positive number"
+	((LEARNERS <= CONNECTIONS)) ||
+		log "warning: BENCH_LEARNERS=$LEARNERS > BENCH_CONNECTIONS=$CONNECTIONS: only $CONNECTIONS learners send requests"
 	# The database is dropped, so it must be recognisably a benchmark one.
 	[[ $DB_NAME =~ ^xt_bench[a-z0-9_]*$ ]] || die "BENCH_DB=$DB_NAME: want a name starting with xt_bench"
 	for tool in go curl jq gzip mysql mysqladmin redis-cli redis-server start-stop-daemon; do
 		command -v "$tool" >/dev/null || die "$tool is not installed"
 	done
-	[[ $SETTLE =~ ^[0-9]+$ ]] && ((SETTLE <= 3600)) || die "BENCH_SETTLE=$SETTLE: want 0 to 3600 seconds"
+	if ! [[ $SETTLE =~ ^[0-9]+$ ]] || ((SETTLE > 3600)); then
+		die "BENCH_SETTLE=$SETTLE: want 0 to 3600 seconds"
+	fi
 	mkdir -p "$OUT"
 	: >"$OUT/xuetang.log"
 	local waited=0
@@ -614,7 +762,7 @@ main() {
 	ensure_services
 	build
 	fresh_database
-	create_learner
+	create_learners
 	start_app
 	sign_in
 	for s in "${scenarios[@]}"; do

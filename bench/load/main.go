@@ -10,6 +10,17 @@
 // is read as it arrives, compressed (what a browser receives); without it Go
 // asks for gzip itself and decompresses, which costs the generator CPU.
 //
+// With -sessions FILE the connections sign in as different users: each
+// non-empty line of FILE is "COOKIE<TAB>CSRF", a Cookie header value and the
+// token that goes with it, and connection i (0-based) sends line i mod n with
+// every request, warm-up included, for the whole run. The token is sent as
+// X-CSRF-Token on state-changing requests only (not GET, HEAD, OPTIONS or
+// TRACE), as the web front end does; an empty token sends none. -sessions
+// cannot be combined with -cookie, a -header Cookie or a -header
+// X-CSRF-Token. A "connection" is one of the -c closed loops: the HTTP
+// client may carry its requests over any of its pooled TCP connections, which
+// makes no difference to a server that keys sessions on cookies.
+//
 // It only ever talks to loopback addresses: the URL must name localhost or a
 // loopback IP, every dialled address is checked again after name resolution,
 // proxies from the environment are ignored and redirects are not followed.
@@ -18,6 +29,7 @@
 package main
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -46,6 +58,11 @@ const (
 	maxRequests    = 10_000_000
 	maxTimeout     = time.Minute
 	maxURLs        = 1000
+	maxSessions    = 10_000
+	// maxSessionsFile caps the bytes read from -sessions, and
+	// maxSessionLine one line of it.
+	maxSessionsFile = 16 << 20
+	maxSessionLine  = 64 << 10
 )
 
 func main() {
@@ -69,6 +86,19 @@ type options struct {
 	warmup      time.Duration
 	maxRequests int64
 	timeout     time.Duration
+	// sessions, when not empty, are the signed-in users the connections
+	// take in turn (see connHeaders).
+	sessions []sessionLine
+
+	// beforeSend, when set (only by tests), sees every request of
+	// connection conn just before it is sent.
+	beforeSend func(conn int, req *http.Request)
+}
+
+// sessionLine is one line of a -sessions file.
+type sessionLine struct {
+	cookie string // a Cookie header value
+	csrf   string // sent as X-CSRF-Token on state-changing requests; may be empty
 }
 
 // Result is what the tool prints. rps counts successful responses only, so
@@ -79,6 +109,7 @@ type Result struct {
 	URLs        []string       `json:"urls,omitempty"` // all of them, when more than one
 	Method      string         `json:"method"`
 	Connections int            `json:"connections"`
+	Sessions    int            `json:"sessions,omitempty"` // lines of -sessions, when given
 	DurationS   float64        `json:"duration_s"`
 	Requests    int64          `json:"requests"`
 	OK          int64          `json:"ok"`
@@ -144,6 +175,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		duration, warmup  time.Duration
 		timeout           time.Duration
 		method, body, nme string
+		sessionsFile      string
 	)
 	fs.Var(&rawURLs, "url", fmt.Sprintf("target URL; the host must be localhost or a loopback IP (repeatable, at most %d: taken in turn)", maxURLs))
 	fs.IntVar(&connections, "c", 64, fmt.Sprintf("concurrent connections (1-%d)", maxConnections))
@@ -155,6 +187,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&body, "body", "", "request body; {{uuid}} becomes a fresh UUID and {{seq}} a sequence number in each request")
 	fs.Var(&headers, "header", `extra header "Name: value" (repeatable)`)
 	fs.Var(&cookies, "cookie", `cookies "a=1; b=2" (repeatable)`)
+	fs.StringVar(&sessionsFile, "sessions", "", fmt.Sprintf(`file of "COOKIE<TAB>CSRF" lines (at most %d): connection i sends line i mod n; excludes -cookie and -header X-CSRF-Token`, maxSessions))
 	fs.StringVar(&nme, "name", "", "label copied into the output")
 	if err := fs.Parse(args); err != nil {
 		return opt, err
@@ -205,13 +238,120 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		h.Add("Cookie", c)
 	}
+	var sessions []sessionLine
+	if sessionsFile != "" {
+		switch {
+		case len(cookies) > 0:
+			return opt, errors.New("-cookie cannot be combined with -sessions: each connection's cookies come from the file")
+		case len(h.Values("Cookie")) > 0:
+			return opt, errors.New("-header Cookie cannot be combined with -sessions: each connection's cookies come from the file")
+		case len(h.Values(csrfHeader)) > 0:
+			return opt, errors.New("-header " + csrfHeader + " cannot be combined with -sessions: each connection's token comes from the file")
+		}
+		var err error
+		if sessions, err = readSessions(sessionsFile); err != nil {
+			return opt, err
+		}
+	}
 	if body != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
 	}
 	return options{
 		name: nme, targets: targets, method: strings.ToUpper(method), body: body, headers: h,
 		connections: connections, duration: duration, warmup: warmup, maxRequests: maxReq, timeout: timeout,
+		sessions: sessions,
 	}, nil
+}
+
+const csrfHeader = "X-CSRF-Token"
+
+// readSessions reads a -sessions file (see parseSessions).
+func readSessions(name string) ([]sessionLine, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("-sessions: %v", err)
+	}
+	defer f.Close()
+	s, err := parseSessions(f)
+	if err != nil {
+		return nil, fmt.Errorf("-sessions %s: %v", name, err)
+	}
+	return s, nil
+}
+
+// parseSessions reads "COOKIE<TAB>CSRF" lines, skipping blank ones. COOKIE
+// must be a non-empty Cookie header value; neither part may hold control
+// characters (a second tab included). A CRLF line ending is accepted.
+func parseSessions(r io.Reader) ([]sessionLine, error) {
+	lr := &io.LimitedReader{R: r, N: maxSessionsFile + 1}
+	sc := bufio.NewScanner(lr)
+	sc.Buffer(make([]byte, 0, 4096), maxSessionLine)
+	var out []sessionLine
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		cookie, csrf, ok := strings.Cut(line, "\t")
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("line %d: no tab; want COOKIE<TAB>CSRF", n)
+		case strings.TrimSpace(cookie) == "":
+			return nil, fmt.Errorf("line %d: empty cookie", n)
+		case hasControl(cookie) || hasControl(csrf):
+			return nil, fmt.Errorf("line %d: control character (or a second tab) in the line", n)
+		}
+		if _, err := http.ParseCookie(cookie); err != nil {
+			return nil, fmt.Errorf("line %d: cookie: %v", n, err)
+		}
+		if len(out) == maxSessions {
+			return nil, fmt.Errorf("more than %d sessions", maxSessions)
+		}
+		out = append(out, sessionLine{cookie: cookie, csrf: csrf})
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("a line longer than %d bytes", maxSessionLine)
+		}
+		return nil, err
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("larger than %d bytes", maxSessionsFile)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no sessions in the file")
+	}
+	return out, nil
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// connHeaders returns the headers every request of connection conn carries:
+// the common ones, and with -sessions that connection's cookie and, on a
+// state-changing method, its CSRF token. The map is built once per
+// connection and only read afterwards.
+func connHeaders(opt options, conn int) http.Header {
+	if len(opt.sessions) == 0 {
+		return opt.headers
+	}
+	s := opt.sessions[conn%len(opt.sessions)]
+	h := opt.headers.Clone()
+	h.Set("Cookie", s.cookie)
+	if s.csrf != "" && !safeMethod(opt.method) {
+		h.Set(csrfHeader, s.csrf)
+	}
+	return h
+}
+
+// safeMethod reports the methods a browser sends without a CSRF token.
+func safeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }
 
 // loopbackURL accepts only http(s) URLs whose host is localhost or a loopback IP.
@@ -273,6 +413,8 @@ func newClient(opt options) *http.Client {
 // worker holds one connection's tallies; merged after the run, so the hot
 // loop shares nothing but two atomic counters.
 type worker struct {
+	conn      int         // its index, 0-based
+	headers   http.Header // connHeaders of conn
 	latencies []time.Duration
 	status    map[int]int
 	failures  int64
@@ -288,7 +430,7 @@ func attack(client *http.Client, opt options) Result {
 	workers := make([]*worker, opt.connections)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := &worker{status: map[int]int{}}
+		w := &worker{conn: i, headers: connHeaders(opt, i), status: map[int]int{}}
 		workers[i] = w
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
@@ -305,7 +447,7 @@ func attack(client *http.Client, opt options) Result {
 
 	res := Result{
 		Name: opt.name, URL: opt.targets[0].String(), Method: opt.method, Connections: opt.connections,
-		DurationS: round(elapsed.Seconds(), 3), Status: map[string]int{},
+		Sessions: len(opt.sessions), DurationS: round(elapsed.Seconds(), 3), Status: map[string]int{},
 	}
 	if len(opt.targets) > 1 {
 		for _, u := range opt.targets {
@@ -354,8 +496,11 @@ func (w *worker) do(client *http.Client, opt options, target *url.URL, seq *atom
 		w.fail(err)
 		return
 	}
-	for k, vs := range opt.headers {
+	for k, vs := range w.headers {
 		req.Header[k] = vs
+	}
+	if opt.beforeSend != nil {
+		opt.beforeSend(w.conn, req)
 	}
 	t0 := time.Now()
 	resp, err := client.Do(req)

@@ -82,6 +82,9 @@ func sessionBackend(ctx context.Context, cfg config.Config, st *store.Store, pre
 		return nil, nil, nil, &config.Error{Var: "XUETANG_REDIS_URL", Value: cfg.RedisURL, Reason: err.Error()}
 	}
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 2*time.Second, time.Second, time.Second
+	// RESP2: sessions need no server push, and with RESP3 the client looks
+	// for pushed messages around every command, 4% of a request's CPU.
+	opt.Protocol = 2
 	rdb := redis.NewClient(opt)
 	if prefix == "" {
 		prefix = "xt:"
