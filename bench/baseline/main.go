@@ -103,6 +103,9 @@ func run(args []string, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "baseline: -redis:", err)
 			return 2
 		}
+		// RESP2, as xuetang's session client uses: the baseline is the least
+		// a Redis GET can cost, so it gets the same cheaper protocol.
+		opt.Protocol = 2
 		rdb := redis.NewClient(opt)
 		defer rdb.Close()
 		e.GET("/*", redisSession(rdb, *prefix, *key))
