@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -19,6 +20,7 @@ type RedisStore struct {
 	rdb    redis.UniversalClient
 	prefix string
 	now    func() time.Time
+	reads  *readBatch
 }
 
 // NewRedis wraps a client. prefix namespaces keys (tests use a random one).
@@ -26,7 +28,27 @@ func NewRedis(rdb redis.UniversalClient, prefix string, now func() time.Time) *R
 	if now == nil {
 		now = time.Now
 	}
-	return &RedisStore{rdb: rdb, prefix: prefix, now: now}
+	s := &RedisStore{rdb: rdb, prefix: prefix, now: now}
+	s.reads = &readBatch{fetch: s.mget}
+	return s
+}
+
+func (s *RedisStore) mget(ctx context.Context, keys []string) ([][]byte, error) {
+	// One Redis, not a cluster: MGET across hash slots would be refused.
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(vals) != len(keys) {
+		return nil, fmt.Errorf("redis: MGET of %d keys answered %d values", len(keys), len(vals))
+	}
+	out := make([][]byte, len(keys))
+	for i, v := range vals {
+		if str, ok := v.(string); ok {
+			out[i] = []byte(str)
+		}
+	}
+	return out, nil
 }
 
 type redisSession struct {
@@ -100,12 +122,12 @@ func (s *RedisStore) Get(ctx context.Context, token string) (Session, error) {
 		return Session{}, errNoSession
 	}
 	id := HashToken(token)
-	b, err := s.rdb.Get(ctx, s.key(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return Session{}, errNoSession
-	}
+	b, err := s.reads.get(ctx, s.key(id))
 	if err != nil {
 		return Session{}, unavailable(err)
+	}
+	if b == nil {
+		return Session{}, errNoSession
 	}
 	var rs redisSession
 	if err := json.Unmarshal(b, &rs); err != nil {

@@ -148,6 +148,45 @@ func TestCreateAndGet(t *testing.T) {
 	})
 }
 
+// Many requests reading sessions at once (Redis batches them into one
+// round trip) each get their own session, and unknown tokens stay unknown.
+func TestConcurrentGets(t *testing.T) {
+	run(t, func(t *testing.T, b backend) {
+		clk := storetest.NewClock()
+		s, _, newUser := b.open(t, clk)
+		const n = 40
+		tokens := make([]string, n)
+		users := make([]int64, n)
+		for i := range tokens {
+			users[i] = newUser()
+			var err error
+			if tokens[i], _, err = s.Create(context.Background(), users[i], opts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for round := 0; round < 3; round++ {
+			for i := range tokens {
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					sess, err := s.Get(context.Background(), tokens[i])
+					if err != nil || sess.UserID != users[i] {
+						t.Errorf("session %d: user %d, %v; want user %d", i, sess.UserID, err, users[i])
+					}
+				}()
+				go func() {
+					defer wg.Done()
+					if _, err := s.Get(context.Background(), session.NewToken()); !errors.Is(err, errs.ErrNotFound) {
+						t.Errorf("unknown token: %v, want not found", err)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+	})
+}
+
 func TestUnknownTokens(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
 		s, _, newUser := b.open(t, storetest.NewClock())
