@@ -134,13 +134,21 @@ const MaxCreditPerEvent = 60
 // event id; credited time never exceeds the wall-clock time since the
 // learner's previous event, so floods and parallel tabs add nothing.
 func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Finisher) ([]ProgressOutcome, error) {
-	var out []ProgressOutcome
 	// Retried events are rare, so the batch is first written without
 	// looking for earlier copies; if the insert stores fewer rows than it
 	// sent, the transaction is rolled back and redone with the look-up.
+	lookUp := false
+	if s.dialect == MySQL && !anyComplete(in) {
+		out, err := s.recordHeartbeats(ctx, in)
+		if err == nil {
+			return out, nil
+		}
+		lookUp = errors.Is(err, errRaced)
+	}
+	var out []ProgressOutcome
 	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
 		var err error
-		out, err = s.recordBatch(tx, in, f, false)
+		out, err = s.recordBatch(tx, in, f, lookUp)
 		return err
 	})
 	if errors.Is(err, errRaced) {
@@ -158,8 +166,107 @@ func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Finish
 
 var errRaced = errors.New("progress event stored before")
 
+func anyComplete(in []ProgressInput) bool {
+	for _, ev := range in {
+		if ev.Type == "complete" {
+			return true
+		}
+	}
+	return false
+}
+
+// batchPlan is a batch worked out before writing: the event rows, the
+// summed lesson_progress changes, and what to answer for each input.
+type batchPlan struct {
+	events []ProgressEvent
+	bumps  []*LessonProgress
+	fresh  []int // indexes of the inputs to store
+	out    []ProgressOutcome
+}
+
+// usersOf lists the learners of a batch once each.
+func usersOf(in []ProgressInput) []int64 {
+	var users []int64
+	known := map[int64]bool{}
+	for _, ev := range in {
+		if !known[ev.UserID] {
+			known[ev.UserID] = true
+			users = append(users, ev.UserID)
+		}
+	}
+	return users
+}
+
+// lastSeen reads each learner's latest activity, folded in Go: SQLite
+// returns MAX() of a DATETIME column as text.
+func lastSeen(db *gorm.DB, users []int64) (map[int64]time.Time, error) {
+	var rows []struct {
+		UserID     int64
+		LastSeenAt time.Time
+	}
+	if err := db.Model(&LessonProgress{}).Select("user_id, last_seen_at").Where("user_id IN ?", users).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	last := make(map[int64]time.Time, len(users))
+	for _, r := range rows {
+		if r.LastSeenAt.After(last[r.UserID]) {
+			last[r.UserID] = r.LastSeenAt
+		}
+	}
+	return last, nil
+}
+
+// planBatch credits time and sums lesson changes. existing lists event ids
+// already stored; last is each learner's latest activity, and is advanced.
+func planBatch(in []ProgressInput, existing []string, last map[int64]time.Time, now time.Time) *batchPlan {
+	p := &batchPlan{out: make([]ProgressOutcome, len(in)), fresh: make([]int, 0, len(in)),
+		events: make([]ProgressEvent, 0, len(in))}
+	if last == nil {
+		last = map[int64]time.Time{}
+	}
+	seen := make(map[string]bool, len(in))
+	for _, id := range existing {
+		seen[id] = true
+	}
+	type lessonKey struct {
+		user, course int64
+		slug         string
+	}
+	bumps := map[lessonKey]*LessonProgress{}
+	for i, ev := range in {
+		if seen[ev.EventID] {
+			p.out[i] = ProgressOutcome{Duplicate: true}
+			continue
+		}
+		seen[ev.EventID] = true
+		p.fresh = append(p.fresh, i)
+		prev, ok := last[ev.UserID]
+		if !ok || ev.EnrolledAt.After(prev) {
+			prev = ev.EnrolledAt
+		}
+		credit := min(ev.Seconds, MaxCreditPerEvent, int(now.Sub(prev)/time.Second))
+		credit = max(credit, 0)
+		last[ev.UserID] = now
+		p.events = append(p.events, ProgressEvent{EventID: ev.EventID, UserID: ev.UserID, LessonID: ev.LessonID,
+			Type: ev.Type, Seconds: ev.Seconds, CreditedSeconds: credit, ReceivedAt: now})
+		k := lessonKey{ev.UserID, ev.CourseID, ev.LessonSlug}
+		b, ok := bumps[k]
+		if !ok {
+			b = &LessonProgress{UserID: ev.UserID, CourseID: ev.CourseID, LessonSlug: ev.LessonSlug, FirstOpenedAt: now, LastSeenAt: now}
+			bumps[k] = b
+			p.bumps = append(p.bumps, b)
+		}
+		b.ActiveSeconds += credit
+		if ev.Type == "complete" {
+			b.CompletedAt = &now
+		}
+		p.out[i] = ProgressOutcome{CreditedSeconds: credit, LessonCompleted: ev.Type == "complete"}
+	}
+	return p
+}
+
 func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp bool) ([]ProgressOutcome, error) {
-	out := make([]ProgressOutcome, len(in))
 	now := s.now()
 	var existing []string
 	if lookUp {
@@ -170,93 +277,41 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp 
 		if err := tx.Model(&ProgressEvent{}).Where("event_id IN ?", ids).Pluck("event_id", &existing).Error; err != nil {
 			return nil, err
 		}
-	}
-	seen := make(map[string]bool, len(in))
-	for _, id := range existing {
-		seen[id] = true
-	}
-	fresh := make([]int, 0, len(in)) // indexes of events to store
-	var users []int64
-	known := map[int64]bool{}
-	for i, ev := range in {
-		if seen[ev.EventID] {
-			out[i] = ProgressOutcome{Duplicate: true}
-			continue
-		}
-		seen[ev.EventID] = true
-		fresh = append(fresh, i)
-		if !known[ev.UserID] {
-			known[ev.UserID] = true
-			users = append(users, ev.UserID)
+		if len(existing) == len(in) {
+			return planBatch(in, existing, nil, now).out, nil
 		}
 	}
-	if len(fresh) == 0 {
-		return out, nil
-	}
-	// Each learner's latest activity, folded in Go: SQLite returns MAX() of
-	// a DATETIME column as text.
-	var rows []struct {
-		UserID     int64
-		LastSeenAt time.Time
-	}
-	if err := tx.Model(&LessonProgress{}).Select("user_id, last_seen_at").Where("user_id IN ?", users).
-		Scan(&rows).Error; err != nil {
+	last, err := lastSeen(tx, usersOf(in))
+	if err != nil {
 		return nil, err
 	}
-	last := make(map[int64]time.Time, len(users))
-	for _, r := range rows {
-		if r.LastSeenAt.After(last[r.UserID]) {
-			last[r.UserID] = r.LastSeenAt
-		}
+	p := planBatch(in, existing, last, now)
+	if len(p.events) == 0 {
+		return p.out, nil
 	}
-	type lessonKey struct {
-		user, course int64
-		slug         string
-	}
-	events := make([]ProgressEvent, 0, len(fresh))
-	bumps := map[lessonKey]*LessonProgress{}
-	var order []*LessonProgress
-	for _, i := range fresh {
-		ev := in[i]
-		prev, ok := last[ev.UserID]
-		if !ok || ev.EnrolledAt.After(prev) {
-			prev = ev.EnrolledAt
-		}
-		credit := min(ev.Seconds, MaxCreditPerEvent, int(now.Sub(prev)/time.Second))
-		credit = max(credit, 0)
-		last[ev.UserID] = now
-		events = append(events, ProgressEvent{EventID: ev.EventID, UserID: ev.UserID, LessonID: ev.LessonID,
-			Type: ev.Type, Seconds: ev.Seconds, CreditedSeconds: credit, ReceivedAt: now})
-		k := lessonKey{ev.UserID, ev.CourseID, ev.LessonSlug}
-		b, ok := bumps[k]
-		if !ok {
-			b = &LessonProgress{UserID: ev.UserID, CourseID: ev.CourseID, LessonSlug: ev.LessonSlug, FirstOpenedAt: now, LastSeenAt: now}
-			bumps[k] = b
-			order = append(order, b)
-		}
-		b.ActiveSeconds += credit
-		if ev.Type == "complete" {
-			b.CompletedAt = &now
-		}
-		out[i] = ProgressOutcome{CreditedSeconds: credit, LessonCompleted: ev.Type == "complete"}
-	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(events, 500)
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(p.events, 500)
 	if res.Error != nil {
 		return nil, res.Error
 	}
-	if res.RowsAffected != int64(len(events)) {
+	if res.RowsAffected != int64(len(p.events)) {
 		return nil, errRaced
 	}
-	if err := s.upsertProgress(tx, order); err != nil {
-		return nil, err
+	for rows := p.bumps; len(rows) > 0; {
+		n := min(len(rows), 200)
+		q, args := s.progressUpsert(rows[:n])
+		if err := tx.Exec(q, args...).Error; err != nil {
+			return nil, err
+		}
+		rows = rows[n:]
 	}
-	done := map[lessonKey]Completion{}
-	for _, i := range fresh {
+	type courseKey struct{ user, course int64 }
+	done := map[courseKey]Completion{}
+	for _, i := range p.fresh {
 		ev := in[i]
 		if ev.Type != "complete" {
 			continue
 		}
-		k := lessonKey{ev.UserID, ev.CourseID, ""}
+		k := courseKey{ev.UserID, ev.CourseID}
 		c, ok := done[k]
 		if !ok {
 			var err error
@@ -265,45 +320,36 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp 
 			}
 			done[k] = c
 		}
-		out[i].Completion = c
+		p.out[i].Completion = c
 	}
-	return out, nil
+	return p.out, nil
 }
 
-// upsertProgress adds a batch's time and completions to lesson_progress,
-// one statement per 200 lessons.
-func (s *Store) upsertProgress(tx *gorm.DB, rows []*LessonProgress) error {
-	const cols = "INSERT INTO lesson_progress (user_id, course_id, lesson_slug, first_opened_at, last_seen_at, completed_at, active_seconds, attempts) VALUES "
-	conflict := " ON CONFLICT (user_id, course_id, lesson_slug) DO UPDATE SET last_seen_at = excluded.last_seen_at, " +
-		"active_seconds = lesson_progress.active_seconds + excluded.active_seconds, " +
-		"completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at)"
+// progressUpsert adds a batch's time and completions to lesson_progress.
+func (s *Store) progressUpsert(rows []*LessonProgress) (string, []any) {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO lesson_progress (user_id, course_id, lesson_slug, first_opened_at, last_seen_at, completed_at, active_seconds, attempts) VALUES ")
+	args := make([]any, 0, len(rows)*7)
+	for i, r := range rows {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, 0)")
+		var completed any
+		if r.CompletedAt != nil {
+			completed = *r.CompletedAt
+		}
+		args = append(args, r.UserID, r.CourseID, r.LessonSlug, r.FirstOpenedAt, r.LastSeenAt, completed, r.ActiveSeconds)
+	}
 	if s.dialect == MySQL {
-		conflict = " ON DUPLICATE KEY UPDATE last_seen_at = VALUES(last_seen_at), " +
-			"active_seconds = active_seconds + VALUES(active_seconds), completed_at = COALESCE(completed_at, VALUES(completed_at))"
+		sb.WriteString(" ON DUPLICATE KEY UPDATE last_seen_at = VALUES(last_seen_at), " +
+			"active_seconds = active_seconds + VALUES(active_seconds), completed_at = COALESCE(completed_at, VALUES(completed_at))")
+	} else {
+		sb.WriteString(" ON CONFLICT (user_id, course_id, lesson_slug) DO UPDATE SET last_seen_at = excluded.last_seen_at, " +
+			"active_seconds = lesson_progress.active_seconds + excluded.active_seconds, " +
+			"completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at)")
 	}
-	for len(rows) > 0 {
-		n := min(len(rows), 200)
-		var sb strings.Builder
-		sb.WriteString(cols)
-		args := make([]any, 0, n*7)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, 0)")
-			var completed any
-			if r.CompletedAt != nil {
-				completed = *r.CompletedAt
-			}
-			args = append(args, r.UserID, r.CourseID, r.LessonSlug, r.FirstOpenedAt, r.LastSeenAt, completed, r.ActiveSeconds)
-		}
-		sb.WriteString(conflict)
-		if err := tx.Exec(sb.String(), args...).Error; err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
+	return sb.String(), args
 }
 
 // AttemptInput is a graded attempt to record.

@@ -27,3 +27,14 @@ func (s *Store) ProgressTxIsolation(ctx context.Context) (string, error) {
 	})
 	return level, err
 }
+
+// HeartbeatBatches counts progress batches written the three-round-trip way.
+func (s *Store) HeartbeatBatches() int64 { return s.heartbeatBatches.Load() }
+
+// RecordHeartbeats exposes the three-round-trip way on its own.
+func (s *Store) RecordHeartbeats(ctx context.Context, in []ProgressInput) ([]ProgressOutcome, error) {
+	return s.recordHeartbeats(ctx, in)
+}
+
+// ErrRaced is the answer for a batch holding an event id stored before.
+var ErrRaced = errRaced

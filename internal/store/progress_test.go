@@ -110,6 +110,65 @@ func TestProgressWritesReadCommitted(t *testing.T) {
 	})
 }
 
+// On MySQL a batch of heartbeats goes in three round trips; one holding an
+// event id stored before keeps nothing of its own write, leaves no open
+// transaction on its connection, and is then written the general way.
+func TestHeartbeatBatchOnMySQL(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		x := cxSetup(t, b)
+		if x.st.Dialect() != store.MySQL {
+			t.Skip("MySQL only")
+		}
+		ctx := context.Background()
+		rows := func() int {
+			var n int
+			if err := x.st.DB().QueryRow("SELECT COUNT(*) FROM progress_events").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		x.clk.Add(time.Minute)
+		before := x.st.HeartbeatBatches()
+		out := x.record(t, x.event(0, "heartbeat", 30), x.event(0, "open", 0), x.event(1, "heartbeat", 30))
+		if got := x.st.HeartbeatBatches(); got != before+1 {
+			t.Fatalf("%d batches written the three-round-trip way, want 1", got-before)
+		}
+		if out[0].CreditedSeconds != 30 || out[1].CreditedSeconds != 0 || out[2].CreditedSeconds != 0 || rows() != 3 {
+			t.Fatalf("outcomes %+v, %d rows; want 30, 0, 0 s credited and 3 rows", out, rows())
+		}
+
+		x.clk.Add(time.Minute)
+		stored := x.event(0, "heartbeat", 30)
+		x.record(t, stored)
+		x.clk.Add(time.Minute)
+		fresh := x.event(1, "heartbeat", 40)
+		if _, err := x.st.RecordHeartbeats(ctx, []store.ProgressInput{fresh, stored}); !errors.Is(err, store.ErrRaced) {
+			t.Fatalf("a batch holding a stored event id: %v, want ErrRaced", err)
+		}
+		// Cycle every pooled connection: a transaction left open would be
+		// committed by the next START TRANSACTION on its connection.
+		for i := 0; i < 20; i++ {
+			x.clk.Add(time.Second)
+			if _, err := x.st.RecordHeartbeats(ctx, []store.ProgressInput{x.event(0, "heartbeat", 1)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int
+		if err := x.st.DB().QueryRow("SELECT COUNT(*) FROM progress_events WHERE event_id = ?", fresh.EventID).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("the raced batch's event was kept: %d rows, %v", n, err)
+		}
+		active := x.activeSeconds(t)
+		x.clk.Add(time.Minute)
+		out = x.record(t, fresh, stored)
+		if out[0].Duplicate || out[0].CreditedSeconds != 40 || !out[1].Duplicate {
+			t.Errorf("the raced batch written again = %+v, want 40 s credited and a duplicate", out)
+		}
+		if got := x.activeSeconds(t); got != active+40 {
+			t.Errorf("active seconds %d, want %d", got, active+40)
+		}
+	})
+}
+
 func TestDuplicateEventCountsOnce(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		x := cxSetup(t, b)

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -50,6 +51,8 @@ type Store struct {
 	rc      *gorm.DB // MySQL: connections in READ COMMITTED, for progress writes
 	dialect Dialect
 	now     func() time.Time
+
+	heartbeatBatches atomic.Int64 // progress batches written by recordHeartbeats
 }
 
 // Options says where the database is.
@@ -200,6 +203,10 @@ func openReadCommitted(ctx context.Context, db *gorm.DB, dsn string, cfg *gorm.C
 		c.Params = map[string]string{}
 	}
 	c.Params[isolationVariable(version)] = "'READ-COMMITTED'"
+	// Progress batches send their transaction's start and writes as one
+	// request (see recordHeartbeats). Every statement on this pool has its
+	// parameters escaped by the driver (interpolateParams), never spliced in.
+	c.MultiStatements = true
 	rc, err := gorm.Open(mysql.New(mysql.Config{DSN: c.FormatDSN(), DisableWithReturning: true}), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open mysql: %w", err)
