@@ -130,9 +130,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		// The default base URL follows the bound address (port 0 picks one).
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	writers := 1
+	writers := 1 // SQLite has one writer connection
 	if cfg.DatabaseURL != "" {
-		writers = 4
+		writers = cfg.ProgressWriters
 	}
 	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL, Writers: writers})
 	learn.Start()

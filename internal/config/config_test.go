@@ -29,6 +29,7 @@ func TestDefaults(t *testing.T) {
 		SharedSessionIdle: 10 * time.Minute,
 		ShutdownTimeout:   20 * time.Second,
 		LogLevel:          "info",
+		ProgressWriters:   1,
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -50,6 +51,7 @@ func TestGoodValues(t *testing.T) {
 		"XUETANG_SHUTDOWN_TIMEOUT":            "3s",
 		"XUETANG_TRUST_PROXY":                 "true",
 		"XUETANG_LOG_LEVEL":                   "debug",
+		"XUETANG_PROGRESS_WRITERS":            "3",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +70,7 @@ func TestGoodValues(t *testing.T) {
 		ShutdownTimeout:   3 * time.Second,
 		LogLevel:          "debug",
 		TrustProxy:        true,
+		ProgressWriters:   3,
 	}
 	if c != want {
 		t.Errorf("config:\n got %+v\nwant %+v", c, want)
@@ -100,6 +103,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_SHUTDOWN_TIMEOUT", "soon"},
 		{"XUETANG_TRUST_PROXY", "maybe"},
 		{"XUETANG_LOG_LEVEL", "loud"},
+		{"XUETANG_PROGRESS_WRITERS", "0"},
+		{"XUETANG_PROGRESS_WRITERS", "9"},
+		{"XUETANG_PROGRESS_WRITERS", "two"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {

@@ -67,7 +67,8 @@ type Config struct {
 	// NewSerial makes certificate serials; tests may fix it.
 	NewSerial func() string
 	// Writers is how many progress batches may be in flight at once: 1 for
-	// SQLite (one writer anyway), more for MySQL to overlap commits.
+	// SQLite (one writer anyway); on MySQL more overlap commits, at the cost
+	// of smaller batches.
 	Writers int
 }
 

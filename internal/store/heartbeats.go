@@ -103,4 +103,3 @@ func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput) ([]Pro
 	s.heartbeatBatches.Add(1)
 	return p.out, nil
 }
-
