@@ -145,6 +145,9 @@ func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Finish
 		}
 		lookUp = errors.Is(err, errRaced)
 	}
+	// This write moves the learners' activity on: what the heartbeat way
+	// remembers of it would be found stale, and is dropped now instead.
+	s.activity.forget(usersOf(in))
 	var out []ProgressOutcome
 	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
 		var err error
@@ -361,6 +364,7 @@ type AttemptInput struct {
 // completes the course when that was the last thing missing.
 func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Finisher) (Completion, error) {
 	var c Completion
+	s.activity.forget([]int64{a.UserID})
 	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		a.ID, a.CreatedAt = 0, now

@@ -28,10 +28,13 @@ func (s *Store) ProgressTxIsolation(ctx context.Context) (string, error) {
 	return level, err
 }
 
-// HeartbeatBatches counts progress batches written the three-round-trip way.
-func (s *Store) HeartbeatBatches() int64 { return s.heartbeatBatches.Load() }
+// HeartbeatBatches counts progress batches written the heartbeat way, and
+// how many of them were credited from remembered activity (two round trips).
+func (s *Store) HeartbeatBatches() (all, remembered int64) {
+	return s.heartbeatBatches.Load(), s.rememberedBatches.Load()
+}
 
-// RecordHeartbeats exposes the three-round-trip way on its own.
+// RecordHeartbeats exposes the heartbeat way on its own.
 func (s *Store) RecordHeartbeats(ctx context.Context, in []ProgressInput) ([]ProgressOutcome, error) {
 	return s.recordHeartbeats(ctx, in)
 }

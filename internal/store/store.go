@@ -52,7 +52,9 @@ type Store struct {
 	dialect Dialect
 	now     func() time.Time
 
-	heartbeatBatches atomic.Int64 // progress batches written by recordHeartbeats
+	heartbeatBatches  atomic.Int64 // progress batches written by recordHeartbeats
+	rememberedBatches atomic.Int64 // of which credited from remembered activity
+	activity          activity     // learners' latest activity as recordHeartbeats wrote it
 }
 
 // Options says where the database is.
