@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -194,7 +194,7 @@ func TestConnHeaders(t *testing.T) {
 // recorder is a loopback test server that notes what each request carried.
 type recorder struct {
 	mu     sync.Mutex
-	byConn map[string]map[string]int // X-Test-Conn -> "cookie|csrf" -> requests
+	byConn map[string]map[string]int // TCP connection (remote address) -> "cookie|csrf" -> requests
 	pairs  map[string]int            // "cookie|csrf" -> requests
 	total  int
 }
@@ -205,12 +205,10 @@ func newRecorder(t *testing.T) (*recorder, *httptest.Server) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		k := r.Header.Get("Cookie") + "|" + r.Header.Get(csrfHeader)
 		rec.mu.Lock()
-		if c := r.Header.Get("X-Test-Conn"); c != "" {
-			if rec.byConn[c] == nil {
-				rec.byConn[c] = map[string]int{}
-			}
-			rec.byConn[c][k]++
+		if rec.byConn[r.RemoteAddr] == nil {
+			rec.byConn[r.RemoteAddr] = map[string]int{}
 		}
+		rec.byConn[r.RemoteAddr][k]++
 		rec.pairs[k]++
 		rec.total++
 		rec.mu.Unlock()
@@ -226,6 +224,7 @@ func newRecorder(t *testing.T) (*recorder, *httptest.Server) {
 
 // Each connection keeps one session for the whole run, warm-up included,
 // connection i taking line i mod n, and each request's token is its cookie's.
+// Each connection is one TCP connection, kept from the warm-up on.
 func TestAttackSessionPerConnection(t *testing.T) {
 	rec, srv := newRecorder(t)
 	file := writeSessions(t, twoSessions)
@@ -234,8 +233,24 @@ func TestAttackSessionPerConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt.beforeSend = func(conn int, req *http.Request) { req.Header.Set("X-Test-Conn", strconv.Itoa(conn)) }
+	var mu sync.Mutex
+	sent := map[int]map[string]int{} // connection -> "cookie|csrf" -> requests
+	var bad []string
+	opt.beforeSend = func(conn int, raw []byte) {
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			bad = append(bad, err.Error())
+			return
+		}
+		if sent[conn] == nil {
+			sent[conn] = map[string]int{}
+		}
+		sent[conn][req.Header.Get("Cookie")+"|"+req.Header.Get(csrfHeader)]++
+	}
 	client := newClient(opt)
+	t.Cleanup(client.close)
 
 	// As run does: a warm-up on the same connections, then the measurement.
 	warm := opt
@@ -251,16 +266,38 @@ func TestAttackSessionPerConnection(t *testing.T) {
 	if rec.total != 500 {
 		t.Fatalf("server saw %d requests, want 500", rec.total)
 	}
-	if len(rec.byConn) != 4 {
-		t.Fatalf("requests from %d connections, want 4: %v", len(rec.byConn), rec.byConn)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bad) > 0 {
+		t.Fatalf("unparsable requests: %v", bad[0])
+	}
+	if len(sent) != 4 {
+		t.Fatalf("requests from %d connections, want 4: %v", len(sent), sent)
 	}
 	for conn := range 4 {
-		seen := rec.byConn[strconv.Itoa(conn)]
+		seen := sent[conn]
 		line := conn%2 + 1
 		want := fmt.Sprintf("xuetang_session=s%d; xuetang_csrf=c%d|c%d", line, line, line)
 		if len(seen) != 1 || seen[want] == 0 {
 			t.Errorf("connection %d sent %v, want only %q", conn, seen, want)
 		}
+	}
+	// The server saw four TCP connections, warm-up and run alike, each
+	// with one session throughout, two connections per session.
+	if len(rec.byConn) != 4 {
+		t.Fatalf("requests over %d TCP connections, want 4: %v", len(rec.byConn), rec.byConn)
+	}
+	perPair := map[string]int{}
+	for addr, seen := range rec.byConn {
+		if len(seen) != 1 {
+			t.Errorf("TCP connection %s carried %v, want one session", addr, seen)
+		}
+		for k := range seen {
+			perPair[k]++
+		}
+	}
+	if len(perPair) != 2 || perPair["xuetang_session=s1; xuetang_csrf=c1|c1"] != 2 {
+		t.Errorf("sessions per TCP connection %v, want two each", perPair)
 	}
 	if len(rec.pairs) != 2 {
 		t.Fatalf("distinct cookie|token pairs %v, want 2", rec.pairs)
