@@ -8,7 +8,8 @@
 #   lesson    signed-in GET /api/v1/lessons/{id} (gzip accepted, every lesson of
 #             an enrolled course in turn) against bare Echo + Redis GET
 #   progress  signed-in POST /api/v1/progress against a naive one-row GORM
-#             upsert per request, checking that every acknowledged event is stored
+#             upsert per request (bare, and after a Redis session GET),
+#             checking that every acknowledged event is stored
 #
 # The load models a class: BENCH_LEARNERS learners (bench_learner_001 ...)
 # are created, signed in and, for lesson and progress, enrolled in the
@@ -55,6 +56,7 @@ APP_ADDR=127.0.0.1:18181
 BASELINE_ADDR=127.0.0.1:18182
 REDIS_SESSION_ADDR=127.0.0.1:18183
 NAIVE_ADDR=127.0.0.1:18184
+NAIVE_SESSION_ADDR=127.0.0.1:18185
 REDIS_URL=redis://127.0.0.1:6379/0
 MYSQL=(mysql -uroot -h127.0.0.1 --protocol=tcp)
 
@@ -602,13 +604,15 @@ load_counted() {
 # id each time, the learner's CSRF header, a mid-course lesson) from every
 # learner against a naive handler that decodes the same body and does one
 # GORM upsert per request into its own table of the same database (it checks
-# no session and writes every row as the first learner). Every round checks
-# with SQL that each system stored exactly as many rows as it answered 200;
+# no session and writes every row as the first learner), and against the same
+# handler that first reads the learner's session from Redis, as any signed-in
+# write must. Every round checks with SQL that each system stored exactly as
+# many rows as it answered 200;
 # afterwards, that no learner was credited more time than has passed since
 # they enrolled.
 scenario_progress() {
 	enroll
-	local mariadb redis naive lesson body
+	local mariadb redis naive naive_s lesson body
 	mariadb=$(mariadb_pid)
 	redis=$(redis_pid)
 	lesson=${LESSON_IDS[$((${#LESSON_IDS[@]} / 2))]}
@@ -616,6 +620,9 @@ scenario_progress() {
 	ensure_baseline naive-upsert "$NAIVE_ADDR" -user-id "$USER_ID" \
 		-dsn "root@tcp(127.0.0.1:3306)/$DB_NAME?charset=utf8mb4&parseTime=True&loc=UTC&interpolateParams=true"
 	naive=$LAST_PID
+	ensure_baseline naive-upsert-session "$NAIVE_SESSION_ADDR" \
+		-dsn "root@tcp(127.0.0.1:3306)/$DB_NAME?charset=utf8mb4&parseTime=True&loc=UTC&interpolateParams=true"
+	naive_s=$LAST_PID
 
 	# One event by hand first (the first learner's): the app must record it, and say so.
 	local ev status
@@ -639,17 +646,20 @@ scenario_progress() {
 	for ((r = 1; r <= ROUNDS; r++)); do
 		load_counted "$OUT/progress.naive-upsert.$r.json" "$naive_rows" "http://$NAIVE_ADDR/api/v1/progress" \
 			"baseline:$naive mariadb:$mariadb" "${flags[@]}" -name "naive GORM upsert per request"
+		load_counted "$OUT/progress.naive-upsert-session.$r.json" "$naive_rows" "http://$NAIVE_SESSION_ADDR/api/v1/progress" \
+			"baseline:$naive_s mariadb:$mariadb redis:$redis" "${flags[@]}" -name "naive GORM upsert per request, after a Redis session GET"
 		load_counted "$OUT/progress.xuetang.$r.json" "$app_rows" "http://$APP_ADDR/api/v1/progress" \
 			"xuetang:$APP_PID mariadb:$mariadb redis:$redis" "${flags[@]}" -name "xuetang POST /api/v1/progress"
 	done
 	median_round "$OUT/progress.naive-upsert"
+	median_round "$OUT/progress.naive-upsert-session"
 	median_round "$OUT/progress.xuetang"
 
 	# Every round's check, and the wall-clock cap on credited time, learner
 	# by learner: each one's credited seconds at most the seconds since
 	# that learner enrolled.
 	local checks per rows ids
-	checks=$(for t in naive-upsert xuetang; do
+	checks=$(for t in naive-upsert naive-upsert-session xuetang; do
 		for ((r = 1; r <= ROUNDS; r++)); do
 			jq -c --arg t "$t" --argjson r "$r" '{target: $t, round: $r, check}' "$OUT/progress.$t.$r.json"
 		done
@@ -675,7 +685,8 @@ scenario_progress() {
 
 	jq -n --argjson machine "$(machine_json)" --argjson checks "$checks" --argjson per "$per" --argjson rows "$rows" \
 		--argjson lesson "$lesson" --arg body "$body" \
-		--slurpfile b "$OUT/progress.naive-upsert.json" --slurpfile x "$OUT/progress.xuetang.json" \
+		--slurpfile b "$OUT/progress.naive-upsert.json" --slurpfile bs "$OUT/progress.naive-upsert-session.json" \
+		--slurpfile x "$OUT/progress.xuetang.json" \
 		--arg c "$CONNECTIONS" --arg l "$LEARNERS" --arg d "$DURATION" --arg w "$WARMUP" --arg n "$ROUNDS" \
 		'def r3: . * 1000 | round / 1000;
 		 def within: .credited_seconds <= .wall_clock_seconds_since_enrolment;
@@ -683,13 +694,17 @@ scenario_progress() {
 		 | {scenario: "progress", lesson_id: $lesson, body: $body,
 		  connections: ($c | tonumber), learners: ($l | tonumber), duration: $d, warmup: $w, rounds: ($n | tonumber),
 		  machine: $machine,
-		  runs: {naive_upsert: $b[0], xuetang: $x[0]},
+		  runs: {naive_upsert: $b[0], naive_upsert_session: $bs[0], xuetang: $x[0]},
 		  ratio: {
 		    rps_xuetang_over_naive: ($x[0].rps / $b[0].rps | r3),
 		    cpu_per_request_xuetang_over_naive:
 		      ($x[0].server_cpu_us_per_request / $b[0].server_cpu_us_per_request | r3),
 		    p99_ms_xuetang: $x[0].latency_ms.p99,
-		    p99_ms_naive: $b[0].latency_ms.p99},
+		    p99_ms_naive: $b[0].latency_ms.p99,
+		    rps_xuetang_over_naive_session: ($x[0].rps / $bs[0].rps | r3),
+		    cpu_per_request_xuetang_over_naive_session:
+		      ($x[0].server_cpu_us_per_request / $bs[0].server_cpu_us_per_request | r3),
+		    p99_ms_naive_session: $bs[0].latency_ms.p99},
 		  checks: {rounds: $checks, rows_counted: "all rows of progress_events and bench_naive_events",
 		           every_acknowledged_event_stored: ($checks | all(.check.equal)),
 		           time: ($rows + {
@@ -704,6 +719,7 @@ scenario_progress() {
 		             worst_learner: ($per | min_by(.headroom_seconds)),
 		             per_learner: $per})},
 		  aims: {rps_ratio_at_least_1_5: (($x[0].rps / $b[0].rps) >= 1.5),
+		         rps_ratio_over_naive_session_at_least_1_5: (($x[0].rps / $bs[0].rps) >= 1.5),
 		         every_acknowledged_event_stored: ($checks | all(.check.equal))}}' >"$OUT/progress.json"
 
 	echo
@@ -712,9 +728,11 @@ scenario_progress() {
 		"$DURATION per run after a $WARMUP warm-up, median of $ROUNDS round(s), $(nproc) CPUs, load average $LOADAVG_AT_START at start"
 	print_header
 	print_row "naive GORM upsert" "$OUT/progress.naive-upsert.json"
+	print_row "naive upsert + session" "$OUT/progress.naive-upsert-session.json"
 	print_row "xuetang POST progress" "$OUT/progress.xuetang.json"
 	jq -r '"  xuetang / naive upsert: \(.ratio.rps_xuetang_over_naive) of the req/s (aim >= 1.5: \(if .aims.rps_ratio_at_least_1_5 then "met" else "MISSED" end)), \(.ratio.cpu_per_request_xuetang_over_naive)x the server CPU per request;",
 		"  p99 \(.ratio.p99_ms_xuetang) ms vs \(.ratio.p99_ms_naive) ms.",
+		"  xuetang / naive upsert after a session GET: \(.ratio.rps_xuetang_over_naive_session) of the req/s (\(if .aims.rps_ratio_over_naive_session_at_least_1_5 then "at least" else "below" end) 1.5), \(.ratio.cpu_per_request_xuetang_over_naive_session)x the server CPU per request; p99 \(.ratio.p99_ms_naive_session) ms.",
 		"  rows added = 200 answers (warm-up + measured run; all rows, every learner), by SQL:",
 		(.checks.rounds[] | "    \(.target) round \(.round): \(.check.rows_added) rows, \(.check.answered_200) answered 200, \(.check.not_200) not 200: \(if .check.equal then "equal" else "NOT EQUAL" end)"),
 		"  every acknowledged event stored: \(if .checks.every_acknowledged_event_stored then "yes" else "NO" end);",

@@ -14,6 +14,10 @@
 //	                     database -dsn names; answer 200 once it is committed.
 //	                     One statement and one commit per request: the obvious
 //	                     way to store an event. No session or CSRF check.
+//	-mode=naive-upsert-session
+//	                     the same, with the learner taken from the session
+//	                     read from Redis as in redis-session mode: the least
+//	                     a signed-in write must do besides the write.
 //
 // It listens and connects only on loopback addresses.
 package main
@@ -66,7 +70,7 @@ func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:18182", "listen address (loopback only)")
-	mode := fs.String("mode", "static", "static, redis-session or naive-upsert")
+	mode := fs.String("mode", "static", "static, redis-session, naive-upsert or naive-upsert-session")
 	redisURL := fs.String("redis", "redis://127.0.0.1:6379/0", "Redis for -mode=redis-session (loopback only)")
 	prefix := fs.String("prefix", "xt:", "key prefix Xuetang's session store uses")
 	key := fs.String("key", "", "GET this fixed key instead of the session cookie's key")
@@ -90,26 +94,14 @@ func run(args []string, stderr io.Writer) int {
 			return c.JSON(http.StatusOK, me{ID: 1, Username: "bench", DisplayName: "压测学员", Role: "learner", Locale: "zh-CN"})
 		})
 	case "redis-session":
-		u, err := url.Parse(*redisURL)
-		if err == nil {
-			err = loopbackHost(u.Hostname())
-		}
+		rdb, err := openRedis(*redisURL)
 		if err != nil {
 			fmt.Fprintln(stderr, "baseline: -redis:", err)
 			return 2
 		}
-		opt, err := redis.ParseURL(*redisURL)
-		if err != nil {
-			fmt.Fprintln(stderr, "baseline: -redis:", err)
-			return 2
-		}
-		// RESP2, as xuetang's session client uses: the baseline is the least
-		// a Redis GET can cost, so it gets the same cheaper protocol.
-		opt.Protocol = 2
-		rdb := redis.NewClient(opt)
 		defer rdb.Close()
 		e.GET("/*", redisSession(rdb, *prefix, *key))
-	case "naive-upsert":
+	case "naive-upsert", "naive-upsert-session":
 		db, err := openNaive(*dsn)
 		if err != nil {
 			fmt.Fprintln(stderr, "baseline: -dsn:", err)
@@ -118,9 +110,17 @@ func run(args []string, stderr io.Writer) int {
 		if sqlDB, err := db.DB(); err == nil {
 			defer sqlDB.Close()
 		}
-		e.POST("/*", naiveUpsert(db, *userID))
+		var rdb *redis.Client
+		if *mode == "naive-upsert-session" {
+			if rdb, err = openRedis(*redisURL); err != nil {
+				fmt.Fprintln(stderr, "baseline: -redis:", err)
+				return 2
+			}
+			defer rdb.Close()
+		}
+		e.POST("/*", naiveUpsert(db, rdb, *prefix, *userID))
 	default:
-		fmt.Fprintf(stderr, "baseline: -mode %q: want static, redis-session or naive-upsert\n", *mode)
+		fmt.Fprintf(stderr, "baseline: -mode %q: want static, redis-session, naive-upsert or naive-upsert-session\n", *mode)
 		return 2
 	}
 
@@ -150,30 +150,62 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
+// openRedis connects to a loopback Redis.
+func openRedis(raw string) (*redis.Client, error) {
+	u, err := url.Parse(raw)
+	if err == nil {
+		err = loopbackHost(u.Hostname())
+	}
+	if err != nil {
+		return nil, err
+	}
+	opt, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	// RESP2, as xuetang's session client uses: the baseline is the least
+	// a Redis GET can cost, so it gets the same cheaper protocol.
+	opt.Protocol = 2
+	return redis.NewClient(opt), nil
+}
+
+// sessionUser reads the learner's id from the session the cookie names (or
+// from fixedKey): one Redis GET. ok is false when there is no such session.
+func sessionUser(c echo.Context, rdb *redis.Client, prefix, fixedKey string) (id int64, ok bool, err error) {
+	k := fixedKey
+	if k == "" {
+		ck, err := c.Cookie("xuetang_session")
+		if err != nil || ck.Value == "" {
+			return 0, false, nil
+		}
+		k = prefix + "sess:" + session.HashToken(ck.Value)
+	}
+	b, err := rdb.Get(c.Request().Context(), k).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	// Only the user id is needed; "u" is the field Xuetang stores it in.
+	var s struct {
+		UserID int64 `json:"u"`
+	}
+	_ = json.Unmarshal(b, &s)
+	return s.UserID, true, nil
+}
+
 func redisSession(rdb *redis.Client, prefix, fixedKey string) echo.HandlerFunc {
 	unauthorized := map[string]any{"error": map[string]string{"code": "unauthorized", "message": "no session"}}
 	return func(c echo.Context) error {
-		k := fixedKey
-		if k == "" {
-			ck, err := c.Cookie("xuetang_session")
-			if err != nil || ck.Value == "" {
-				return c.JSON(http.StatusUnauthorized, unauthorized)
-			}
-			k = prefix + "sess:" + session.HashToken(ck.Value)
-		}
-		b, err := rdb.Get(c.Request().Context(), k).Bytes()
-		if errors.Is(err, redis.Nil) {
-			return c.JSON(http.StatusUnauthorized, unauthorized)
-		}
+		id, ok, err := sessionUser(c, rdb, prefix, fixedKey)
 		if err != nil {
 			return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": "unavailable", "message": err.Error()}})
 		}
-		// Only the user id is needed; "u" is the field Xuetang stores it in.
-		var s struct {
-			UserID int64 `json:"u"`
+		if !ok {
+			return c.JSON(http.StatusUnauthorized, unauthorized)
 		}
-		_ = json.Unmarshal(b, &s)
-		return c.JSON(http.StatusOK, me{ID: s.UserID, Username: "bench", DisplayName: "压测学员", Role: "learner", Locale: "zh-CN"})
+		return c.JSON(http.StatusOK, me{ID: id, Username: "bench", DisplayName: "压测学员", Role: "learner", Locale: "zh-CN"})
 	}
 }
 
@@ -251,9 +283,21 @@ func openNaive(dsn string) (*gorm.DB, error) {
 
 // naiveUpsert decodes the same body as POST /api/v1/progress and stores it
 // with one upsert; a repeated event id overwrites its row.
-func naiveUpsert(db *gorm.DB, userID int64) echo.HandlerFunc {
+func naiveUpsert(db *gorm.DB, rdb *redis.Client, prefix string, userID int64) echo.HandlerFunc {
 	bad := map[string]any{"error": map[string]string{"code": "invalid", "message": "bad event"}}
+	unauthorized := map[string]any{"error": map[string]string{"code": "unauthorized", "message": "no session"}}
 	return func(c echo.Context) error {
+		userID := userID
+		if rdb != nil {
+			id, ok, err := sessionUser(c, rdb, prefix, "")
+			if err != nil {
+				return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": "unavailable", "message": err.Error()}})
+			}
+			if !ok {
+				return c.JSON(http.StatusUnauthorized, unauthorized)
+			}
+			userID = id
+		}
 		var ev struct {
 			EventID  string `json:"event_id"`
 			LessonID int64  `json:"lesson_id"`
