@@ -70,8 +70,10 @@ func TestChunkedBody(t *testing.T) {
 	if res.OK != 40 || res.Errors != 0 || res.BodyBytes != float64(want) {
 		t.Fatalf("ok %d, errors %d (%s), body %.1f bytes; want 40, 0, %d", res.OK, res.Errors, res.FirstError, res.BodyBytes, want)
 	}
-	if n := conns.Load(); n != 2 {
-		t.Fatalf("%d TCP connections, want 2", n)
+	// At most one kept-alive connection per worker (a worker may find the
+	// -n requests all taken before it dials).
+	if n := conns.Load(); n < 1 || n > 2 {
+		t.Fatalf("%d TCP connections, want 1 or 2", n)
 	}
 }
 
@@ -106,8 +108,9 @@ func TestContentLengthBody(t *testing.T) {
 	if res.OK != 30 || res.Errors != 0 || res.BodyBytes != float64(gz.Len()) || res.Gzipped != 30 {
 		t.Fatalf("gzip: %+v (compressed size %d)", res, gz.Len())
 	}
-	if n := conns.Load(); n != 6 {
-		t.Fatalf("%d TCP connections over two runs of 3, want 6", n)
+	// At most one kept-alive connection per worker and run.
+	if n := conns.Load(); n < 2 || n > 6 {
+		t.Fatalf("%d TCP connections over two runs of 3 workers, want 2 to 6", n)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // writeSessions writes content to a file in a fresh temporary directory.
@@ -212,6 +213,9 @@ func newRecorder(t *testing.T) (*recorder, *httptest.Server) {
 		rec.pairs[k]++
 		rec.total++
 		rec.mu.Unlock()
+		// A little work per request, so every worker is running before the
+		// -n requests are all taken, however slowly goroutines start.
+		time.Sleep(200 * time.Microsecond)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"recorded"}`)
 	}))

@@ -404,7 +404,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Finisher) (C
 func (s *Store) txReadCommitted(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	// On MySQL the rc pool's connections are READ COMMITTED already; on
 	// SQLite it is the writer, which runs one transaction at a time.
-	return s.txOn(ctx, s.rc, nil, fn)
+	return s.txOn(ctx, s.rc, fn)
 }
 
 // finishIfDone completes the enrolment and issues the certificate when the

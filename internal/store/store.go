@@ -45,7 +45,8 @@ const (
 
 // Store is the database handle. On SQLite writes go through a single
 // connection (SQLite allows one writer; queuing in Go beats spinning on
-// SQLITE_BUSY) while reads use a small pool; on MySQL both are one pool.
+// SQLITE_BUSY) while reads use a small pool; on MySQL both are one pool, and
+// progress writes have a small READ COMMITTED pool of their own.
 type Store struct {
 	w, r    *gorm.DB
 	rc      *gorm.DB // MySQL: connections in READ COMMITTED, for progress writes
@@ -99,10 +100,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 		sqlDB.SetConnMaxIdleTime(time.Minute)
 		s.w, s.r, s.rc, s.dialect = db, db, db, MySQL
-		if err := s.Ping(ctx); err != nil {
-			s.Close()
-			return nil, err
-		}
 		if s.rc, err = openReadCommitted(ctx, db, dsn, gcfg()); err != nil {
 			s.rc = db
 			s.Close()
@@ -148,7 +145,7 @@ func (s *Store) DB() *sql.DB {
 	return db
 }
 
-// Ping checks both pools answer.
+// Ping checks every pool answers.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -164,7 +161,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases both pools.
+// Close releases the pools.
 func (s *Store) Close() error {
 	var first error
 	for _, g := range uniq(s.w, s.r, s.rc) {
@@ -214,7 +211,7 @@ func openReadCommitted(ctx context.Context, db *gorm.DB, dsn string, cfg *gorm.C
 		return nil, fmt.Errorf("open mysql: %w", err)
 	}
 	sqlDB, _ := rc.DB()
-	// The progress writers (four per instance) and quiz submissions.
+	// The progress writers (one by default, at most eight) and quiz submissions.
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
 	sqlDB.SetConnMaxLifetime(5 * time.Minute)
@@ -276,25 +273,17 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 
 // tx runs fn in one write transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.txWith(ctx, nil, fn)
+	return s.txOn(ctx, s.w, fn)
 }
 
-// txWith runs fn in one write transaction with the given options. InnoDB
-// may pick a transaction as a deadlock victim when concurrent upserts take
-// gap locks; the whole transaction is then rolled back and is safe to run
-// again, so it is, a few times.
-func (s *Store) txWith(ctx context.Context, opts *sql.TxOptions, fn func(tx *gorm.DB) error) error {
-	return s.txOn(ctx, s.w, opts, fn)
-}
-
-func (s *Store) txOn(ctx context.Context, db *gorm.DB, opts *sql.TxOptions, fn func(tx *gorm.DB) error) error {
+// txOn runs fn in one transaction on db. InnoDB may pick a transaction as a
+// deadlock victim when concurrent upserts take gap locks; the whole
+// transaction is then rolled back and is safe to run again, so it is, a few
+// times.
+func (s *Store) txOn(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if opts != nil {
-			err = db.WithContext(ctx).Transaction(fn, opts)
-		} else {
-			err = db.WithContext(ctx).Transaction(fn)
-		}
+		err = db.WithContext(ctx).Transaction(fn)
 		if !isDeadlock(err) {
 			break
 		}
