@@ -124,10 +124,10 @@ func TestLessonStatesCachedAndForgottenOnWrite(t *testing.T) {
 func TestLessonStatesExpire(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		f := newStatesFixture(t, b)
-		f.view(t, f.lessons[2])
+		slug := f.view(t, f.lessons[2]).Slug
 		_, err := f.st.RecordProgress(context.Background(), []store.ProgressInput{{
 			EventID: "00000000-0000-4000-c000-000000000001", UserID: f.user, CourseID: f.courseOf(t, f.lessons[2]),
-			LessonID: f.lessons[2], LessonSlug: f.view(t, f.lessons[2]).Slug, Type: "complete", EnrolledAt: f.clk.Now().Add(-time.Minute),
+			LessonID: f.lessons[2], LessonSlug: slug, Type: "complete", EnrolledAt: f.clk.Now().Add(-time.Minute),
 		}}, f.svc.finisher)
 		if err != nil {
 			t.Fatal(err)
