@@ -561,7 +561,8 @@ scenario_lesson() {
 		    cpu_per_request_xuetang_over_redis_session:
 		      ($x[0].server_cpu_us_per_request / $r[0].server_cpu_us_per_request | r3),
 		    p99_ms_xuetang: $x[0].latency_ms.p99,
-		    p99_ms_redis_session: $r[0].latency_ms.p99},
+		    p99_ms_redis_session: $r[0].latency_ms.p99,
+		    rounds_rps_xuetang_over_redis_session: ([$x[0].rounds_rps, $r[0].rounds_rps] | transpose | map(.[0] / .[1] | r3))},
 		  aims: {
 		    rps_ratio_at_least_0_5: (($x[0].rps / $r[0].rps) >= 0.5),
 		    p99_under_25_ms: ($x[0].latency_ms.p99 < 25)}}' >"$OUT/lesson.json"
@@ -575,7 +576,8 @@ scenario_lesson() {
 	print_row "xuetang GET lesson" "$OUT/lesson.xuetang.json"
 	jq -r '"  lesson JSON \([.lessons[].json_bytes] | min)-\([.lessons[].json_bytes] | max) bytes, sent as \([.lessons[].sent_bytes] | min)-\([.lessons[].sent_bytes] | max) (\(.lessons[0].encoding)); under load \(.runs.xuetang.gzipped) of \(.runs.xuetang.ok) answers gzipped, \(.runs.xuetang.body_bytes_mean) bytes on average",
 		"  xuetang / Echo + Redis GET: \(.ratio.rps_xuetang_over_redis_session) of the req/s (aim >= 0.5: \(if .aims.rps_ratio_at_least_0_5 then "met" else "MISSED" end)), \(.ratio.cpu_per_request_xuetang_over_redis_session)x the server CPU per request;",
-		"  p99 \(.ratio.p99_ms_xuetang) ms vs \(.ratio.p99_ms_redis_session) ms (aim < 25 ms: \(if .aims.p99_under_25_ms then "met" else "MISSED" end))."' \
+		"  p99 \(.ratio.p99_ms_xuetang) ms vs \(.ratio.p99_ms_redis_session) ms (aim < 25 ms: \(if .aims.p99_under_25_ms then "met" else "MISSED" end)).",
+		"  round by round (each xuetang round against the baseline round just before it): \(.ratio.rounds_rps_xuetang_over_redis_session | map(tostring) | join(", "))"' \
 		"$OUT/lesson.json"
 	echo "  written: bench/out/lesson.json"
 }
@@ -704,7 +706,9 @@ scenario_progress() {
 		    rps_xuetang_over_naive_session: ($x[0].rps / $bs[0].rps | r3),
 		    cpu_per_request_xuetang_over_naive_session:
 		      ($x[0].server_cpu_us_per_request / $bs[0].server_cpu_us_per_request | r3),
-		    p99_ms_naive_session: $bs[0].latency_ms.p99},
+		    p99_ms_naive_session: $bs[0].latency_ms.p99,
+		    rounds_rps_xuetang_over_naive: ([$x[0].rounds_rps, $b[0].rounds_rps] | transpose | map(.[0] / .[1] | r3)),
+		    rounds_rps_xuetang_over_naive_session: ([$x[0].rounds_rps, $bs[0].rounds_rps] | transpose | map(.[0] / .[1] | r3))},
 		  checks: {rounds: $checks, rows_counted: "all rows of progress_events and bench_naive_events",
 		           every_acknowledged_event_stored: ($checks | all(.check.equal)),
 		           time: ($rows + {
@@ -733,6 +737,7 @@ scenario_progress() {
 	jq -r '"  xuetang / naive upsert: \(.ratio.rps_xuetang_over_naive) of the req/s (aim >= 1.5: \(if .aims.rps_ratio_at_least_1_5 then "met" else "MISSED" end)), \(.ratio.cpu_per_request_xuetang_over_naive)x the server CPU per request;",
 		"  p99 \(.ratio.p99_ms_xuetang) ms vs \(.ratio.p99_ms_naive) ms.",
 		"  xuetang / naive upsert after a session GET: \(.ratio.rps_xuetang_over_naive_session) of the req/s (\(if .aims.rps_ratio_over_naive_session_at_least_1_5 then "at least" else "below" end) 1.5), \(.ratio.cpu_per_request_xuetang_over_naive_session)x the server CPU per request; p99 \(.ratio.p99_ms_naive_session) ms.",
+		"  round by round (each xuetang round against the baseline rounds just before it): \(.ratio.rounds_rps_xuetang_over_naive | map(tostring) | join(", ")) of the naive upsert, \(.ratio.rounds_rps_xuetang_over_naive_session | map(tostring) | join(", ")) of the one with the session GET",
 		"  rows added = 200 answers (warm-up + measured run; all rows, every learner), by SQL:",
 		(.checks.rounds[] | "    \(.target) round \(.round): \(.check.rows_added) rows, \(.check.answered_200) answered 200, \(.check.not_200) not 200: \(if .check.equal then "equal" else "NOT EQUAL" end)"),
 		"  every acknowledged event stored: \(if .checks.every_acknowledged_event_stored then "yes" else "NO" end);",
