@@ -15,19 +15,20 @@ import (
 // (nearly every batch: heartbeats and opens). A batch's transaction time
 // bounds how many events a writer stores per second, and on a busy server
 // every round trip waits its turn for a CPU, so this takes two round trips
-// where the general way takes five:
+// where the general way takes six:
 //
-//  1. START TRANSACTION, the learners' latest activity, the event rows, a
-//     count of the rows stored, and the lesson_progress upsert, as one
-//     multi-statement request;
+//  1. START TRANSACTION, a lock on the learners' rows, their latest
+//     activity, the event rows, a count of the rows stored, and the
+//     lesson_progress upsert, as one multi-statement request;
 //  2. COMMIT, or ROLLBACK when a count says otherwise.
 //
 // Credit is computed before the request from each learner's latest activity
-// as this store last wrote it (activity). The same request reads the
-// database's value, and when any learner's differs (another instance, a
+// as this store last wrote it (activity). The same request locks the
+// learners (so no other instance's batch for them is open) and then reads
+// the database's value; when any learner's differs (another instance, a
 // quiz, a restart) nothing is kept and the batch is written again with the
-// value read first, in three round trips. Learners not seen yet take that
-// way too.
+// value read first, in three round trips, and checked the same way. Learners
+// not seen yet take that way too.
 //
 // It answers errRaced when an event id was stored before (nothing is kept);
 // the caller then writes the batch the general way, with the look-up. On any
@@ -47,6 +48,8 @@ func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput) ([]Pro
 	if err != nil {
 		return nil, err
 	}
+	// Still checked: another instance may write between this read and the
+	// lock. Stale again, the general way takes it, reading under the lock.
 	return s.writeHeartbeats(ctx, in, users, last, now, false)
 }
 
@@ -55,13 +58,13 @@ func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput) ([]Pro
 var errStale = errors.New("learner activity changed elsewhere")
 
 func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users []int64, last map[int64]time.Time,
-	now time.Time, verify bool) ([]ProgressOutcome, error) {
+	now time.Time, remembered bool) ([]ProgressOutcome, error) {
 	assumed := make(map[int64]time.Time, len(last))
 	for u, t := range last {
 		assumed[u] = t
 	}
 	p := planBatch(in, nil, last, now)
-	q, args := s.heartbeatRequest(p, users, verify)
+	q, args := s.heartbeatRequest(p, users)
 
 	sqlDB, err := s.rc.DB()
 	if err != nil {
@@ -80,7 +83,10 @@ func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users [
 		if !ok1 || !ok2 {
 			return fmt.Errorf("store: %T cannot run queries", dc)
 		}
-		result = readHeartbeatResults(ctx, qc, q, args, verify, assumed, len(p.events))
+		result = readHeartbeatResults(ctx, qc, q, args, assumed, len(p.events))
+		if result == nil && s.beforeHeartbeatCommit != nil {
+			s.beforeHeartbeatCommit()
+		}
 		if result != nil {
 			if _, err := ex.ExecContext(ctx, "ROLLBACK", nil); err != nil {
 				// The connection's state is unknown: database/sql must
@@ -102,16 +108,16 @@ func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users [
 	}
 	s.activity.set(users, now)
 	s.heartbeatBatches.Add(1)
-	if verify {
+	if remembered {
 		s.rememberedBatches.Add(1)
 	}
 	return p.out, nil
 }
 
 // heartbeatRequest builds the multi-statement request. Its result sets are,
-// in order: the learners' latest activity (when verify), and the number of
+// in order: the locked learners, their latest activity, and the number of
 // event rows stored.
-func (s *Store) heartbeatRequest(p *batchPlan, users []int64, verify bool) (string, []driver.NamedValue) {
+func (s *Store) heartbeatRequest(p *batchPlan, users []int64) (string, []driver.NamedValue) {
 	var sb strings.Builder
 	args := make([]driver.NamedValue, 0, len(users)+len(p.events)*7+len(p.bumps)*7)
 	add := func(vs ...any) {
@@ -122,9 +128,7 @@ func (s *Store) heartbeatRequest(p *batchPlan, users []int64, verify bool) (stri
 			args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
 		}
 	}
-	sb.WriteString("START TRANSACTION; ")
-	if verify {
-		sb.WriteString("SELECT user_id, MAX(last_seen_at) FROM lesson_progress WHERE user_id IN (")
+	inUsers := func() {
 		for i, u := range users {
 			if i > 0 {
 				sb.WriteString(", ")
@@ -132,8 +136,12 @@ func (s *Store) heartbeatRequest(p *batchPlan, users []int64, verify bool) (stri
 			sb.WriteString("?")
 			add(u)
 		}
-		sb.WriteString(") GROUP BY user_id; ")
 	}
+	sb.WriteString("START TRANSACTION; SELECT id FROM users WHERE id IN (")
+	inUsers()
+	sb.WriteString(") FOR UPDATE; SELECT user_id, MAX(last_seen_at) FROM lesson_progress WHERE user_id IN (")
+	inUsers()
+	sb.WriteString(") GROUP BY user_id; ")
 	sb.WriteString("INSERT INTO progress_events (event_id, user_id, lesson_id, type, seconds, credited_seconds, received_at) VALUES ")
 	for i, e := range p.events {
 		if i > 0 {
@@ -154,7 +162,7 @@ func (s *Store) heartbeatRequest(p *batchPlan, users []int64, verify bool) (stri
 // when a learner's activity is not what was assumed, errRaced when fewer
 // event rows were stored than sent.
 func readHeartbeatResults(ctx context.Context, qc driver.QueryerContext, q string, args []driver.NamedValue,
-	verify bool, assumed map[int64]time.Time, events int) error {
+	assumed map[int64]time.Time, events int) error {
 	rows, err := qc.QueryContext(ctx, q, args)
 	if err != nil {
 		return err
@@ -164,36 +172,45 @@ func readHeartbeatResults(ctx context.Context, qc driver.QueryerContext, q strin
 	if !ok {
 		return fmt.Errorf("store: %T has no result sets", rows)
 	}
-	stale := false
-	if verify {
-		seen := 0
-		vals := make([]driver.Value, 2)
-		for {
-			err := rows.Next(vals)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			u := asInt64(vals[0])
-			t, _ := vals[1].(time.Time)
-			if got, ok := assumed[u]; !ok || !got.Equal(t) {
-				stale = true
-			}
-			seen++
+	// The locked learners: nothing to check, the lock is the point.
+	for vals := make([]driver.Value, 1); ; {
+		err := rows.Next(vals)
+		if err == io.EOF {
+			break
 		}
-		for _, t := range assumed {
-			if !t.IsZero() {
-				seen-- // each learner with activity must have been read
-			}
-		}
-		if seen != 0 {
-			stale = true
-		}
-		if err := next.NextResultSet(); err != nil {
+		if err != nil {
 			return err
 		}
+	}
+	if err := next.NextResultSet(); err != nil {
+		return err
+	}
+	stale, seen := false, 0
+	for vals := make([]driver.Value, 2); ; {
+		err := rows.Next(vals)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		u := asInt64(vals[0])
+		t, _ := vals[1].(time.Time)
+		if got, ok := assumed[u]; !ok || !got.Equal(t) {
+			stale = true
+		}
+		seen++
+	}
+	for _, t := range assumed {
+		if !t.IsZero() {
+			seen-- // each learner with activity must have been read
+		}
+	}
+	if seen != 0 {
+		stale = true
+	}
+	if err := next.NextResultSet(); err != nil {
+		return err
 	}
 	vals := make([]driver.Value, 1)
 	if err := rows.Next(vals); err != nil {

@@ -284,7 +284,18 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp 
 			return planBatch(in, existing, nil, now).out, nil
 		}
 	}
-	last, err := lastSeen(tx, usersOf(in))
+	users := usersOf(in)
+	if s.dialect == MySQL {
+		// Credit depends on the learner's latest activity: no other
+		// instance's batch for these learners may be open between reading
+		// it and committing. (SQLite has one writer anyway.)
+		var locked []int64
+		if err := tx.Model(&User{}).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", users).
+			Pluck("id", &locked).Error; err != nil {
+			return nil, err
+		}
+	}
+	last, err := lastSeen(tx, users)
 	if err != nil {
 		return nil, err
 	}

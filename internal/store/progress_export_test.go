@@ -41,3 +41,7 @@ func (s *Store) RecordHeartbeats(ctx context.Context, in []ProgressInput) ([]Pro
 
 // ErrRaced is the answer for a batch holding an event id stored before.
 var ErrRaced = errRaced
+
+// PauseBeforeHeartbeatCommit makes every heartbeat batch call f while its
+// transaction is still open, just before COMMIT.
+func (s *Store) PauseBeforeHeartbeatCommit(f func()) { s.beforeHeartbeatCommit = f }

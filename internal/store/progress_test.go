@@ -179,11 +179,10 @@ func TestHeartbeatBatchOnMySQL(t *testing.T) {
 // Two instances on one database: credit worked out from what one instance
 // remembers of a learner is checked against the database in the same
 // request, so time the other instance credited meanwhile counts once.
-func TestHeartbeatsFromTwoInstances(t *testing.T) {
-	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
-	if base == "" {
-		t.Skip("XUETANG_TEST_MYSQL_URL not set")
-	}
+// twoInstances is one learner enrolled in the course "two" on a fresh
+// MariaDB database, seen through two stores as two app instances would.
+func twoInstances(t *testing.T, base string) (x, y *cxLearner) {
+	t.Helper()
 	ctx := context.Background()
 	clk := storetest.NewClock()
 	dbURL := storetest.FreshMySQLURL(t, base)
@@ -203,8 +202,17 @@ func TestHeartbeatsFromTwoInstances(t *testing.T) {
 	u := cxUser(t, a, "wang")
 	c := cxEnroll(t, a, u, "two")
 	lessons := coursetest.Lessons(t, a, "two")
-	x := &cxLearner{st: a, clk: clk, u: u, c: c, lessons: lessons}
-	y := &cxLearner{st: b, clk: clk, u: u, c: c, lessons: lessons}
+	return &cxLearner{st: a, clk: clk, u: u, c: c, lessons: lessons},
+		&cxLearner{st: b, clk: clk, u: u, c: c, lessons: lessons}
+}
+
+func TestHeartbeatsFromTwoInstances(t *testing.T) {
+	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
+	if base == "" {
+		t.Skip("XUETANG_TEST_MYSQL_URL not set")
+	}
+	x, y := twoInstances(t, base)
+	clk, a := x.clk, x.st
 
 	clk.Add(time.Minute)
 	if got := x.record(t, x.event(0, "heartbeat", 60))[0].CreditedSeconds; got != 60 {
@@ -228,6 +236,101 @@ func TestHeartbeatsFromTwoInstances(t *testing.T) {
 	}
 	if got := x.activeSeconds(t); got != 120 {
 		t.Errorf("active seconds %d, want 120: the wall clock since enrolment", got)
+	}
+}
+
+// Two instances writing one learner's events at the same moment: the second
+// batch must wait for the first and credit only the time after it, whichever
+// way it is written.
+func TestTwoInstancesAtOnceCreditTheWallClockOnce(t *testing.T) {
+	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
+	if base == "" {
+		t.Skip("XUETANG_TEST_MYSQL_URL not set")
+	}
+	cases := []struct {
+		name     string
+		warm     bool // the second instance has written for the learner before
+		complete bool // its event is a completion (the general way)
+	}{
+		{"heartbeat read first", false, false},
+		{"heartbeat from remembered activity", true, false},
+		{"completion", false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x, y := twoInstances(t, base)
+			ctx := context.Background()
+			credited, wall := 0, 60
+			if tc.warm {
+				wall += 10
+				x.clk.Add(10 * time.Second)
+				credited += y.record(t, y.event(1, "heartbeat", 60))[0].CreditedSeconds
+			}
+			x.clk.Add(time.Minute)
+
+			paused, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			x.st.PauseBeforeHeartbeatCommit(func() {
+				once.Do(func() {
+					close(paused)
+					<-release
+				})
+			})
+			type result struct {
+				out []store.ProgressOutcome
+				err error
+			}
+			first, second := make(chan result, 1), make(chan result, 1)
+			go func() {
+				out, err := x.st.RecordProgress(ctx, []store.ProgressInput{x.event(0, "heartbeat", 60)}, cxFinisher())
+				first <- result{out, err}
+			}()
+			select {
+			case <-paused:
+			case r := <-first:
+				t.Fatalf("the first batch did not take the heartbeat way: %+v", r)
+			}
+			typ := "heartbeat"
+			if tc.complete {
+				typ = "complete"
+			}
+			go func() {
+				out, err := y.st.RecordProgress(ctx, []store.ProgressInput{y.event(2, typ, 60)}, cxFinisher())
+				second <- result{out, err}
+			}()
+			// Let the second batch reach the database before the first
+			// commits: it waits for a lock if it is written correctly, and
+			// finishes on its own if it is not.
+			waited := false
+			for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && !waited && len(second) == 0; {
+				var n int
+				// The first batch's connection sleeps in its open
+				// transaction; a statement still running here is the
+				// second batch's, waiting.
+				if err := x.st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.processlist
+					WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command = 'Query' AND info LIKE '%FOR UPDATE%'`).
+					Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				waited = n > 0
+				time.Sleep(10 * time.Millisecond)
+			}
+			t.Logf("second batch waited for a lock: %v", waited)
+			close(release)
+			for _, ch := range []chan result{first, second} {
+				r := <-ch
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				credited += r.out[0].CreditedSeconds
+			}
+			if credited != wall {
+				t.Errorf("credited %d s in all, want %d: the wall clock since enrolment", credited, wall)
+			}
+			if got := x.activeSeconds(t); got != wall {
+				t.Errorf("active seconds %d, want %d", got, wall)
+			}
+		})
 	}
 }
 
@@ -645,14 +748,15 @@ func TestSimultaneousLastWritesComplete(t *testing.T) {
 				}
 				event <- out[0]
 			}()
-			// Wait until the event's transaction is blocked on the enrolment
-			// row: past its first read, so its snapshot (if it has one) is
-			// older than the quiz's commit.
+			// Wait until the event's transaction is blocked behind the quiz's:
+			// on the learner's row (the quiz's insert holds a shared lock on
+			// it) or on the enrolment row, past its first read, so its
+			// snapshot (if it has one) is older than the quiz's commit.
 			deadline := time.Now().Add(10 * time.Second)
 			for {
 				var waiting int
 				if err := x.st.DB().QueryRow("SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() " +
-					"AND command = 'Query' AND info LIKE 'SELECT%enrollments%FOR UPDATE'").Scan(&waiting); err != nil {
+					"AND command = 'Query' AND info LIKE 'SELECT%FOR UPDATE'").Scan(&waiting); err != nil {
 					t.Fatal(err)
 				}
 				if waiting > 0 {
@@ -660,7 +764,7 @@ func TestSimultaneousLastWritesComplete(t *testing.T) {
 				}
 				if time.Now().After(deadline) {
 					close(resume)
-					t.Fatal("the complete event never waited for the enrolment lock")
+					t.Fatal("the complete event never waited for the quiz's locks")
 				}
 				time.Sleep(5 * time.Millisecond)
 			}

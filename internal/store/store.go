@@ -56,6 +56,9 @@ type Store struct {
 	heartbeatBatches  atomic.Int64 // progress batches written by recordHeartbeats
 	rememberedBatches atomic.Int64 // of which credited from remembered activity
 	activity          activity     // learners' latest activity as recordHeartbeats wrote it
+	// beforeHeartbeatCommit, set by tests only, runs while a heartbeat
+	// batch's transaction is open and about to commit.
+	beforeHeartbeatCommit func()
 }
 
 // Options says where the database is.
