@@ -173,33 +173,20 @@ func readHeartbeatResults(ctx context.Context, qc driver.QueryerContext, q strin
 		return fmt.Errorf("store: %T has no result sets", rows)
 	}
 	// The locked learners: nothing to check, the lock is the point.
-	for vals := make([]driver.Value, 1); ; {
-		err := rows.Next(vals)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if err := next.NextResultSet(); err != nil {
+	if err := eachRow(rows, next, 1, func([]driver.Value) {}); err != nil {
 		return err
 	}
 	stale, seen := false, 0
-	for vals := make([]driver.Value, 2); ; {
-		err := rows.Next(vals)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	err = eachRow(rows, next, 2, func(vals []driver.Value) {
 		u := asInt64(vals[0])
 		t, _ := vals[1].(time.Time)
 		if got, ok := assumed[u]; !ok || !got.Equal(t) {
 			stale = true
 		}
 		seen++
+	})
+	if err != nil {
+		return err
 	}
 	for _, t := range assumed {
 		if !t.IsZero() {
@@ -208,9 +195,6 @@ func readHeartbeatResults(ctx context.Context, qc driver.QueryerContext, q strin
 	}
 	if seen != 0 {
 		stale = true
-	}
-	if err := next.NextResultSet(); err != nil {
-		return err
 	}
 	vals := make([]driver.Value, 1)
 	if err := rows.Next(vals); err != nil {
@@ -234,6 +218,22 @@ func readHeartbeatResults(ctx context.Context, qc driver.QueryerContext, q strin
 		return errRaced
 	}
 	return nil
+}
+
+// eachRow calls fn with every row of the current result set, then moves to
+// the next result set.
+func eachRow(rows driver.Rows, next driver.RowsNextResultSet, columns int, fn func([]driver.Value)) error {
+	vals := make([]driver.Value, columns)
+	for {
+		err := rows.Next(vals)
+		if err == io.EOF {
+			return next.NextResultSet()
+		}
+		if err != nil {
+			return err
+		}
+		fn(vals)
+	}
 }
 
 func asInt64(v driver.Value) int64 {
