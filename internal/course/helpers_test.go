@@ -13,7 +13,7 @@ language: zh-CN
 summary: 一句话介绍
 audience: [adult, senior]
 level: beginner
-study_hours: 1.5
+study_hours: 0.5
 pass_score: 60
 version: 1
 `

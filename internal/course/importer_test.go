@@ -139,7 +139,7 @@ func TestChecksum(t *testing.T) {
 	}
 	changes := map[string]func(c *coursetest.Course){
 		"title":       func(c *coursetest.Course) { c.Title += "!" },
-		"study hours": func(c *coursetest.Course) { c.StudyHours = 3 },
+		"study hours": func(c *coursetest.Course) { c.StudyHours = 1.75 },
 		"lesson body": func(c *coursetest.Course) { c.Lessons[1].Body += "more\n" },
 		"answer":      func(c *coursetest.Course) { c.Lessons[0].Questions[0].Answer = "2" },
 		"explanation": func(c *coursetest.Course) { c.Lessons[0].Questions[1].Explanation = "other" },
@@ -193,6 +193,7 @@ func TestStudyHoursKeepTwoDecimals(t *testing.T) {
 	for _, h := range []float64{0.25, 1.15, 2.01, 12} {
 		c := coursetest.Simple("hours")
 		c.StudyHours = h
+		c.Lessons[0].Minutes = 600 // room for 12 study hours
 		if _, err := course.LoadFS(c.Files("")); err != nil {
 			t.Errorf("study_hours %v refused: %v", h, err)
 		}
@@ -203,6 +204,67 @@ func TestStudyHoursKeepTwoDecimals(t *testing.T) {
 	var ve *course.ValidationError
 	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].String() != "hours/course.yaml:7: study_hours may have at most 2 decimal places" {
 		t.Errorf("study_hours 1.333: %v", err)
+	}
+}
+
+// One 学时 is 45 minutes of lesson time: a package may claim its lessons'
+// minutes / 45, rounded to the nearest quarter, and no more. 90 minutes hold
+// exactly 2; 100 minutes (2.22) round to 2.25; 96 minutes (2.13) to 2.25 too.
+func TestStudyHoursWithinLessonMinutes(t *testing.T) {
+	cases := []struct {
+		hours   float64
+		minutes [3]int
+		problem string
+	}{
+		{2, [3]int{30, 40, 20}, ""},
+		{2.25, [3]int{30, 40, 20}, "rule/course.yaml:7: study_hours 2.25 is more than the lessons' 90 minutes allow: 1 study hour is 45 minutes, so at most 2"},
+		{2.25, [3]int{30, 40, 30}, ""},
+		{2.25, [3]int{30, 40, 26}, ""},
+		{2.5, [3]int{30, 40, 30}, "rule/course.yaml:7: study_hours 2.5 is more than the lessons' 100 minutes allow: 1 study hour is 45 minutes, so at most 2.25"},
+		{0.25, [3]int{1, 1, 1}, "rule/course.yaml:7: study_hours 0.25 is more than the lessons' 3 minutes allow: 1 study hour is 45 minutes, so at most 0"},
+	}
+	for _, tc := range cases {
+		c := coursetest.Simple("rule")
+		c.StudyHours = tc.hours
+		for i := range c.Lessons {
+			c.Lessons[i].Minutes = tc.minutes[i]
+		}
+		_, err := course.LoadFS(c.Files(""))
+		var ve *course.ValidationError
+		switch {
+		case tc.problem == "" && err != nil:
+			t.Errorf("%v hours over %v refused: %v", tc.hours, tc.minutes, err)
+		case tc.problem != "" && (!errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].String() != tc.problem):
+			t.Errorf("%v hours over %v: got %v, want %q", tc.hours, tc.minutes, err, tc.problem)
+		}
+	}
+	// A lesson whose minutes cannot be read gets its own problem, not a
+	// second one about the total it left unknown.
+	c := coursetest.Simple("rule")
+	c.Lessons[0].Minutes = 0
+	_, err := course.LoadFS(c.Files(""))
+	var ve *course.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || !strings.Contains(ve.Problems[0].String(), "minutes") || strings.Contains(ve.Problems[0].String(), "study_hours") {
+		t.Errorf("unreadable minutes: %v", err)
+	}
+}
+
+func TestHoursCredited(t *testing.T) {
+	cases := []struct {
+		claim        float64
+		minutes, per int
+		want         float64
+	}{
+		{2, 90, 45, 2},
+		{2, 90, 50, 1.75}, // 1.8 rounded down to a quarter
+		{2, 90, 60, 1.5},
+		{1.5, 90, 30, 1.5}, // a generous rule never credits more than claimed
+		{2, 90, 0, 2},
+	}
+	for _, tc := range cases {
+		if got := course.HoursCredited(tc.claim, tc.minutes, tc.per); got != tc.want {
+			t.Errorf("HoursCredited(%v, %d, %d) = %v, want %v", tc.claim, tc.minutes, tc.per, got, tc.want)
+		}
 	}
 }
 

@@ -83,8 +83,9 @@ func parsePackage(fsys fs.FS) (pkg *Package, ps *problems, slugLine int) {
 		}
 	}
 
+	hoursLine := 0
 	if haveCourse {
-		slugLine = parseCourseYAML(fsys, pkg, ps)
+		slugLine, hoursLine = parseCourseYAML(fsys, pkg, ps)
 	} else {
 		ps.add("course.yaml", 0, "course.yaml is missing")
 	}
@@ -115,7 +116,54 @@ func parsePackage(fsys fs.FS) (pkg *Package, ps *problems, slugLine int) {
 		}
 		pkg.Lessons = append(pkg.Lessons, l)
 	}
+	if hoursLine > 0 {
+		checkStudyHours(pkg, hoursLine, ps)
+	}
 	return pkg, ps, slugLine
+}
+
+// MinutesPerStudyHour is the national rule a package is checked against:
+// one 学时 is 45 minutes of lesson time. Deployments that count differently
+// cap what they credit instead (see HoursCredited); a package is judged the
+// same everywhere so it can move between servers.
+const MinutesPerStudyHour = 45
+
+// MaxStudyHoursFor is the most study_hours a package with these lesson
+// minutes may claim: minutes / 45, rounded to the nearest quarter.
+func MaxStudyHoursFor(minutes int) float64 {
+	return math.Round(float64(minutes)/MinutesPerStudyHour*4) / 4
+}
+
+// HoursCredited is what a completion of a course claiming studyHours over
+// these lesson minutes earns where one 学时 is minutesPerHour minutes: the
+// claim, capped at minutes / minutesPerHour rounded down to a quarter. The
+// cap never refuses a course, so changing the setting cannot stop a server.
+func HoursCredited(studyHours float64, minutes, minutesPerHour int) float64 {
+	if minutesPerHour <= 0 {
+		return studyHours
+	}
+	limit := math.Floor(float64(minutes)*4/float64(minutesPerHour)+1e-9) / 4
+	return math.Min(studyHours, limit)
+}
+
+// checkStudyHours refuses a package that claims more 学时 than its lessons
+// hold. When a lesson's minutes could not be read the total is unknown, and
+// that lesson's own problem is the one to fix first.
+func checkStudyHours(pkg *Package, line int, ps *problems) {
+	total := 0
+	for _, l := range pkg.Lessons {
+		if l.Minutes <= 0 {
+			return
+		}
+		total += l.Minutes
+	}
+	if len(pkg.Lessons) == 0 || pkg.StudyHours <= 0 {
+		return
+	}
+	if max := MaxStudyHoursFor(total); pkg.StudyHours > max+1e-9 {
+		ps.add("course.yaml", line, "study_hours %v is more than the lessons' %d minutes allow: 1 study hour is %d minutes, so at most %v",
+			pkg.StudyHours, total, MinutesPerStudyHour, max)
+	}
 }
 
 // sortLessonFiles orders by the number in front, then by name, so that
@@ -165,25 +213,25 @@ func reportRead(ps *problems, file string, err error, limit string) {
 	ps.add(file, 0, "cannot read: %v", err)
 }
 
-func parseCourseYAML(fsys fs.FS, pkg *Package, ps *problems) (slugLine int) {
+func parseCourseYAML(fsys fs.FS, pkg *Package, ps *problems) (slugLine, hoursLine int) {
 	const file = "course.yaml"
 	data, err := readLimited(fsys, file, MaxMarkdownBytes)
 	if err != nil {
 		reportRead(ps, file, err, "1 MiB")
-		return 0
+		return 0, 0
 	}
 	if !utf8.Valid(data) {
 		ps.add(file, 0, "not valid UTF-8 text")
-		return 0
+		return 0, 0
 	}
 	y := &yamlFile{file: file, ps: ps}
 	top := y.parse(strings.TrimPrefix(string(data), "\uFEFF"))
 	if top == nil {
-		return 0
+		return 0, 0
 	}
 	f, ok := y.mapping(top, file, courseKeys)
 	if !ok {
-		return 0
+		return 0, 0
 	}
 	required := func(key string) *yaml.Node {
 		n := f[key]
@@ -231,6 +279,8 @@ func parseCourseYAML(fsys fs.FS, pkg *Package, ps *problems) (slugLine int) {
 				// more digits would be credited rounded and would make an
 				// exported package differ from the stored one.
 				y.errorf(n, "study_hours may have at most 2 decimal places")
+			} else {
+				hoursLine = y.line(n)
 			}
 			pkg.StudyHours = h
 		}
@@ -259,7 +309,7 @@ func parseCourseYAML(fsys fs.FS, pkg *Package, ps *problems) (slugLine int) {
 			}
 		}
 	}
-	return slugLine
+	return slugLine, hoursLine
 }
 
 func checkSlug(y *yamlFile, n *yaml.Node, what, s string) bool {

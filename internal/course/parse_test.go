@@ -18,7 +18,7 @@ func TestParseValid(t *testing.T) {
 	}
 	want := &Package{
 		Slug: "internet-safety", Title: "上网安全", Language: "zh-CN", Summary: "一句话介绍",
-		Audience: []string{"adult", "senior"}, Level: "beginner", StudyHours: 1.5, PassScore: 60, Version: 1,
+		Audience: []string{"adult", "senior"}, Level: "beginner", StudyHours: 0.5, PassScore: 60, Version: 1,
 		Lessons: []Lesson{
 			{
 				Slug: "passwords", File: "01-passwords.md", Title: "设置安全的密码", Minutes: 10,
@@ -169,13 +169,13 @@ func TestParseProblems(t *testing.T) {
 			[]string{"course.yaml:5: audience must name at least one of pupil, adult, senior, cadre"}},
 		{"level", replaceCourse("level: beginner", "level: expert"),
 			[]string{`course.yaml:6: level "expert" is not one of beginner, intermediate, advanced`}},
-		{"study hours zero", replaceCourse("study_hours: 1.5", "study_hours: 0"),
+		{"study hours zero", replaceCourse("study_hours: 0.5", "study_hours: 0"),
 			[]string{"course.yaml:7: study_hours must be more than 0 and at most 200"}},
-		{"study hours too many", replaceCourse("study_hours: 1.5", "study_hours: 200.5"),
+		{"study hours too many", replaceCourse("study_hours: 0.5", "study_hours: 200.5"),
 			[]string{"course.yaml:7: study_hours must be more than 0 and at most 200"}},
-		{"study hours nan", replaceCourse("study_hours: 1.5", "study_hours: .nan"),
+		{"study hours nan", replaceCourse("study_hours: 0.5", "study_hours: .nan"),
 			[]string{"course.yaml:7: study_hours must be more than 0 and at most 200"}},
-		{"study hours text", replaceCourse("study_hours: 1.5", "study_hours: lots"),
+		{"study hours text", replaceCourse("study_hours: 0.5", "study_hours: lots"),
 			[]string{"course.yaml:7: study_hours must be a number"}},
 		{"pass score range", replaceCourse("pass_score: 60", "pass_score: 101"),
 			[]string{"course.yaml:8: pass_score must be from 0 to 100"}},

@@ -50,7 +50,8 @@ func Explanation(qid string) string { return "EXPLAIN-" + qid + " because it is 
 const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>`
 
 // Simple returns a valid three-lesson course: two lessons with a quiz of two
-// questions each, a last lesson without a quiz showing an image.
+// questions each, a last lesson without a quiz showing an image. Its 90
+// minutes of lessons hold its 2 study hours (45 minutes each).
 //
 // Right answers: q1=1, q2=true (lesson 1); q3=[0,2], q4="110" (lesson 2).
 func Simple(slug string) Course {
@@ -58,15 +59,15 @@ func Simple(slug string) Course {
 		Slug: slug, Title: "Course " + slug, Language: "zh-CN", Summary: "Summary of " + slug,
 		Audience: []string{"adult"}, Level: "beginner", StudyHours: 2, PassScore: 60, Version: 1,
 		Lessons: []Lesson{
-			{File: "01-intro.md", Title: "Intro", Minutes: 5, Body: "# Intro\n\nHello.\n", Questions: []Q{
+			{File: "01-intro.md", Title: "Intro", Minutes: 30, Body: "# Intro\n\nHello.\n", Questions: []Q{
 				{ID: "q1", Type: "single", Prompt: "Pick B", Options: []string{"A", "B", "C"}, Answer: "1", Explanation: Explanation("q1")},
 				{ID: "q2", Type: "true_false", Prompt: "Say true", Answer: "true", Explanation: Explanation("q2")},
 			}},
-			{File: "02-practice.md", Title: "Practice", Minutes: 7, Body: "Practice text.\n", Questions: []Q{
+			{File: "02-practice.md", Title: "Practice", Minutes: 40, Body: "Practice text.\n", Questions: []Q{
 				{ID: "q3", Type: "multiple", Prompt: "Pick x and z", Options: []string{"x", "y", "z"}, Answer: "[0, 2]", Explanation: Explanation("q3")},
 				{ID: "q4", Type: "fill_blank", Prompt: "Police number", Answer: `["110"]`, Explanation: Explanation("q4")},
 			}},
-			{File: "03-wrapup.md", Title: "Wrap-up", Minutes: 3, Body: "![picture](assets/pic.svg)\n\nThe end.\n"},
+			{File: "03-wrapup.md", Title: "Wrap-up", Minutes: 20, Body: "![picture](assets/pic.svg)\n\nThe end.\n"},
 		},
 		Assets: map[string]string{"assets/pic.svg": SVG},
 	}

@@ -278,7 +278,7 @@ func TestCatalogueFilters(t *testing.T) {
 		Progress *struct{} `json:"progress"`
 	}
 	anon.callJSON(t, "GET", "/api/v1/courses/ca-zh", nil, 200, &detail)
-	if len(detail.Lessons) != 3 || detail.Lessons[0].Minutes != 5 || !detail.Lessons[0].HasQuiz || detail.Lessons[2].HasQuiz || detail.Progress != nil {
+	if len(detail.Lessons) != 3 || detail.Lessons[0].Minutes != 30 || !detail.Lessons[0].HasQuiz || detail.Lessons[2].HasQuiz || detail.Progress != nil {
 		t.Errorf("course page = %+v", detail)
 	}
 	if rec := anon.do(request{method: "GET", path: "/api/v1/courses/no-such"}); rec.Code != 404 {
