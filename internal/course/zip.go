@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"testing/fstest"
 	"unicode"
 	"unicode/utf8"
 
@@ -49,7 +48,7 @@ func LoadZip(r io.ReaderAt, size int64) ([]*Package, error) {
 
 var driveLetter = regexp.MustCompile(`^[A-Za-z]:`)
 
-func readZip(r io.ReaderAt, size int64, lim zipLimits) (fstest.MapFS, error) {
+func readZip(r io.ReaderAt, size int64, lim zipLimits) (memFS, error) {
 	tooMany := func(n uint64) error {
 		return &ValidationError{Problems: []Problem{{
 			Message: fmt.Sprintf("the zip has %d entries; at most %d are allowed", n, lim.entries)}}}
@@ -65,7 +64,7 @@ func readZip(r io.ReaderAt, size int64, lim zipLimits) (fstest.MapFS, error) {
 		return nil, tooMany(uint64(len(zr.File)))
 	}
 	ps := &problems{}
-	fsys := fstest.MapFS{}
+	fsys := memFS{}
 	var total int64
 	for _, f := range zr.File {
 		name := f.Name
@@ -88,7 +87,7 @@ func readZip(r io.ReaderAt, size int64, lim zipLimits) (fstest.MapFS, error) {
 			ps.add(clean, 0, "symbolic links are not allowed in a course package")
 			continue
 		case strings.HasSuffix(name, "/") || mode.IsDir():
-			fsys[clean] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+			fsys[clean] = &memFile{mode: fs.ModeDir | 0o755}
 			continue
 		case !mode.IsRegular():
 			ps.add(clean, 0, "not a regular file")
@@ -116,12 +115,12 @@ func readZip(r io.ReaderAt, size int64, lim zipLimits) (fstest.MapFS, error) {
 		case int64(len(data)) > limit:
 			ps.add(clean, 0, "file is larger than %s", mibs(limit))
 		default:
-			fsys[clean] = &fstest.MapFile{Data: data, Mode: 0o644}
+			fsys[clean] = &memFile{data: data, mode: 0o644}
 		}
 	}
 	for name := range fsys {
 		for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
-			if parent, ok := fsys[dir]; ok && !parent.Mode.IsDir() {
+			if parent, ok := fsys[dir]; ok && !parent.mode.IsDir() {
 				ps.add(name, 0, "is inside %s, which is a file", dir)
 				break
 			}
@@ -313,14 +312,14 @@ func (p *Package) WriteZip(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fsys := fstest.MapFS{}
+	fsys := memFS{}
 	for name, data := range files {
-		// MapFS would hide a path like "assets/../x" from Parse, but the
+		// memFS would hide a path like "assets/../x" from Parse, but the
 		// zip would still carry it.
 		if !fs.ValidPath(name) {
 			return &ValidationError{Slug: p.Slug, Problems: []Problem{{File: name, Message: "not a clean relative path"}}}
 		}
-		fsys[name] = &fstest.MapFile{Data: data, Mode: 0o644}
+		fsys[name] = &memFile{data: data, mode: 0o644}
 	}
 	if _, err := Parse(fsys); err != nil {
 		return err
