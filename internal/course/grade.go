@@ -139,3 +139,41 @@ func normalizeBlank(s string) string {
 	}
 	return b.String()
 }
+
+// Unshuffle rewrites raw, an answer given against options shown in the
+// order perm (perm[shown] is the authored index), into authored order, so
+// grading and stored answers never depend on what a learner was shown.
+// Answers to questions without options, and answers of the wrong shape
+// (which Grade then reports), come back unchanged.
+func (q Question) Unshuffle(raw json.RawMessage, perm []int) json.RawMessage {
+	if len(perm) != len(q.Options) || (q.Type != Single && q.Type != Multiple) {
+		return raw
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		return raw
+	}
+	switch q.Type {
+	case Single:
+		if i, ok := jsonIndex(v, len(perm)); ok {
+			out, _ := json.Marshal(perm[i])
+			return out
+		}
+	case Multiple:
+		list, ok := v.([]any)
+		if !ok {
+			return raw
+		}
+		mapped := make([]int, 0, len(list))
+		for _, item := range list {
+			i, ok := jsonIndex(item, len(perm))
+			if !ok {
+				return raw
+			}
+			mapped = append(mapped, perm[i])
+		}
+		out, _ := json.Marshal(mapped)
+		return out
+	}
+	return raw
+}

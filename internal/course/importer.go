@@ -91,7 +91,7 @@ func toImport(p *Package) (store.CourseImport, error) {
 			opts, _ := json.Marshal(nonNil(q.Options))
 			ans, _ := json.Marshal(q.Answer)
 			li.Questions = append(li.Questions, store.Question{QID: q.ID, Position: j + 1, Type: q.Type, Prompt: q.Prompt,
-				Options: string(opts), Answer: string(ans), Explanation: q.Explanation})
+				Options: string(opts), Answer: string(ans), Explanation: q.Explanation, FixedOrder: q.Fixed})
 		}
 		in.Lessons = append(in.Lessons, li)
 	}
@@ -119,7 +119,7 @@ func nonNil(s []string) []string {
 
 // QuestionFromStore rebuilds a gradable question from its stored row.
 func QuestionFromStore(q store.Question) (Question, error) {
-	out := Question{ID: q.QID, Type: q.Type, Prompt: q.Prompt, Explanation: q.Explanation}
+	out := Question{ID: q.QID, Type: q.Type, Prompt: q.Prompt, Explanation: q.Explanation, Fixed: q.FixedOrder}
 	if err := json.Unmarshal([]byte(q.Options), &out.Options); err != nil {
 		return out, fmt.Errorf("question %d options: %w", q.ID, err)
 	}

@@ -11,7 +11,7 @@ import (
 
 var (
 	frontMatterKeys = []string{"title", "minutes", "questions"}
-	questionKeys    = []string{"id", "type", "prompt", "options", "answer", "explanation"}
+	questionKeys    = []string{"id", "type", "prompt", "options", "answer", "explanation", "shuffle"}
 )
 
 // parseLesson reads one lesson file. ids maps every question id already seen
@@ -157,6 +157,14 @@ func readQuestion(y *yamlFile, n *yaml.Node) (q Question, idLine int) {
 	default:
 		if on != nil {
 			y.errorf(on, "%s questions take no options", q.Type)
+		}
+	}
+	if sn := f["shuffle"]; sn != nil {
+		if shuffle, ok := y.boolean(sn, "shuffle"); ok {
+			if q.Type != Single && q.Type != Multiple {
+				y.errorf(sn, "%s questions have no options to shuffle", q.Type)
+			}
+			q.Fixed = !shuffle
 		}
 	}
 

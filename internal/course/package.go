@@ -51,6 +51,10 @@ type Question struct {
 	Options     []string // only for Single and Multiple
 	Answer      Answer
 	Explanation string
+	// Fixed keeps the options in authored order (shuffle: false), for
+	// options such as "all of the above". Omitted from checksums when false
+	// so packages written before the key existed keep theirs.
+	Fixed bool `json:",omitempty"`
 }
 
 // Answer holds the correct answer; only the field matching the question type

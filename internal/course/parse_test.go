@@ -1,6 +1,7 @@
 package course
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -520,4 +521,37 @@ func TestLoadFolders(t *testing.T) {
 			t.Error("want an error")
 		}
 	})
+}
+
+// shuffle: false keeps a question's options in authored order ("all of the
+// above"); it survives export, and only questions with options take it.
+func TestShuffleKey(t *testing.T) {
+	fsys := validFS()
+	replaceLesson("    answer: 2\n", "    answer: 2\n    shuffle: false\n")(fsys)
+	pkg, err := Parse(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pkg.Lessons[0].Questions[0].Fixed || pkg.Lessons[0].Questions[1].Fixed {
+		t.Errorf("fixed = %v, %v", pkg.Lessons[0].Questions[0].Fixed, pkg.Lessons[0].Questions[1].Fixed)
+	}
+	var buf bytes.Buffer
+	if err := pkg.WriteZip(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadZip(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back[0].Lessons[0].Questions[0].Fixed {
+		t.Error("shuffle: false lost in export")
+	}
+	if Checksum(back[0]) != Checksum(pkg) {
+		t.Error("export changed the checksum")
+	}
+
+	fsys = validFS()
+	replaceLesson("    answer: false\n", "    answer: false\n    shuffle: false\n")(fsys)
+	_, err = Parse(fsys)
+	wantProblems(t, err, "01-passwords.md:20: true_false questions have no options to shuffle")
 }

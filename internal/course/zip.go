@@ -230,6 +230,7 @@ type questionYAML struct {
 	Options     []string `yaml:"options,omitempty"`
 	Answer      any      `yaml:"answer"`
 	Explanation string   `yaml:"explanation,omitempty"`
+	Shuffle     *bool    `yaml:"shuffle,omitempty"`
 }
 
 // flow writes a list on one line, [0, 2], as authors are shown to write
@@ -275,6 +276,9 @@ func (p *Package) files() (map[string][]byte, error) {
 		fm := frontMatterYAML{Title: l.Title, Minutes: l.Minutes}
 		for _, q := range l.Questions {
 			qy := questionYAML{ID: q.ID, Type: q.Type, Prompt: q.Prompt, Options: q.Options, Explanation: q.Explanation}
+			if q.Fixed {
+				qy.Shuffle = new(bool)
+			}
 			switch q.Type {
 			case Single:
 				qy.Answer = q.Answer.Index

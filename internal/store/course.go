@@ -71,6 +71,7 @@ type Question struct {
 	Options     string // JSON array of strings
 	Answer      string // JSON of the answer key
 	Explanation string
+	FixedOrder  bool // options never shuffled (shuffle: false)
 }
 
 func (Question) TableName() string { return "questions" }
