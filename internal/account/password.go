@@ -32,15 +32,20 @@ const (
 	maxPasswordRunes = 128
 )
 
-// ValidatePassword checks length in characters (not bytes), so a Chinese
-// passphrase counts the same as an English one. Nothing is ever truncated.
+// ValidatePassword checks a password being set (at creation or on any
+// change): length in characters (not bytes), so a Chinese passphrase counts
+// the same as an English one, and not one of the passwords guessing tools
+// try first. Nothing is ever truncated.
 func ValidatePassword(pw string) error {
 	if !utf8.ValidString(pw) {
-		return errs.New(errs.Invalid, "error.password_invalid")
+		return errs.New(errs.Invalid, "error.password_invalid").With("field", "password")
 	}
 	n := utf8.RuneCountInString(pw)
 	if n < minPasswordRunes || n > maxPasswordRunes {
-		return errs.New(errs.Invalid, "error.password_length").With("min", minPasswordRunes).With("max", maxPasswordRunes)
+		return errs.New(errs.Invalid, "error.password_length").With("min", minPasswordRunes).With("max", maxPasswordRunes).With("field", "password")
+	}
+	if IsCommonPassword(pw) {
+		return errs.New(errs.Invalid, "error.password_common").With("field", "password")
 	}
 	return nil
 }

@@ -84,12 +84,12 @@ func TestPasswordLengthCountsCharacters(t *testing.T) {
 		pw   string
 		ok   bool
 	}{
-		{"8 Chinese characters (24 bytes)", strings.Repeat("学", 8), true},
-		{"7 Chinese characters (21 bytes, over 8 bytes)", strings.Repeat("学", 7), false},
-		{"8 ASCII", "abcdefgh", true},
-		{"7 ASCII", "abcdefg", false},
-		{"8 emoji", strings.Repeat("😀", 8), true},
-		{"128 Chinese characters (384 bytes)", strings.Repeat("码", 128), true},
+		{"8 Chinese characters (24 bytes)", "学而时习之不亦说", true},
+		{"7 Chinese characters (21 bytes, over 8 bytes)", "学而时习之不亦", false},
+		{"8 ASCII", "kx7-tq2m", true},
+		{"7 ASCII", "kx7-tq2", false},
+		{"8 emoji", "😀🐼🍜🚲📚🌙🎵🍵", true},
+		{"128 Chinese characters (384 bytes)", strings.Repeat("码", 127) + "x", true},
 		{"129 characters", strings.Repeat("a", 129), false},
 		{"129 Chinese characters", strings.Repeat("码", 129), false},
 		{"empty", "", false},
@@ -133,6 +133,43 @@ func TestLongPasswordsAreNeverTruncated(t *testing.T) {
 		}
 		if account.CheckPassword(strings.Repeat(unit, 127), h) {
 			t.Errorf("%q x128: the 127-character prefix verifies", unit)
+		}
+	}
+}
+
+func TestCommonPasswordsAreRefused(t *testing.T) {
+	common := []string{
+		"password", "PassWord1", "12345678", "qwertyuiop", "1qaz2wsx", "a1b2c3d4", "iloveyou", // zxcvbn list
+		"woaini1314", "WoAiNi520", "5201314520", "88888888", "woaizhongguo", // Chinese list
+		"zhangwei", "zhangwei1990", "ZhangWei1990", "wangfang88", "lixiaoming2005", "liuyang520",
+		"chenjie1314", "ouyangfeng1975", "wang1990", "huanghui00", // pinyin names, generated
+		"aaaaaaaa", "学学学学学学学学", "abcdefgh", "87654321", "19900101", "20101231", // runs and dates
+	}
+	for _, pw := range common {
+		err := account.ValidatePassword(pw)
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Key != "error.password_common" || e.Code != errs.Invalid {
+			t.Errorf("%q: err = %v, want invalid/error.password_common", pw, err)
+		}
+	}
+	fine := []string{
+		"lina-password-2026", "the-right-password", "学而时习之不亦说乎", "kx7-tq2m",
+		"zhangwei1959", "zhangwei2011", "zhangweiqiangmin1990", // outside the generated set
+		"wangfang88x", "19900231", "abcdefgi", "correct horse battery staple",
+	}
+	for _, pw := range fine {
+		if err := account.ValidatePassword(pw); err != nil {
+			t.Errorf("%q refused: %v", pw, err)
+		}
+	}
+}
+
+// The list is the shipped one, not a handful of words: spot-check its
+// length and entries from deep in it.
+func TestCommonPasswordListIsTheLongList(t *testing.T) {
+	for _, pw := range []string{"trustno1", "starwars", "peternor", "nazarova", "s1s2s3s4", "dunnowho89"} {
+		if !account.IsCommonPassword(pw) {
+			t.Errorf("%q not on the list", pw)
 		}
 	}
 }

@@ -24,15 +24,6 @@ type Store interface {
 	Audit(ctx context.Context, e *store.AuditEntry) error
 }
 
-// Throttle limits. Ten wrong passwords for one account in a quarter hour is
-// far past typing mistakes; the per-IP limit is higher because a library's
-// terminals share one address.
-const (
-	AccountFailLimit = 10
-	IPFailLimit      = 100
-	FailWindow       = 15 * time.Minute
-)
-
 // Service signs people in and manages accounts.
 type Service struct {
 	db       Store
@@ -180,38 +171,28 @@ type Result struct {
 
 var errBadCredentials = errs.New(errs.Unauthorized, "error.bad_credentials")
 
+// maxUsernameRunes matches usernameRe: no account has a longer name.
+const maxUsernameRunes = 64
+
 // SignIn checks credentials and starts a fresh session. The old session, if
 // any, is the caller's to delete: rotation means the id a browser had before
 // sign-in is never the id after it.
 func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
+	// Refused before any work, so a huge username costs neither a
+	// lower-casing pass nor a throttle key. Saying so reveals nothing:
+	// no account has such a name.
+	if len(l.Username) > 4*maxUsernameRunes+64 || utf8.RuneCountInString(strings.TrimSpace(l.Username)) > maxUsernameRunes {
+		return Result{}, errs.New(errs.Invalid, "error.username_too_long").With("max", maxUsernameRunes).With("field", "username")
+	}
 	name := NormalizeUsername(l.Username)
-	acctKey, ipKey := "login:u:"+name, "login:ip:"+l.IP
-	if l.IP != "" {
-		if n, err := s.throttle.Count(ctx, ipKey); err != nil {
-			return Result{}, err
-		} else if n >= IPFailLimit {
-			return Result{}, errs.New(errs.TooManyRequests, "error.login_throttled")
-		}
-	}
-	// The attempt is counted before the password is checked: counting only
-	// failures let a burst of parallel guesses all pass a count read before
-	// any of them had failed. A successful sign-in clears the counter. (The
-	// per-IP counter still counts failures only, since a library's
-	// terminals share one address and their successful sign-ins must not
-	// add up to a lockout.)
-	if n, err := s.throttle.Hit(ctx, acctKey, FailWindow); err != nil {
+	keys, err := s.loginKeys(ctx, name, l.IP)
+	if err != nil {
 		return Result{}, err
-	} else if n > AccountFailLimit {
-		return Result{}, errs.New(errs.TooManyRequests, "error.login_throttled")
 	}
-	fail := func() (Result, error) {
-		if l.IP != "" {
-			if _, err := s.throttle.Hit(ctx, ipKey, FailWindow); err != nil {
-				return Result{}, err
-			}
-		}
-		return Result{}, errBadCredentials
+	if err := s.admit(ctx, keys, l.IP); err != nil {
+		return Result{}, err
 	}
+	fail := func() (Result, error) { return Result{}, s.failed(ctx, keys) }
 	if name == "" || l.Password == "" || utf8.RuneCountInString(l.Password) > maxPasswordRunes {
 		return fail()
 	}
@@ -226,7 +207,7 @@ func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
 	if !CheckPassword(l.Password, u.PasswordHash) || u.Disabled {
 		return fail()
 	}
-	_ = s.throttle.Reset(ctx, acctKey)
+	s.succeeded(ctx, keys)
 	o := session.Options{Idle: s.idle, MaxAge: s.maxAge, Shared: l.Shared}
 	if l.Shared {
 		o.Idle = s.shared
@@ -240,6 +221,40 @@ func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
 	}
 	_ = s.db.Audit(ctx, &store.AuditEntry{ActorID: &u.ID, Action: "auth.login", Target: fmt.Sprintf("user:%d", u.ID), IP: l.IP})
 	return Result{Token: token, Session: sess, User: u}, nil
+}
+
+var errUserNotFound = errs.New(errs.NotFound, "error.user_not_found")
+
+// Unlock lifts every sign-in delay on a user's account. Admins may unlock
+// anyone, region admins users in their region, institution admins users of
+// their institution; other roles never. A user outside the caller's scope
+// is reported as not found, so ids cannot be probed.
+func (s *Service) Unlock(ctx context.Context, actor Principal, userID int64, ip string) (*store.User, error) {
+	if !actor.Is(RoleAdmin, RoleRegionAdmin, RoleInstitutionAdmin) {
+		return nil, errs.New(errs.Forbidden, "error.forbidden")
+	}
+	u, err := s.db.UserByID(ctx, userID)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, errUserNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	target, _, err := s.Principal(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.Scope().Covers(target.UserID, target.InstitutionID, target.RegionCode) {
+		return nil, errUserNotFound
+	}
+	if err := s.unlockThrottle(ctx, u.Username); err != nil {
+		return nil, err
+	}
+	if err := s.db.Audit(ctx, &store.AuditEntry{ActorID: &actor.UserID, Action: "user.unlock",
+		Target: fmt.Sprintf("user:%d", u.ID), IP: ip}); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // Principal loads what the authorization layer needs about a user.

@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for the HTTP layer and for callers that branch on it.
@@ -30,6 +31,9 @@ type Error struct {
 	Key  string
 	Args map[string]any
 	Err  error // cause, logged for internal errors, never shown to users
+	// RetryAfter, when set, tells the client how long to wait before trying
+	// again (Retry-After header and "retry_after" in the error object).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -69,6 +73,13 @@ func (e *Error) With(k string, v any) *Error {
 		c.Args[kk] = vv
 	}
 	c.Args[k] = v
+	return &c
+}
+
+// After returns a copy of e telling the client to wait d before retrying.
+func (e *Error) After(d time.Duration) *Error {
+	c := *e
+	c.RetryAfter = d
 	return &c
 }
 

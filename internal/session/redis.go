@@ -247,3 +247,50 @@ func (t *RedisThrottle) Reset(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+func (t *RedisThrottle) HitWindow(ctx context.Context, key string, window time.Duration) (int, time.Duration, error) {
+	k := t.prefix + "thr:" + key
+	var incr *redis.IntCmd
+	var pttl *redis.DurationCmd
+	_, err := t.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		incr = p.Incr(ctx, k)
+		// go-redis's ExpireNX rounds to whole seconds; lock holds need milliseconds.
+		p.Do(ctx, "PEXPIRE", k, window.Milliseconds(), "NX")
+		pttl = p.PTTL(ctx, k)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, unavailable(err)
+	}
+	return int(incr.Val()), positive(pttl.Val()), nil
+}
+
+func (t *RedisThrottle) Peek(ctx context.Context, key string) (int, time.Duration, error) {
+	k := t.prefix + "thr:" + key
+	var get *redis.StringCmd
+	var pttl *redis.DurationCmd
+	_, err := t.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, k)
+		pttl = p.PTTL(ctx, k)
+		return nil
+	})
+	if errors.Is(err, redis.Nil) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, unavailable(err)
+	}
+	n, err := get.Int()
+	if err != nil {
+		return 0, 0, unavailable(err)
+	}
+	return n, positive(pttl.Val()), nil
+}
+
+// positive maps PTTL's -1 (no expiry) and -2 (no key) to zero.
+func positive(d time.Duration) time.Duration {
+	if d < 0 {
+		return 0
+	}
+	return d
+}

@@ -44,10 +44,18 @@ type Store interface {
 }
 
 // Throttle counts events in fixed windows, shared by every app instance.
+// A window starts at a key's first hit and is not extended by later ones.
 type Throttle interface {
 	Hit(ctx context.Context, key string, window time.Duration) (int, error)
 	Count(ctx context.Context, key string) (int, error)
 	Reset(ctx context.Context, key string) error
+	// HitWindow is Hit that also returns how long until the window lapses.
+	// A count of 1 means this call opened the window, which makes a key a
+	// lock that only one of several racing callers takes.
+	HitWindow(ctx context.Context, key string, window time.Duration) (int, time.Duration, error)
+	// Peek is Count that also returns how long until the window lapses
+	// (0 and 0 for an unknown or lapsed key).
+	Peek(ctx context.Context, key string) (int, time.Duration, error)
 }
 
 // touchEvery limits idle-timer writes: a session seen a few seconds ago does

@@ -102,3 +102,11 @@ func (t *SQLThrottle) Count(ctx context.Context, key string) (int, error) {
 func (t *SQLThrottle) Reset(ctx context.Context, key string) error {
 	return t.db.ResetCounter(ctx, key)
 }
+
+func (t *SQLThrottle) HitWindow(ctx context.Context, key string, window time.Duration) (int, time.Duration, error) {
+	return t.db.HitCounterWindow(ctx, key, window)
+}
+
+func (t *SQLThrottle) Peek(ctx context.Context, key string) (int, time.Duration, error) {
+	return t.db.CounterState(ctx, key)
+}

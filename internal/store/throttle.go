@@ -20,8 +20,16 @@ func (throttleCounter) TableName() string { return "throttle_counters" }
 // A lapsed window starts again at 1. Shared by every app instance, since
 // they all use this database.
 func (s *Store) HitCounter(ctx context.Context, key string, window time.Duration) (int, error) {
+	hits, _, err := s.HitCounterWindow(ctx, key, window)
+	return hits, err
+}
+
+// HitCounterWindow is HitCounter that also says how long until the window
+// lapses, for a Retry-After, or for a counter used as a lock: a count of 1
+// means this call opened the window.
+func (s *Store) HitCounterWindow(ctx context.Context, key string, window time.Duration) (int, time.Duration, error) {
 	now := s.now()
-	var hits int
+	var c throttleCounter
 	if s.dialect == MySQL {
 		// One upsert instead of SELECT ... FOR UPDATE then INSERT: two
 		// first hits on a new key took gap locks and deadlocked (error 1213).
@@ -33,26 +41,24 @@ func (s *Store) HitCounter(ctx context.Context, key string, window time.Duration
 				key, now.Add(window), now, now, now.Add(window)).Error; err != nil {
 				return err
 			}
-			return tx.Raw("SELECT hits FROM throttle_counters WHERE k = ? FOR UPDATE", key).Scan(&hits).Error
+			return tx.Raw("SELECT k, hits, reset_at FROM throttle_counters WHERE k = ? FOR UPDATE", key).Scan(&c).Error
 		})
-		return hits, err
+		if err != nil {
+			return 0, 0, classify(err)
+		}
+		return c.Hits, until(c.ResetAt, now), nil
 	}
 	// SQLite has a single writer connection, so read-then-write is safe.
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var c throttleCounter
 		err := tx.Where("k = ?", key).Take(&c).Error
 		switch {
 		case err == gorm.ErrRecordNotFound:
 			c = throttleCounter{K: key, Hits: 1, ResetAt: now.Add(window)}
 			// A racing instance may insert first; then count on its row.
-			if err := tx.Clauses(clause.OnConflict{
+			return tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "k"}},
 				DoUpdates: clause.Assignments(map[string]any{"hits": gorm.Expr("hits + 1")}),
-			}).Create(&c).Error; err != nil {
-				return err
-			}
-			hits = 1
-			return nil
+			}).Create(&c).Error
 		case err != nil:
 			return err
 		}
@@ -61,27 +67,45 @@ func (s *Store) HitCounter(ctx context.Context, key string, window time.Duration
 		} else {
 			c.Hits++
 		}
-		hits = c.Hits
 		return tx.Model(&throttleCounter{}).Where("k = ?", key).
 			Updates(map[string]any{"hits": c.Hits, "reset_at": c.ResetAt}).Error
 	})
-	return hits, err
+	if err != nil {
+		return 0, 0, classify(err)
+	}
+	return c.Hits, until(c.ResetAt, now), nil
+}
+
+// until is how long from now until t, never negative.
+func until(t, now time.Time) time.Duration {
+	if d := t.Sub(now); d > 0 {
+		return d
+	}
+	return 0
 }
 
 // CounterValue reads a counter without changing it; a lapsed window reads 0.
 func (s *Store) CounterValue(ctx context.Context, key string) (int, error) {
+	hits, _, err := s.CounterState(ctx, key)
+	return hits, err
+}
+
+// CounterState reads a counter and how long until its window lapses,
+// without changing it; a lapsed or unknown counter reads 0 and 0.
+func (s *Store) CounterState(ctx context.Context, key string) (int, time.Duration, error) {
 	var c throttleCounter
 	err := s.r.WithContext(ctx).Where("k = ?", key).Take(&c).Error
 	if err == gorm.ErrRecordNotFound {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if err != nil {
-		return 0, classify(err)
+		return 0, 0, classify(err)
 	}
-	if !s.now().Before(c.ResetAt) {
-		return 0, nil
+	now := s.now()
+	if !now.Before(c.ResetAt) {
+		return 0, 0, nil
 	}
-	return c.Hits, nil
+	return c.Hits, until(c.ResetAt, now), nil
 }
 
 // ResetCounter clears a counter.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,6 +166,24 @@ func (h *AuthAPI) Login(c echo.Context) error {
 	}
 	a := &authState{token: res.Token, sess: res.Session, user: res.User, inst: inst, principal: p}
 	return c.JSON(http.StatusOK, map[string]any{"user": meJSON(a), "csrf_token": res.Session.CSRFToken})
+}
+
+// Unlock lifts the sign-in delays on an account, for staff helping a user
+// who was locked out (POST /api/v1/admin/users/{id}/unlock).
+func (h *AuthAPI) Unlock(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		id = 0 // still answered by Accounts.Unlock: 403 for roles that may not, else 404
+	}
+	u, err := h.Accounts.Unlock(c.Request().Context(), a.principal, id, c.RealIP())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": u.ID, "username": u.Username, "unlocked": true})
 }
 
 // Logout ends the session on the server. On a shared computer it also asks

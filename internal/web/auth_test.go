@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuetang-edu/xuetang/internal/account"
 )
 
 func TestAuthScenarios(t *testing.T) {
@@ -31,10 +34,15 @@ func TestAuthScenarios(t *testing.T) {
 				headers: map[string]string{"X-Forwarded-Proto": "https"}, remoteAddr: "10.0.0.2:51234",
 				wantStatus: 200,
 				after: func(t *testing.T, ts *testServer, c *client, rec *httptest.ResponseRecorder) {
+					set := map[string]bool{}
 					for _, ck := range rec.Result().Cookies() {
+						set[ck.Name] = true
 						if !ck.Secure {
 							t.Errorf("cookie %s is not Secure over https", ck.Name)
 						}
+					}
+					if !set["xuetang_session"] || !set["xuetang_csrf"] {
+						t.Errorf("login set cookies %v; want xuetang_session and xuetang_csrf", rec.Header().Values("Set-Cookie"))
 					}
 				},
 			},
@@ -61,6 +69,19 @@ func TestAuthScenarios(t *testing.T) {
 				name: "password over 128 characters is refused without hashing", method: "POST", path: "/api/v1/auth/login",
 				body: loginBody("zhangwei", strings.Repeat("码", 129)), csrf: true, before: withCSRF,
 				wantStatus: 401, wantErrorCode: "unauthorized",
+			},
+			{
+				// Refused before the username reaches a throttle key.
+				name: "a 900 KB username is 400", method: "POST", path: "/api/v1/auth/login",
+				body: loginBody(strings.Repeat("z", 900*1024), zhangPassword), csrf: true, before: withCSRF,
+				wantStatus: 400, wantErrorCode: "invalid",
+				wantBodyContains: []string{`"key":"error.username_too_long"`, `"field":"username"`, "at most 64 characters"},
+				after:            checkNoSessionCookie,
+			},
+			{
+				name: "a 65-character username is 400", method: "POST", path: "/api/v1/auth/login",
+				body: loginBody(strings.Repeat("张", 65), zhangPassword), csrf: true, before: withCSRF,
+				wantStatus: 400, wantErrorCode: "invalid", wantBodyContains: []string{`"key":"error.username_too_long"`},
 			},
 			{
 				name: "login without X-CSRF-Token is 403", method: "POST", path: "/api/v1/auth/login",
@@ -220,29 +241,51 @@ func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
 	sessionBackends(t, func(t *testing.T, opts ...option) {
 		ts := newTestServer(t, opts...)
+		const strangerAddr, ownerAddr = "198.51.100.7:40000", "203.0.113.20:50000"
 		attacker := ts.client()
 		attacker.prepareCSRF(t)
-		for i := 1; i <= 10; i++ {
-			rec := attacker.do(request{method: "POST", path: "/api/v1/auth/login", body: loginBody("zhangwei", "guess"), csrf: true})
-			if rec.Code != 401 {
+		guess := func() *httptest.ResponseRecorder {
+			return attacker.do(request{method: "POST", path: "/api/v1/auth/login", body: loginBody("zhangwei", "guess"),
+				csrf: true, remoteAddr: strangerAddr})
+		}
+		for i := 1; i <= account.PairFreeFailures; i++ {
+			if rec := guess(); rec.Code != 401 {
 				t.Fatalf("failure %d: status %d %s", i, rec.Code, rec.Body)
 			}
 		}
-		rec := attacker.do(request{method: "POST", path: "/api/v1/auth/login", body: loginBody("zhangwei", "guess"), csrf: true})
+		rec := guess()
 		if rec.Code != http.StatusTooManyRequests {
-			t.Fatalf("11th failure: status %d, want 429", rec.Code)
+			t.Fatalf("after %d failures: status %d, want 429", account.PairFreeFailures, rec.Code)
 		}
-		if code, msg := errorOf(t, rec); code != "too_many_requests" || !strings.Contains(msg, "15 minutes") {
-			t.Errorf("429 error = %s %q", code, msg)
+		var body struct {
+			Error struct {
+				Code       string `json:"code"`
+				Key        string `json:"key"`
+				Message    string `json:"message"`
+				RetryAfter int    `json:"retry_after"`
+			} `json:"error"`
 		}
-		// The account itself is locked, not just this browser.
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		e := body.Error
+		if e.Code != "too_many_requests" || e.Key != "error.login_throttled" || e.RetryAfter < 29 || e.RetryAfter > 30 ||
+			rec.Header().Get("Retry-After") != strconv.Itoa(e.RetryAfter) || !strings.Contains(e.Message, "1 min") {
+			t.Errorf("429 = %+v, Retry-After %q", e, rec.Header().Get("Retry-After"))
+		}
+		// The stranger holds up only the stranger: the owner, elsewhere,
+		// signs in at once.
 		owner := ts.client()
 		owner.prepareCSRF(t)
-		if rec := owner.do(request{method: "POST", path: "/api/v1/auth/login", body: loginBody("zhangwei", zhangPassword), csrf: true}); rec.Code != 429 {
-			t.Errorf("right password during lockout: status %d, want 429", rec.Code)
+		if rec := owner.do(request{method: "POST", path: "/api/v1/auth/login", body: loginBody("zhangwei", zhangPassword),
+			csrf: true, remoteAddr: ownerAddr}); rec.Code != 200 {
+			t.Errorf("right password from another address: status %d %s", rec.Code, rec.Body)
 		}
-		// Other accounts are unaffected.
-		owner.login(t, "lina", linaPassword)
+		// Other accounts from the stranger's address are unaffected.
+		if rec := attacker.do(request{method: "POST", path: "/api/v1/auth/login", body: loginBody("lina", linaPassword),
+			csrf: true, remoteAddr: strangerAddr}); rec.Code != 200 {
+			t.Errorf("another account from the stranger's address: status %d", rec.Code)
+		}
 	})
 }
 

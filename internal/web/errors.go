@@ -4,7 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,6 +37,24 @@ type errorDetail struct {
 	Key     string `json:"key,omitempty"`
 	// Field names the input at fault (a question id, a form field).
 	Field string `json:"field,omitempty"`
+	// RetryAfter is in seconds, the same as the Retry-After header.
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+// defaultRetryAfter is sent with a 429 whose cause did not say how long.
+const defaultRetryAfter = time.Minute
+
+// retryAfterSeconds rounds up, so a client that waits exactly that long is
+// not refused again for being a fraction of a second early.
+func retryAfterSeconds(e *errs.Error) int {
+	d := e.RetryAfter
+	if d <= 0 {
+		if e.Code != errs.TooManyRequests {
+			return 0
+		}
+		d = defaultRetryAfter
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // fromEcho classifies errors raised by Echo itself and its middleware.
@@ -87,7 +107,10 @@ func errorHandler(cat *i18n.Catalog, log *slog.Logger, pages *pages) echo.HTTPEr
 		case errs.Unavailable:
 			log.Warn("dependency unavailable", "request_id", rid, "path", c.Request().URL.Path, "err", err)
 		}
-		if e.Code == errs.Unavailable {
+		retryAfter := retryAfterSeconds(e)
+		if retryAfter > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		} else if e.Code == errs.Unavailable {
 			c.Response().Header().Set("Retry-After", "5")
 		}
 		r := c.Request()
@@ -97,7 +120,7 @@ func errorHandler(cat *i18n.Catalog, log *slog.Logger, pages *pages) echo.HTTPEr
 			return
 		}
 		lang := langOf(c, cat)
-		body := errorBody{Error: errorDetail{Code: string(e.Code), Message: cat.T(lang, messageKey(e), e.Args), Key: e.Key}}
+		body := errorBody{Error: errorDetail{Code: string(e.Code), Message: cat.T(lang, messageKey(e), e.Args), Key: e.Key, RetryAfter: retryAfter}}
 		if f, ok := e.Args["field"].(string); ok {
 			body.Error.Field = f
 		}

@@ -76,6 +76,7 @@ func New(d Deps) (*echo.Echo, error) {
 	api.GET("/auth/csrf", d.Auth.CSRF)
 	api.GET("/me", d.Auth.Me)
 	api.PUT("/me/locale", d.Auth.SetLocale)
+	api.POST("/admin/users/:id/unlock", d.Auth.Unlock)
 
 	d.Courses.routes(app, api, pg)
 	return e, nil
