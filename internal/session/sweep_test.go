@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -81,4 +82,66 @@ func TestSQLSweep(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The Redis store has no sweep: each session key carries a TTL, the sooner
+// of its idle timeout and absolute expiry, renewed when the session is used,
+// and the per-user set lives as long as the longest session could, so Redis
+// drops both by itself.
+func TestRedisKeysExpireByThemselves(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("XUETANG_TEST_REDIS_URL") == "" {
+		t.Skip("XUETANG_TEST_REDIS_URL is not set")
+	}
+	ctx := context.Background()
+	rdb, prefix := testRedis(t)
+	clk := storetest.NewClock()
+	s := session.NewRedis(rdb, prefix, clk.Now)
+	ttl := func(key string) time.Duration {
+		t.Helper()
+		d, err := rdb.PTTL(ctx, key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	near := func(what string, got, want time.Duration) {
+		t.Helper()
+		// The fake clock stands still, so only the time the calls take is lost.
+		if got > want || got < want-5*time.Second {
+			t.Errorf("%s: TTL %v, want %v", what, got, want)
+		}
+	}
+	userKey := prefix + "usess:7"
+	create := func(uid int64, o session.Options) string {
+		t.Helper()
+		token, _, err := s.Create(ctx, uid, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+
+	idle := create(7, session.Options{Idle: 30 * time.Minute, MaxAge: 24 * time.Hour})
+	short := create(7, session.Options{Idle: 10 * time.Hour, MaxAge: time.Hour})
+	near("session bounded by its idle timeout", ttl(prefix+"sess:"+session.HashToken(idle)), 30*time.Minute)
+	near("session bounded by its absolute expiry", ttl(prefix+"sess:"+session.HashToken(short)), time.Hour)
+	near("user's set of sessions", ttl(userKey), 24*time.Hour)
+
+	clk.Add(20 * time.Minute)
+	mustGet(t, s, idle)
+	near("session used 20 minutes later", ttl(prefix+"sess:"+session.HashToken(idle)), 30*time.Minute)
+	mustGet(t, s, short)
+	near("session used 20 minutes later, 40 left", ttl(prefix+"sess:"+session.HashToken(short)), 40*time.Minute)
+
+	// And Redis really drops them: a session of a second, and its user's set.
+	brief := create(8, session.Options{Idle: 500 * time.Millisecond, MaxAge: time.Second})
+	keys := []string{prefix + "sess:" + session.HashToken(brief), prefix + "usess:8"}
+	if n, err := rdb.Exists(ctx, keys...).Result(); err != nil || n != 2 {
+		t.Fatalf("EXISTS of a new session and its set = %d, %v; want 2", n, err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if n, err := rdb.Exists(ctx, keys...).Result(); err != nil || n != 0 {
+		t.Errorf("EXISTS of a session and its set a second after their expiry = %d, %v; want 0", n, err)
+	}
 }
