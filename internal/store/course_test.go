@@ -262,7 +262,7 @@ func TestNewVersionKeepsLearnerProgress(t *testing.T) {
 		// Version 2 drops practice, renumbers wrapup, changes intro's text
 		// and adds a lesson.
 		v2 := coursetest.Simple("versions")
-		v2.Version = 2
+		v2.Version, v2.StudyHours = 2, 1.25 // 54 minutes of lessons
 		v2.Lessons[0].Body = "# Intro, revised\n"
 		v2.Lessons = []coursetest.Lesson{v2.Lessons[0], v2.Lessons[2],
 			{File: "03-extra.md", Title: "Extra", Minutes: 4, Body: "More.\n"}}
