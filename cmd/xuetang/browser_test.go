@@ -444,11 +444,15 @@ func (b *browserSession) journey(pkg *course.Package) {
 }
 
 // answer fills in the quiz: the right answers from the course package (the
-// API never reveals them), or answers that are certainly wrong.
+// API never reveals them), or answers that are certainly wrong. Options are
+// chosen by their text: the server shows them in an order of its own.
 func (b *browserSession) answer(step string, qs []course.Question, right bool) {
 	var steps []chromedp.Action[chromedp.Void]
 	click := func(q course.Question, value string) {
 		steps = append(steps, jsClick(fmt.Sprintf(`[data-qid=%q] input[value=%q]`, q.ID, value)))
+	}
+	option := func(q course.Question, i int) {
+		steps = append(steps, jsClickOption(q.ID, q.Options[i]))
 	}
 	for _, q := range qs {
 		switch q.Type {
@@ -457,7 +461,7 @@ func (b *browserSession) answer(step string, qs []course.Question, right bool) {
 			if !right {
 				i = (i + 1) % len(q.Options)
 			}
-			click(q, strconv.Itoa(i))
+			option(q, i)
 		case course.Multiple:
 			want := map[int]bool{}
 			for _, i := range q.Answer.Indexes {
@@ -473,7 +477,7 @@ func (b *browserSession) answer(step string, qs []course.Question, right bool) {
 				pick = []int{0}
 			}
 			for _, i := range pick {
-				click(q, strconv.Itoa(i))
+				option(q, i)
 			}
 		case course.TrueFalse:
 			click(q, strconv.FormatBool(q.Answer.Bool == right))
@@ -509,6 +513,27 @@ func jsString(s string) string {
 // jsClick clicks through the DOM rather than with synthetic mouse events at
 // the element's centre: on a loaded CI machine the page can still be laying
 // out when the coordinates are taken, and the click then lands elsewhere.
+// jsClickOption clicks the choice of question qid whose text is text.
+func jsClickOption(qid, text string) chromedp.Action[chromedp.Void] {
+	css := fmt.Sprintf(`[data-qid=%q] label.choice`, qid)
+	wait := chromedp.WaitVisible(chromedp.CSS(css))
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := wait(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		found, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+			for (const l of document.querySelectorAll(%s)) {
+				if (l.textContent === %s) { l.querySelector('input').click(); return true; }
+			}
+			return false;
+		})()`, jsString(css), jsString(text)))(ctx, t)
+		if err == nil && !found {
+			err = fmt.Errorf("question %s has no option %q", qid, text)
+		}
+		return chromedp.Void{}, err
+	}
+}
+
 func jsClick(css string) chromedp.Action[chromedp.Void] {
 	wait := chromedp.WaitVisible(chromedp.CSS(css))
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {

@@ -12,6 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// XUETANG_TIMEZONE must resolve on a server image without a zoneinfo
+	// database (distroless, scratch): 450 KB buys dates that never silently fall back to UTC.
+	_ "time/tzdata"
 
 	"github.com/xuetang-edu/xuetang/internal/config"
 )

@@ -33,8 +33,11 @@ export function remember(l, shared) {
   try { localStorage.setItem('xuetang.lang', l); } catch (_) { /* ignore */ }
 }
 
+// English says "1 lesson", "2 lessons": a key may have a ".one" form, used
+// when the count {n} is exactly 1. Chinese has no plural and needs none.
 function format(cat, key, args) {
-  let msg = cat[key] ?? key;
+  const one = args && Number(String(args.n ?? '').replace(/,/g, '')) === 1 ? cat[key + '.one'] : undefined;
+  let msg = one ?? cat[key] ?? key;
   if (args) for (const [k, v] of Object.entries(args)) msg = msg.replaceAll(`{${k}}`, String(v));
   return msg;
 }

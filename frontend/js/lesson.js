@@ -14,6 +14,7 @@ const id = Number(pathPart(2));
 let lesson;
 let tracker = null;
 let completeSent = false;
+let resendTimer = 0;
 
 if (!me) {
   location.replace(loginURL());
@@ -73,6 +74,11 @@ function begin() {
     quizSlot.replaceChildren(renderQuiz(lesson, {
       onResult: (res) => { if (res.course_completed) showCongrats(res.certificate_serial); },
       onNotEnrolled: showEnrolPrompt,
+      reload: async () => {
+        const fresh = await api('GET', '/lessons/' + id);
+        Object.assign(lesson, { questions: fresh.questions, attempt_key: fresh.attempt_key, best_score: fresh.best_score });
+        return lesson;
+      },
     }));
   }
   tracker = new Tracker({ lessonId: lesson.id, onAck, onState });
@@ -110,9 +116,27 @@ function onAck(ev, res) {
   if (!res) return;
   if (res.lesson_completed && !lesson.completed) {
     lesson.completed = true;
+    clearTimeout(resendTimer);
     renderDone();
+  } else if (ev.type === 'complete' && !lesson.completed && res.seconds_needed > 0) {
+    timeNeeded(res.seconds_needed);
   }
   if (ev.type === 'complete' && res.course_completed) showCongrats(res.certificate_serial);
+}
+
+// timeNeeded says kindly how much longer the lesson needs (a lesson counts
+// once the learner has spent part of its stated minutes on it) and sends
+// "complete" again when that time has passed; the button can send it too.
+function timeNeeded(seconds) {
+  const area = document.getElementById('done-area');
+  const p = el('p', { id: 'time-needed', class: 'notice', role: 'status' },
+    t('lesson.time_needed', { n: num(Math.max(1, Math.ceil(seconds / 60)), 0) }));
+  const b = el('button', { type: 'button', id: 'mark-done', class: 'secondary' }, t('lesson.mark_done'));
+  b.addEventListener('click', markDone);
+  area.replaceChildren(p, b);
+  completeSent = false;
+  clearTimeout(resendTimer);
+  resendTimer = setTimeout(markDone, seconds * 1000 + 2000);
 }
 
 function onState(state) {

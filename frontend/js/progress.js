@@ -114,7 +114,10 @@ export class Tracker {
 
   add(type, send = true) {
     if (this.stopped) return null;
-    const ev = { event_id: uuid(), lesson_id: this.lessonId, type, seconds: type === 'open' ? 0 : this.take() };
+    // occurred_at: events queued offline and sent in one burst are credited
+    // by when they happened (never more than the time between them).
+    const ev = { event_id: uuid(), lesson_id: this.lessonId, type, seconds: type === 'open' ? 0 : this.take(),
+      occurred_at: new Date(Date.now()).toISOString() };
     this.queue.push(ev);
     if (this.queue.length > MAX_QUEUE) this.queue.splice(0, this.queue.length - MAX_QUEUE);
     this.save();

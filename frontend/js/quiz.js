@@ -4,10 +4,12 @@ import { el } from './shell.js';
 import { t } from './i18n.js';
 import { api } from './api.js';
 import { num } from './format.js';
+import { uuid } from './progress.js';
 
 // renderQuiz returns the quiz section. onResult(response) runs after each
-// graded attempt; onNotEnrolled when the server says 403.
-export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => {} } = {}) {
+// graded attempt; onNotEnrolled when the server says 403; reload() fetches
+// the lesson again for a retry, which the server shows in another order.
+export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => {}, reload = null } = {}) {
   const language = lesson.course.language;
   const questions = lesson.questions || [];
   const section = el('section', { class: 'quiz', id: 'quiz', 'aria-labelledby': 'quiz-heading' });
@@ -30,7 +32,10 @@ export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => 
   section.append(form);
 
   let warnedMissing = false;
-  form.addEventListener('change', () => { warnedMissing = false; });
+  // One id per submission: a resend after a lost answer gets the stored
+  // result instead of counting as another attempt.
+  let attemptId = null;
+  form.addEventListener('change', () => { warnedMissing = false; attemptId = null; });
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -49,9 +54,11 @@ export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => 
     status.className = 'status';
     status.textContent = t('quiz.submitting');
     let res;
+    attemptId = attemptId || uuid();
     try {
-      res = await api('POST', `/lessons/${lesson.id}/attempts`, { answers });
+      res = await api('POST', `/lessons/${lesson.id}/attempts`, { answers, attempt_key: lesson.attempt_key, attempt_id: attemptId });
     } catch (err) {
+      if (!(err instanceof TypeError)) attemptId = null;
       submit.disabled = false;
       status.className = 'status error';
       status.textContent = err instanceof TypeError ? t('common.network_error') : err.message;
@@ -85,7 +92,20 @@ export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => 
     onResult(res);
   });
 
-  retry.addEventListener('click', () => {
+  retry.addEventListener('click', async () => {
+    attemptId = null;
+    if (reload) {
+      retry.disabled = true;
+      try {
+        const fresh = await reload();
+        const next = renderQuiz(fresh, { onResult, onNotEnrolled, reload });
+        section.replaceWith(next);
+        next.querySelector('input')?.focus();
+        return;
+      } catch (_) {
+        retry.disabled = false; // offline: retry in the order already shown
+      }
+    }
     form.reset();
     clearMarks(form);
     for (const fs of form.querySelectorAll('fieldset')) fs.disabled = false;

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -29,14 +30,32 @@ type Config struct {
 	SharedSessionIdle time.Duration
 	ShutdownTimeout   time.Duration
 	LogLevel          string
-	// TrustProxy takes the client address from X-Forwarded-For; only safe
-	// when a reverse proxy in front sets that header itself.
+	// TrustProxy takes the client address from X-Forwarded-For (and the
+	// public host from X-Forwarded-Host); only safe when a reverse proxy in
+	// front sets those headers itself.
 	TrustProxy bool
+	// MetricsToken is the bearer token /metrics requires; empty: no /metrics.
+	MetricsToken string
 	// ProgressWriters is how many progress batches may be written at once
 	// on MySQL (SQLite has one writer). One is fastest where it was
 	// measured: fewer, larger batches cost less per event (docs/PERFORMANCE.md).
 	ProgressWriters int
+	// MinTimeShare is the share of a lesson's stated minutes of credited
+	// active time before it can complete; 0 turns the gate off.
+	MinTimeShare float64
+	// MinutesPerStudyHour caps the 学时 credited for a course at its lesson
+	// minutes / this, rounded down to a quarter (packages are checked at 45).
+	MinutesPerStudyHour int
+	// Location is the deployment's time zone: dates shown, study-hour years,
+	// quiz days and statistics periods.
+	Location *time.Location
 }
+
+// minMetricsToken keeps a guessable word from guarding /metrics.
+const minMetricsToken = 16
+
+// bearerToken is RFC 6750's b64token: what fits after "Bearer " unquoted.
+var bearerToken = regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`)
 
 // Error names the variable that holds a bad value; main turns it into exit 2.
 type Error struct {
@@ -58,6 +77,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ShutdownTimeout:   20 * time.Second,
 		LogLevel:          "info",
 		ProgressWriters:   1,
+		MinTimeShare:      0.6,
+		// One 学时 is 45 minutes of lesson time nationally.
+		MinutesPerStudyHour: 45,
 	}
 	if v := getenv("XUETANG_ADDR"); v != "" {
 		// The port is checked here too: a bad one would otherwise surface
@@ -133,6 +155,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	default:
 		return c, &Error{"XUETANG_TRUST_PROXY", v, "want true or false"}
 	}
+	if v := getenv("XUETANG_METRICS_TOKEN"); v != "" {
+		// The value is a secret, so the error never repeats it.
+		if len(v) < minMetricsToken || !bearerToken.MatchString(v) {
+			return c, &Error{"XUETANG_METRICS_TOKEN", "(not shown)",
+				fmt.Sprintf("want at least %d characters of A-Z a-z 0-9 - . _ ~ + / (a bearer token)", minMetricsToken)}
+		}
+		c.MetricsToken = v
+	}
 	if v := getenv("XUETANG_PROGRESS_WRITERS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 8 {
@@ -140,6 +170,30 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.ProgressWriters = n
 	}
+	if v := getenv("XUETANG_MIN_TIME_SHARE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		// Written as a negated range so NaN fails too.
+		if err != nil || !(f >= 0 && f <= 1) {
+			return c, &Error{"XUETANG_MIN_TIME_SHARE", v, "want a number from 0 (no minimum) to 1 (all of a lesson's minutes)"}
+		}
+		c.MinTimeShare = f
+	}
+	if v := getenv("XUETANG_MINUTES_PER_STUDY_HOUR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 120 {
+			return c, &Error{"XUETANG_MINUTES_PER_STUDY_HOUR", v, "want a whole number of minutes from 1 to 120"}
+		}
+		c.MinutesPerStudyHour = n
+	}
+	tz := getenv("XUETANG_TIMEZONE")
+	if tz == "" {
+		tz = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return c, &Error{"XUETANG_TIMEZONE", tz, "want an IANA time zone name such as Asia/Shanghai or Asia/Urumqi"}
+	}
+	c.Location = loc
 	if v := getenv("XUETANG_LOG_LEVEL"); v != "" {
 		switch v {
 		case "debug", "info", "warn", "error":

@@ -40,6 +40,7 @@ type Q struct {
 	Options          []string
 	Answer           string
 	Explanation      string
+	Fixed            bool // shuffle: false
 }
 
 // Explanation returns the text every Simple question explains itself with;
@@ -103,6 +104,9 @@ func (c Course) Files(prefix string) fstest.MapFS {
 			fmt.Fprintf(&b, "    answer: %s\n", q.Answer)
 			if q.Explanation != "" {
 				fmt.Fprintf(&b, "    explanation: %q\n", q.Explanation)
+			}
+			if q.Fixed {
+				b.WriteString("    shuffle: false\n")
 			}
 		}
 		b.WriteString("---\n")
@@ -175,4 +179,14 @@ func Lessons(t testing.TB, st *store.Store, slug string) []store.Lesson {
 		t.Fatal(err)
 	}
 	return ls
+}
+
+// CourseID is the id of the course with this slug.
+func CourseID(t testing.TB, st *store.Store, slug string) int64 {
+	t.Helper()
+	c, _, err := st.CourseBySlug(context.Background(), slug)
+	if err != nil {
+		t.Fatalf("course %s: %v", slug, err)
+	}
+	return c.ID
 }

@@ -69,7 +69,13 @@ func (c *Catalog) Keys(lang string) []string {
 // T translates key into lang, falling back to the default language and then
 // to the key itself so a missing translation is visible but never fatal.
 // Placeholders are written {name}.
+//
+// A key may have a ".one" form ("unit.lessons.one": "{n} lesson") used when
+// the count {n} is exactly 1, the one plural rule the two languages need.
 func (c *Catalog) T(lang, key string, args map[string]any) string {
+	if _, ok := c.langs[lang][key+".one"]; ok && isOne(args["n"]) {
+		key += ".one"
+	}
 	msg, ok := c.langs[lang][key]
 	if !ok {
 		msg, ok = c.langs[Default][key]
@@ -133,4 +139,18 @@ func parseRange(s string) (string, float64) {
 		}
 	}
 	return strings.TrimSpace(tag), q
+}
+
+func isOne(n any) bool {
+	switch v := n.(type) {
+	case int:
+		return v == 1
+	case int64:
+		return v == 1
+	case float64:
+		return v == 1
+	case string:
+		return strings.TrimSpace(v) == "1"
+	}
+	return false
 }

@@ -46,9 +46,33 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 		}
 	}
 	for _, k := range en {
+		// A ".one" form is English grammar; Chinese has no plural.
+		if base, one := strings.CutSuffix(k, ".one"); one {
+			if !slices.Contains(zh, base) {
+				t.Errorf("plural form %q has no base key in zh-CN.json", k)
+			}
+			continue
+		}
 		if !slices.Contains(zh, k) {
 			t.Errorf("key %q is in en.json but missing from zh-CN.json", k)
 		}
+	}
+}
+
+// "1 study hours" read wrong on English certificates: the ".one" form is
+// used for a count of exactly 1, and only then.
+func TestPluralOne(t *testing.T) {
+	cat := shipped(t)
+	for _, tc := range []struct {
+		n    any
+		want string
+	}{{1, "1 study hour"}, {1.0, "1 study hour"}, {"1", "1 study hour"}, {1.5, "1.5 study hours"}, {2, "2 study hours"}, {"1.25", "1.25 study hours"}} {
+		if got := cat.T("en", "unit.study_hours", map[string]any{"n": tc.n}); got != tc.want {
+			t.Errorf("n=%v: %q, want %q", tc.n, got, tc.want)
+		}
+	}
+	if got := cat.T("zh-CN", "unit.study_hours", map[string]any{"n": 1}); got != "1 学时" {
+		t.Errorf("zh-CN n=1: %q", got)
 	}
 }
 

@@ -42,7 +42,10 @@ type LessonView struct {
 	Prev      *LessonLink      `json:"prev"`
 	Next      *LessonLink      `json:"next"`
 	Questions []PublicQuestion `json:"questions"`
-	Completed bool             `json:"completed"`
+	// AttemptKey names the option order of Questions; an attempt sends it
+	// back. Empty for a lesson without a quiz.
+	AttemptKey string `json:"attempt_key,omitempty"`
+	Completed  bool   `json:"completed"`
 	BestScore *int             `json:"best_score"`
 }
 
@@ -53,6 +56,10 @@ type lessonData struct {
 	courseID  int64
 	passScore int
 	questions []course.Question // with answers, for grading
+	// shown[v] is the quiz as variant v shows it; perms[v][i] maps the
+	// shown options of question i back to authored order.
+	shown [quizVariants][]PublicQuestion
+	perms [quizVariants][][]int
 }
 
 func (s *Service) lesson(ctx context.Context, id int64) (*lessonData, error) {
@@ -109,6 +116,15 @@ func (s *Service) lesson(ctx context.Context, id int64) (*lessonData, error) {
 			opts = []string{}
 		}
 		d.view.Questions = append(d.view.Questions, PublicQuestion{ID: q.ID, Type: q.Type, Prompt: q.Prompt, Options: opts})
+		for v := range quizVariants {
+			perm := permutation(l.ID, q, v)
+			shown := make([]string, len(perm))
+			for i, a := range perm {
+				shown[i] = opts[a]
+			}
+			d.perms[v] = append(d.perms[v], perm)
+			d.shown[v] = append(d.shown[v], PublicQuestion{ID: q.ID, Type: q.Type, Prompt: q.Prompt, Options: shown})
+		}
 	}
 	s.lessons.Store(id, d)
 	return d, nil
@@ -121,12 +137,14 @@ func (s *Service) Lesson(ctx context.Context, userID, id int64) (*LessonView, er
 		return nil, err
 	}
 	v := d.view // copy; the cached value stays shared and unchanged
+	variant := 0
 	if _, err := s.enrolledAt(ctx, userID, d.courseID); err == nil {
 		v.Course.Enrolled = true
 		ls, err := s.states.of(ctx, s.st, userID, d.courseID, v.Slug)
 		if err != nil {
 			return nil, err
 		}
+		variant = variantFor(ls.attempts)
 		v.Completed = ls.completed
 		if ls.hasBest {
 			best := ls.best
@@ -134,6 +152,9 @@ func (s *Service) Lesson(ctx context.Context, userID, id int64) (*LessonView, er
 		}
 	} else if errs.CodeOf(err) != errs.Forbidden {
 		return nil, err
+	}
+	if len(d.questions) > 0 {
+		v.Questions, v.AttemptKey = d.shown[variant], attemptKey(d.view.ID, variant)
 	}
 	return &v, nil
 }

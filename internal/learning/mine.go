@@ -148,8 +148,8 @@ func (s *Service) Mine(ctx context.Context, userID int64, scopes TargetScopes) (
 		}
 		return a.EnrolledAt.After(b.EnrolledAt)
 	})
-	now := s.now().In(China)
-	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, China)
+	now := s.now().In(s.loc)
+	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, s.loc)
 	earned, active, err := s.st.HoursBetween(ctx, userID, from.UTC(), from.AddDate(1, 0, 0).UTC())
 	if err != nil {
 		return nil, err

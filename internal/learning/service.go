@@ -35,6 +35,8 @@ type Store interface {
 	CertificatesOf(ctx context.Context, userID int64) ([]store.Certificate, error)
 	HoursBetween(ctx context.Context, userID int64, from, to time.Time) (float64, int64, error)
 	TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error)
+	ClientAttempt(ctx context.Context, userID int64, attemptID string) (*store.QuizAttempt, error)
+	RecentAttempts(ctx context.Context, userID, courseID int64, slug string, since time.Time, limit int) ([]store.QuizAttempt, error)
 }
 
 // China keeps one time zone without daylight saving; study-hour years run
@@ -45,6 +47,7 @@ var China = time.FixedZone("CST", 8*3600)
 type Service struct {
 	st       Store
 	now      func() time.Time
+	loc      *time.Location // the deployment's: days, years and dates shown
 	finisher store.Finisher
 	baseURL  string
 	recorder *Recorder
@@ -70,6 +73,9 @@ type Config struct {
 	// SQLite (one writer anyway); on MySQL more overlap commits, at the cost
 	// of smaller batches.
 	Writers int
+	// Location is the deployment's time zone (XUETANG_TIMEZONE): study-hour
+	// years and quiz days begin at its midnight. Nil: China.
+	Location *time.Location
 }
 
 // New builds the service. Call Start to run the progress recorder and Close
@@ -81,7 +87,10 @@ func New(st Store, c Config) *Service {
 	if c.NewSerial == nil {
 		c.NewSerial = NewSerial
 	}
-	s := &Service{st: st, now: c.Now, baseURL: c.BaseURL,
+	if c.Location == nil {
+		c.Location = China
+	}
+	s := &Service{st: st, now: c.Now, baseURL: c.BaseURL, loc: c.Location,
 		finisher: store.Finisher{Rule: Complete, NewSerial: c.NewSerial}}
 	s.states = newLessonStates(c.Now)
 	s.recorder = newRecorder(st, s.finisher, c.Writers, s.states)

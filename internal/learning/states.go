@@ -35,6 +35,7 @@ type lessonState struct {
 	completed bool
 	hasBest   bool
 	best      int
+	attempts  int // quiz attempts: picks the option order shown next
 }
 
 // stateTTL bounds how stale a learner's lesson states can be after a write
@@ -66,7 +67,7 @@ func (c *lessonStates) of(ctx context.Context, st Store, userID, courseID int64,
 	}
 	e = &stateEntry{at: now, bySlug: make(map[string]lessonState, len(rows))}
 	for _, p := range rows {
-		s := lessonState{completed: p.CompletedAt != nil}
+		s := lessonState{completed: p.CompletedAt != nil, attempts: p.Attempts}
 		if p.BestScore != nil {
 			s.hasBest, s.best = true, *p.BestScore
 		}

@@ -107,7 +107,7 @@ func TestLessonStatesCachedAndForgottenOnWrite(t *testing.T) {
 		}
 
 		answers := map[string]json.RawMessage{"q1": json.RawMessage(`1`), "q2": json.RawMessage(`false`)}
-		if _, err := f.svc.Attempt(context.Background(), f.user, f.lessons[0], answers); err != nil {
+		if _, err := f.svc.Attempt(context.Background(), f.user, f.lessons[0], AttemptRequest{Answers: answers}); err != nil {
 			t.Fatal(err)
 		}
 		if v := f.view(t, f.lessons[0]); v.BestScore == nil || *v.BestScore != 50 {

@@ -50,8 +50,11 @@ type QuizAttempt struct {
 	LessonSlug string `gorm:"size:64"`
 	Score      int
 	Passed     bool
-	Answers    string // JSON as submitted, for review
+	Answers    string // JSON in authored option order, for review
 	CreatedAt  time.Time
+	AttemptID  *string `gorm:"size:36"` // the client's id, unique per learner
+	Variant    int     // the option order the learner saw
+	Result     string  // the graded answer as returned, replayed for a resent attempt_id
 }
 
 func (QuizAttempt) TableName() string { return "quiz_attempts" }
@@ -70,6 +73,8 @@ type Certificate struct {
 	InstitutionName string `gorm:"size:200"`
 	StudyHours      float64
 	IssuedAt        time.Time
+	RevokedAt       *time.Time
+	RevokedReason   string `gorm:"size:500"`
 }
 
 func (Certificate) TableName() string { return "certificates" }

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"path"
 	"strconv"
@@ -23,7 +22,7 @@ type Learning interface {
 	Enroll(ctx context.Context, l learning.Learner, slug string) (bool, error)
 	Lesson(ctx context.Context, userID, id int64) (*learning.LessonView, error)
 	RecordEvent(ctx context.Context, userID int64, ev learning.Event) (*learning.EventResult, error)
-	Attempt(ctx context.Context, userID, lessonID int64, answers map[string]json.RawMessage) (*learning.AttemptResult, error)
+	Attempt(ctx context.Context, userID, lessonID int64, req learning.AttemptRequest) (*learning.AttemptResult, error)
 	Mine(ctx context.Context, userID int64, scopes learning.TargetScopes) (*learning.MyLearning, error)
 	Certificate(ctx context.Context, serial string) (*learning.CertificateView, error)
 	Asset(ctx context.Context, slug string, version int, path string) (*store.CourseAsset, error)
@@ -161,16 +160,11 @@ func (h *CourseAPI) Attempt(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Answers map[string]json.RawMessage `json:"answers"`
-	}
+	var req learning.AttemptRequest
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	if req.Answers == nil {
-		return errs.New(errs.Invalid, "error.answers_missing").With("field", "answers")
-	}
-	r, err := h.Learning.Attempt(c.Request().Context(), a.user.ID, id, req.Answers)
+	r, err := h.Learning.Attempt(c.Request().Context(), a.user.ID, id, req)
 	if err != nil {
 		return err
 	}

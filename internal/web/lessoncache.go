@@ -32,7 +32,7 @@ func lessonKey(v *learning.LessonView) string {
 	if v.BestScore != nil {
 		best = *v.BestScore
 	}
-	return fmt.Sprintf("%d/%t/%t/%d", v.ID, v.Course.Enrolled, v.Completed, best)
+	return fmt.Sprintf("%d/%t/%t/%d/%s", v.ID, v.Course.Enrolled, v.Completed, best, v.AttemptKey)
 }
 
 func (c *lessonBodies) get(v *learning.LessonView) (*lessonBody, error) {
