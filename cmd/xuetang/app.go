@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -115,7 +116,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 
 	if n, err := st.CountAdmins(ctx); err == nil && n == 0 {
 		log.Warn("no administrator account yet; create one with: " +
-			"echo 'a-long-password' | xuetang user create --username admin --role admin")
+			"echo 'a-long-password' | " + selfCommand(os.Args[0]) + " user create --username admin --role admin")
 	}
 
 	if err := loadShippedCourses(ctx, cfg, st, log); err != nil {
@@ -197,6 +198,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// selfCommand is how to run this program again: "go run ./cmd/xuetang"
+// when arg0 is the binary go run builds (TMPDIR/go-buildNNN/bNNN/exe/NAME),
+// so the hint can be pasted by someone who started the server that way;
+// "xuetang" otherwise.
+func selfCommand(arg0 string) string {
+	dir := filepath.Dir(arg0)
+	if filepath.Base(dir) == "exe" && strings.Contains(filepath.ToSlash(dir), "/go-build") {
+		return "go run ./cmd/xuetang"
+	}
+	return "xuetang"
 }
 
 func sweepSessions(ctx context.Context, sq *session.SQLStore, log *slog.Logger) {
