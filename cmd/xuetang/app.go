@@ -155,7 +155,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy,
 		Auth:    &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
-		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
+		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg, MetricsToken: cfg.MetricsToken},
 		Courses: &web.CourseAPI{Learning: learn},
 	})
 	if err != nil {

@@ -113,14 +113,28 @@ func sigterm(t *testing.T) {
 }
 
 func TestRunServesAndStopsOnSIGTERM(t *testing.T) {
-	addr, code, stdout, stderr := startRun(t, serveEnv(t))
+	env := serveEnv(t)
+	const token = "metrics-token-for-the-test"
+	env["XUETANG_METRICS_TOKEN"] = token
+	addr, code, stdout, stderr := startRun(t, env)
 	if status, body := get(t, "http://"+addr+"/healthz"); status != 200 || strings.TrimSpace(body) != `{"status":"ok"}` {
 		t.Errorf("/healthz = %d %s", status, body)
 	}
 	if status, body := get(t, "http://"+addr+"/readyz"); status != 200 {
 		t.Errorf("/readyz = %d %s", status, body)
 	}
-	status, metrics := get(t, "http://"+addr+"/metrics")
+	if status, _ := get(t, "http://"+addr+"/metrics"); status != 401 {
+		t.Errorf("/metrics without the token = %d", status)
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	status, metrics := resp.StatusCode, string(b)
 	for _, want := range []string{`xuetang_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 		`go_sql_open_connections{db_name="xuetang"}`, "process_resident_memory_bytes"} {
 		if status != 200 || !strings.Contains(metrics, want) {

@@ -20,8 +20,7 @@ form.addEventListener('submit', async (ev) => {
       password: form.password.value,
       shared: form.shared.checked,
     });
-    const next = new URLSearchParams(location.search).get('next');
-    location.href = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+    location.href = nextPage(new URLSearchParams(location.search).get('next'));
   } catch (err) {
     status.className = 'status error';
     status.textContent = err.message;
@@ -31,3 +30,14 @@ form.addEventListener('submit', async (ev) => {
     btn.disabled = false;
   }
 });
+
+// nextPage resolves ?next= the way the browser will and keeps it only when it
+// stays on this site: a prefix test is not enough, since the URL parser reads
+// "/\\evil.example" and "/.//evil.example" as addresses on another host.
+function nextPage(next) {
+  if (!next) return '/';
+  let u;
+  try { u = new URL(next, location.origin); } catch (_) { return '/'; }
+  if (u.origin !== location.origin || u.pathname.startsWith('//')) return '/';
+  return u.pathname + u.search + u.hash;
+}

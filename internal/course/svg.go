@@ -17,7 +17,7 @@ import (
 // animation that writes an event attribute all run script without ever
 // spelling "<script", "javascript:" or "onload=".
 //
-// Decisions (the README tells authors the same):
+// Decisions (docs/COURSES.md, "SVG images", tells authors the same):
 //   - Elements: shapes, text, paint servers, clipping, masking, filters and
 //     SMIL animation, in the SVG namespace. No script, foreignObject, a,
 //     iframe-like or unknown elements. Elements and attributes of the

@@ -2,11 +2,16 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
 )
 
 // Pinger answers whether a dependency is reachable.
@@ -19,6 +24,10 @@ type HealthAPI struct {
 	Database Pinger
 	Sessions Pinger
 	Registry *prometheus.Registry
+	// MetricsToken is the bearer token /metrics requires; empty: /metrics
+	// answers 404, since the route counts and latencies describe the site's
+	// traffic to anyone who asks.
+	MetricsToken string
 }
 
 // Healthz answers while the process runs.
@@ -44,7 +53,26 @@ func (h *HealthAPI) Readyz(c echo.Context) error {
 	return c.JSON(status, map[string]any{"status": word, "checks": checks})
 }
 
-// Metrics serves the Prometheus text format.
+// Metrics serves the Prometheus text format to a scraper that sends
+// "Authorization: Bearer <MetricsToken>".
 func (h *HealthAPI) Metrics() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(h.Registry, promhttp.HandlerOpts{}))
+	serve := echo.WrapHandler(promhttp.HandlerFor(h.Registry, promhttp.HandlerOpts{}))
+	return func(c echo.Context) error {
+		if h.MetricsToken == "" {
+			return errs.New(errs.NotFound, "error.route_not_found")
+		}
+		scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || !sameSecret(strings.TrimSpace(token), h.MetricsToken) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			return errs.New(errs.Unauthorized, "error.unauthorized")
+		}
+		return serve(c)
+	}
+}
+
+// sameSecret compares in constant time; hashing first keeps the time
+// independent of the length too.
+func sameSecret(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }

@@ -89,21 +89,6 @@ func TestHTTPScenarios(t *testing.T) {
 			wantStatus: 200, wantBodyContains: []string{`"status":"ready"`},
 		},
 		{
-			name: "metrics", method: "GET", path: "/metrics",
-			before: func(t *testing.T, ts *testServer, c *client) {
-				c.do(request{method: "GET", path: "/healthz"})
-				c.do(request{method: "GET", path: "/api/v1/me"})
-			},
-			wantStatus: 200,
-			wantBodyContains: []string{
-				"xuetang_http_requests_total",
-				`xuetang_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
-				`xuetang_http_requests_total{method="GET",route="/api/v1/me",status="401"} 1`,
-				"xuetang_http_request_duration_seconds_bucket",
-			},
-			wantHeaders: map[string]string{"Content-Type": "text/plain"},
-		},
-		{
 			name: "security headers on a page", method: "GET", path: "/",
 			wantStatus: 200,
 			wantHeaders: map[string]string{

@@ -1,14 +1,20 @@
 package web
 
 import (
+	"bytes"
 	"crypto/subtle"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
 )
 
 const (
@@ -31,6 +37,112 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		return next(c)
 	}
+}
+
+// noStoreAPI keeps every API answer, errors included, out of browser and
+// proxy caches: answers are per user (a lesson carries the learner's attempt
+// key and progress), and on a shared library computer the next person must
+// not find the previous learner's data in the cache. Pages and course
+// images keep their own caching.
+func noStoreAPI(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			c.Response().Header().Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// limitBody answers 413 for a body over max before any handler runs. A body
+// without a Content-Length (chunked) is read ahead, at most max+1 bytes, so
+// its size is known up front too: Echo's BodyLimit notices only while the
+// handler reads, so a handler that ignores its body would act anyway and a
+// handler that reads it would have to tell the overflow apart from bad input.
+func limitBody(max int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			switch {
+			case r.ContentLength > max:
+				return errs.New(errs.TooLarge, "error.too_large")
+			case r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody:
+				b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+				if err != nil {
+					return errs.Wrap(errs.Invalid, "error.bad_request", err)
+				}
+				if int64(len(b)) > max {
+					return errs.New(errs.TooLarge, "error.too_large")
+				}
+				r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+			case r.Body != nil:
+				r.Body = http.MaxBytesReader(c.Response(), r.Body, max)
+			}
+			return next(c)
+		}
+	}
+}
+
+// checkOrigin refuses a state-changing request that a browser sent from a
+// page of another site. It is a second line behind the CSRF token: browsers
+// always say where a request comes from (Origin, Sec-Fetch-Site) and a page
+// cannot forge either, so a leaked or planted token (a cookie set from a
+// sibling subdomain) is still no use from elsewhere. A client that sends
+// neither header (a script, an app) is left to the token.
+func checkOrigin(trustProxy bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if safeMethod(r.Method) {
+				return next(c)
+			}
+			if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+				return errs.New(errs.Forbidden, "error.cross_origin")
+			}
+			origins := r.Header.Values("Origin")
+			if len(origins) == 0 {
+				return next(c)
+			}
+			host := r.Host
+			if trustProxy {
+				if fwd := r.Header.Get("X-Forwarded-Host"); fwd != "" {
+					host, _, _ = strings.Cut(fwd, ",")
+					host = strings.TrimSpace(host)
+				}
+			}
+			for _, o := range origins {
+				if !sameHost(o, host) {
+					return errs.New(errs.Forbidden, "error.cross_origin")
+				}
+			}
+			return next(c)
+		}
+	}
+}
+
+// sameHost reports whether the Origin header names host, the address the
+// browser asked for. An opaque origin ("null": a sandboxed frame, a file)
+// matches nothing.
+func sameHost(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return false
+	}
+	h := &url.URL{Host: host}
+	if h.Hostname() == "" || !strings.EqualFold(u.Hostname(), h.Hostname()) {
+		return false
+	}
+	return portOr(u.Port(), u.Scheme) == portOr(h.Port(), u.Scheme)
+}
+
+func portOr(port, scheme string) string {
+	switch {
+	case port != "":
+		return port
+	case scheme == "https":
+		return "443"
+	}
+	return "80"
 }
 
 // slowRequest is when a successful request is worth a log line.

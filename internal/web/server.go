@@ -13,9 +13,9 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/i18n"
 )
 
-// BodyLimit caps request bodies; course uploads have their own route limit.
-// Echo reads "1M" as 1,000,000 bytes; the limit is meant as 1 MiB.
-const BodyLimit = "1MiB"
+// BodyLimit caps API request bodies (1 MiB); course uploads have their own
+// route limit.
+const BodyLimit int64 = 1 << 20
 
 // Deps is what the router wires together; main builds each piece.
 type Deps struct {
@@ -54,6 +54,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(requestLog(d.Logger))
 	e.Use(m.middleware)
 	e.Use(securityHeaders)
+	e.Use(noStoreAPI)
 	e.Use(compress(func(c echo.Context) bool { return c.Path() == "/metrics" }))
 
 	e.GET("/healthz", d.Health.Healthz)
@@ -65,12 +66,13 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	e.GET("/favicon.ico", pg.page("img/favicon.svg"))
 
-	// Everything below knows who is signed in and enforces CSRF.
-	app := e.Group("", d.Auth.LoadSession, CheckCSRF)
+	// Everything below refuses state changes from other sites, knows who is
+	// signed in and enforces CSRF.
+	app := e.Group("", checkOrigin(d.TrustProxy), d.Auth.LoadSession, CheckCSRF)
 	app.GET("/", pg.page("index.html"))
 	app.GET("/login", pg.page("login.html"))
 
-	api := app.Group("/api/v1", middleware.BodyLimit(BodyLimit))
+	api := app.Group("/api/v1", limitBody(BodyLimit))
 	api.POST("/auth/login", d.Auth.Login)
 	api.POST("/auth/logout", d.Auth.Logout)
 	api.GET("/auth/csrf", d.Auth.CSRF)

@@ -55,6 +55,9 @@ type serverOptions struct {
 	redis    bool
 	sessions func(session.Store) session.Store // wraps the real store
 	database web.Pinger
+	// metricsToken guards /metrics; empty: no /metrics.
+	metricsToken string
+	trustProxy   bool
 }
 
 type option func(*serverOptions)
@@ -66,6 +69,12 @@ func withRedis() option { return func(o *serverOptions) { o.redis = true } }
 func withSessions(f func(session.Store) session.Store) option {
 	return func(o *serverOptions) { o.sessions = f }
 }
+
+// withMetricsToken serves /metrics to a scraper sending this bearer token.
+func withMetricsToken(tok string) option { return func(o *serverOptions) { o.metricsToken = tok } }
+
+// withTrustProxy trusts X-Forwarded-For and X-Forwarded-Host.
+func withTrustProxy() option { return func(o *serverOptions) { o.trustProxy = true } }
 
 // withDatabasePinger replaces what /readyz pings for the database.
 func withDatabasePinger(p web.Pinger) option { return func(o *serverOptions) { o.database = p } }
@@ -102,9 +111,9 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 	}
 	logs := &syncBuffer{}
 	e, err := web.New(web.Deps{
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)), Catalog: cat, Frontend: fe, Registry: reg,
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)), Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: o.trustProxy,
 		Auth:   &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st},
-		Health: &web.HealthAPI{Database: db, Sessions: sessions, Registry: reg},
+		Health: &web.HealthAPI{Database: db, Sessions: sessions, Registry: reg, MetricsToken: o.metricsToken},
 	})
 	if err != nil {
 		t.Fatal(err)
