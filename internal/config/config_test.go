@@ -30,7 +30,13 @@ func TestDefaults(t *testing.T) {
 		ShutdownTimeout:   20 * time.Second,
 		LogLevel:          "info",
 		ProgressWriters:   1,
+		MinTimeShare:      0.6,
+		MinutesPerStudyHour: 45,
 	}
+	if c.Location == nil || c.Location.String() != "Asia/Shanghai" {
+		t.Errorf("Location = %v, want Asia/Shanghai", c.Location)
+	}
+	want.Location = c.Location
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
 	}
@@ -52,25 +58,30 @@ func TestGoodValues(t *testing.T) {
 		"XUETANG_TRUST_PROXY":                 "true",
 		"XUETANG_LOG_LEVEL":                   "debug",
 		"XUETANG_PROGRESS_WRITERS":            "3",
+		"XUETANG_METRICS_TOKEN":               "s3cr3t-Metrics_token~2026/ab+c==",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		Addr:              "0.0.0.0:9000",
-		DataDir:           "/var/lib/xuetang",
-		DatabaseURL:       "mysql://xt:pw@db:3306/xuetang",
-		RedisURL:          "redis://cache:6379/2",
-		BaseURL:           "https://learn.example.cn",
-		CoursesDir:        "/srv/courses",
-		FrontendDir:       "/srv/frontend",
-		SessionIdle:       30 * time.Minute,
-		SessionMaxAge:     12 * time.Hour,
-		SharedSessionIdle: 5 * time.Minute,
-		ShutdownTimeout:   3 * time.Second,
-		LogLevel:          "debug",
-		TrustProxy:        true,
-		ProgressWriters:   3,
+		Addr:                "0.0.0.0:9000",
+		DataDir:             "/var/lib/xuetang",
+		DatabaseURL:         "mysql://xt:pw@db:3306/xuetang",
+		RedisURL:            "redis://cache:6379/2",
+		BaseURL:             "https://learn.example.cn",
+		CoursesDir:          "/srv/courses",
+		FrontendDir:         "/srv/frontend",
+		SessionIdle:         30 * time.Minute,
+		SessionMaxAge:       12 * time.Hour,
+		SharedSessionIdle:   5 * time.Minute,
+		ShutdownTimeout:     3 * time.Second,
+		LogLevel:            "debug",
+		TrustProxy:          true,
+		ProgressWriters:     3,
+		MetricsToken:        "s3cr3t-Metrics_token~2026/ab+c==",
+		MinTimeShare:        0.6,
+		MinutesPerStudyHour: 45,
+		Location:            c.Location,
 	}
 	if c != want {
 		t.Errorf("config:\n got %+v\nwant %+v", c, want)
@@ -106,6 +117,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_PROGRESS_WRITERS", "0"},
 		{"XUETANG_PROGRESS_WRITERS", "9"},
 		{"XUETANG_PROGRESS_WRITERS", "two"},
+		{"XUETANG_METRICS_TOKEN", "short"},
+		{"XUETANG_METRICS_TOKEN", "a token with spaces in it"},
+		{"XUETANG_METRICS_TOKEN", "0123456789abcdef\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -136,6 +150,16 @@ func TestDatabaseURLErrorHidesPassword(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cr3t-pw") {
 		t.Errorf("error leaks the password: %v", err)
+	}
+}
+
+func TestMetricsTokenErrorHidesToken(t *testing.T) {
+	_, err := config.FromEnv(env(map[string]string{"XUETANG_METRICS_TOKEN": "s3cr3t tok"}))
+	if err == nil {
+		t.Fatal("want an error for a token with a space")
+	}
+	if strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("error leaks the token: %v", err)
 	}
 }
 
