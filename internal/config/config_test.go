@@ -21,16 +21,16 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.Config{
-		Addr:              "127.0.0.1:8080",
-		DataDir:           "data",
-		BaseURL:           "http://127.0.0.1:8080",
-		SessionIdle:       2 * time.Hour,
-		SessionMaxAge:     7 * 24 * time.Hour,
-		SharedSessionIdle: 10 * time.Minute,
-		ShutdownTimeout:   20 * time.Second,
-		LogLevel:          "info",
-		ProgressWriters:   1,
-		MinTimeShare:      0.6,
+		Addr:                "127.0.0.1:8080",
+		DataDir:             "data",
+		BaseURL:             "http://127.0.0.1:8080",
+		SessionIdle:         2 * time.Hour,
+		SessionMaxAge:       7 * 24 * time.Hour,
+		SharedSessionIdle:   10 * time.Minute,
+		ShutdownTimeout:     20 * time.Second,
+		LogLevel:            "info",
+		ProgressWriters:     1,
+		MinTimeShare:        0.6,
 		MinutesPerStudyHour: 45,
 	}
 	if c.Location == nil || c.Location.String() != "Asia/Shanghai" {
