@@ -10,3 +10,14 @@ import (
 func (s *Store) MigrateFS(ctx context.Context, fsys fs.FS) (int64, error) {
 	return s.migrateFS(ctx, fsys)
 }
+
+// Models lists every type with a table, for the schema tests;
+// TestModelsListsEveryTableName keeps it complete.
+func Models() []any {
+	return []any{
+		&AuditEntry{}, &Class{}, &ClassMember{}, &Course{}, &CourseVersion{}, &Lesson{}, &Question{},
+		&CourseAsset{}, &Enrollment{}, &Assignment{}, &Region{}, &Institution{}, &LessonProgress{},
+		&ProgressEvent{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
+		&throttleCounter{}, &User{},
+	}
+}
