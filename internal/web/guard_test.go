@@ -139,6 +139,19 @@ func TestSameOriginAllowed(t *testing.T) {
 			wantStatus: 403, wantErrorCode: "forbidden", after: notSignedIn,
 		},
 	}, withTrustProxy())
+	runScenarios(t, []scenario{
+		{
+			// nginx passes "Host: app:8080" unless told otherwise.
+			name: "the public URL behind a proxy that rewrites Host", method: "POST", path: "http://app:8080/api/v1/auth/login",
+			body: login, csrf: true, before: withCSRF, headers: map[string]string{"Origin": "https://learn.example.cn"},
+			wantStatus: 200, after: signedInOK,
+		},
+		{
+			name: "the public host over the other scheme", method: "POST", path: "http://app:8080/api/v1/auth/login",
+			body: login, csrf: true, before: withCSRF, headers: map[string]string{"Origin": "http://learn.example.cn"},
+			wantStatus: 403, wantErrorCode: "forbidden", after: notSignedIn,
+		},
+	}, withBaseURL("https://learn.example.cn"))
 }
 
 func TestAPIResponsesAreNotStored(t *testing.T) {

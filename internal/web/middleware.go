@@ -88,7 +88,12 @@ func limitBody(max int64) echo.MiddlewareFunc {
 // cannot forge either, so a leaked or planted token (a cookie set from a
 // sibling subdomain) is still no use from elsewhere. A client that sends
 // neither header (a script, an app) is left to the token.
-func checkOrigin(trustProxy bool) echo.MiddlewareFunc {
+//
+// The origin of baseURL (XUETANG_BASE_URL) always counts as this site: a
+// reverse proxy that rewrites Host (nginx does unless told otherwise) would
+// otherwise refuse every sign-in.
+func checkOrigin(trustProxy bool, baseURL string) echo.MiddlewareFunc {
+	base, _ := url.Parse(baseURL)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
@@ -110,7 +115,7 @@ func checkOrigin(trustProxy bool) echo.MiddlewareFunc {
 				}
 			}
 			for _, o := range origins {
-				if !sameHost(o, host) {
+				if !sameHost(o, host) && !sameOrigin(o, base) {
 					return errs.New(errs.Forbidden, "error.cross_origin")
 				}
 			}
@@ -133,6 +138,15 @@ func sameHost(origin, host string) bool {
 		return false
 	}
 	return portOr(u.Port(), u.Scheme) == portOr(h.Port(), u.Scheme)
+}
+
+// sameOrigin reports whether the Origin header is the origin of base.
+func sameOrigin(origin string, base *url.URL) bool {
+	if base == nil || base.Host == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Scheme, base.Scheme) && sameHost(origin, base.Host)
 }
 
 func portOr(port, scheme string) string {

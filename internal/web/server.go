@@ -24,6 +24,7 @@ type Deps struct {
 	Frontend   fs.FS
 	Registry   *prometheus.Registry
 	TrustProxy bool
+	BaseURL    string
 
 	Auth    *AuthAPI
 	Health  *HealthAPI
@@ -68,7 +69,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 	// Everything below refuses state changes from other sites, knows who is
 	// signed in and enforces CSRF.
-	app := e.Group("", checkOrigin(d.TrustProxy), d.Auth.LoadSession, CheckCSRF)
+	app := e.Group("", checkOrigin(d.TrustProxy, d.BaseURL), d.Auth.LoadSession, CheckCSRF)
 	app.GET("/", pg.page("index.html"))
 	app.GET("/login", pg.page("login.html"))
 

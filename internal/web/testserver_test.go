@@ -58,6 +58,7 @@ type serverOptions struct {
 	// metricsToken guards /metrics; empty: no /metrics.
 	metricsToken string
 	trustProxy   bool
+	baseURL      string
 }
 
 type option func(*serverOptions)
@@ -72,6 +73,9 @@ func withSessions(f func(session.Store) session.Store) option {
 
 // withMetricsToken serves /metrics to a scraper sending this bearer token.
 func withMetricsToken(tok string) option { return func(o *serverOptions) { o.metricsToken = tok } }
+
+// withBaseURL sets the public URL (XUETANG_BASE_URL).
+func withBaseURL(u string) option { return func(o *serverOptions) { o.baseURL = u } }
 
 // withTrustProxy trusts X-Forwarded-For and X-Forwarded-Host.
 func withTrustProxy() option { return func(o *serverOptions) { o.trustProxy = true } }
@@ -111,7 +115,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 	}
 	logs := &syncBuffer{}
 	e, err := web.New(web.Deps{
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)), Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: o.trustProxy,
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)), Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: o.trustProxy, BaseURL: o.baseURL,
 		Auth:   &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st},
 		Health: &web.HealthAPI{Database: db, Sessions: sessions, Registry: reg, MetricsToken: o.metricsToken},
 	})
