@@ -30,8 +30,8 @@ import (
 
 // openStore connects and migrates. MySQL may still be starting when the app
 // container starts, so connection failures are retried for a while.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: filepath.Join(cfg.DataDir, "xuetang.db")}
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, now func() time.Time) (*store.Store, error) {
+	opts := store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: filepath.Join(cfg.DataDir, "xuetang.db"), Now: now}
 	deadline := time.Now().Add(60 * time.Second)
 	var st *store.Store
 	var err error
@@ -60,7 +60,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	st, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}
@@ -100,10 +100,13 @@ type serveHooks struct {
 	// redisPrefix replaces the "xt:" key prefix, so a test against a shared
 	// Redis touches only its own keys.
 	redisPrefix string
+	// now replaces the clock of the store and the learning rules, so a test
+	// can spend a lesson's time without waiting for it. Nil: real time.
+	now func() time.Time
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
-	st, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log, hooks.now)
 	if err != nil {
 		return err
 	}
@@ -135,7 +138,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if cfg.DatabaseURL != "" {
 		writers = cfg.ProgressWriters
 	}
-	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL, Writers: writers})
+	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL, Writers: writers, Now: hooks.now,
+		MinTimeShare: cfg.MinTimeShare, MinutesPerStudyHour: cfg.MinutesPerStudyHour, Location: cfg.Location})
 	learn.Start()
 	// Runs after the HTTP server has finished its requests (deferred calls
 	// run last-first), so every acknowledged event is already written.

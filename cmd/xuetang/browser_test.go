@@ -13,11 +13,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -76,6 +78,9 @@ func TestBrowserLearnerJourney(t *testing.T) {
 		"XUETANG_ADDR":      "127.0.0.1:0",
 		"XUETANG_DATA_DIR":  t.TempDir(),
 		"XUETANG_LOG_LEVEL": "warn",
+		// Lessons of 10-12 minutes need 48-58 s of credited time: one
+		// heartbeat's worth, spent through the test clock below.
+		"XUETANG_MIN_TIME_SHARE": "0.08",
 	}
 	getenv := func(k string) string { return env[k] }
 	for _, l := range learners {
@@ -87,7 +92,10 @@ func TestBrowserLearnerJourney(t *testing.T) {
 		}
 	}
 
-	base := startBrowserServer(t, getenv)
+	// The server's clock and the pages' Date.now run this far ahead of real
+	// time; advancing both spends a lesson's time without waiting for it.
+	clock := &testClock{}
+	base := startBrowserServer(t, getenv, clock.now)
 
 	// One deadline for everything: a hung browser must not hang CI.
 	root, cancelRoot := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -117,13 +125,32 @@ func TestBrowserLearnerJourney(t *testing.T) {
 				t.Fatalf("load course package %s: %v", l.slug, err)
 			}
 			b := newBrowserSession(t, browserCtx, base, l)
+			b.clock = clock
 			b.journey(pkgs[0])
 		})
 	}
 }
 
 // startBrowserServer runs the real server in-process and returns its URL.
-func startBrowserServer(t *testing.T, getenv func(string) string) string {
+// testClock is real time plus an offset the test moves forward.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// skewScript makes a page's Date.now run as far ahead as the server's clock:
+// the reader counts active time with it and dates events by it. The skew
+// is kept in sessionStorage so it survives navigation within the tab.
+const skewScript = `(() => {
+  const real = Date.now.bind(Date);
+  let skew = Number(sessionStorage.getItem('xt-test-skew') || 0);
+  Object.defineProperty(window, '__xtSkew', {
+    get() { return skew; },
+    set(v) { skew = v; sessionStorage.setItem('xt-test-skew', String(v)); },
+  });
+  Date.now = () => real() + skew;
+})();`
+
+func startBrowserServer(t *testing.T, getenv func(string) string, now func() time.Time) string {
 	t.Helper()
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
@@ -133,7 +160,7 @@ func startBrowserServer(t *testing.T, getenv func(string) string) string {
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, newLogger(testWriter{t}, "warn"), serveHooks{started: func(a string) { addrc <- a }})
+		done <- serve(ctx, cfg, newLogger(testWriter{t}, "warn"), serveHooks{started: func(a string) { addrc <- a }, now: now})
 	}()
 	select {
 	case addr := <-addrc:
@@ -168,6 +195,7 @@ type browserSession struct {
 	base    string
 	l       browserLearner
 	catalog map[string]string
+	clock   *testClock
 
 	mu       sync.Mutex
 	problems []string // uncaught exceptions, console errors, CSP violations
@@ -189,7 +217,10 @@ func newBrowserSession(t *testing.T, browserCtx context.Context, base string, l 
 	// The first Run binds the tab's life to its context, so it gets no
 	// per-step deadline (the root context still bounds it).
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{})
+		if _, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: skewScript})
 		return err
 	}), chromedp.EmulateViewport(375, 812)); err != nil { // a small phone
 		t.Fatalf("open a tab: %v", err)
@@ -202,6 +233,17 @@ func newBrowserSession(t *testing.T, browserCtx context.Context, base string, l 
 		}
 	})
 	return b
+}
+
+// advance moves the server's clock and the open page's Date.now forward.
+func (b *browserSession) advance(d time.Duration) {
+	b.t.Helper()
+	total := b.clock.offset.Add(int64(d))
+	ctx, cancel := context.WithTimeout(b.ctx, 25*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(window.__xtSkew = %d, true)`, total/int64(time.Millisecond)))); err != nil {
+		b.fail("advance the clock", err)
+	}
 }
 
 func (b *browserSession) listen(ev any) {
@@ -364,10 +406,23 @@ func (b *browserSession) journey(pkg *course.Package) {
 		if got := b.text(step+" title", "#lesson-title"); got != lesson.Title {
 			b.fail(step, fmt.Errorf("title %q, want %q", got, lesson.Title))
 		}
-		if i == 1 {
+		switch i {
+		case 0:
+			// Reaching the end at once is too soon: the reader says how
+			// much longer, and the lesson completes once the time is spent.
+			b.do(step+" read too soon", chromedp.ScrollIntoView(sel("#lesson-end")), chromedp.WaitVisible(sel("#time-needed")))
+			if got, want := b.text(step+" time needed", "#time-needed"), strings.SplitN(b.msg("lesson.time_needed"), "{n}", 2)[0]; !strings.HasPrefix(got, want) {
+				t.Errorf("%s: time-needed message %q, want it to start with %q", step, got, want)
+			}
+			b.shot(step + " time needed")
+			b.advance(61 * time.Second)
+			b.do(step+" mark done after the time", jsClick("#mark-done"), chromedp.WaitVisible(sel("#lesson-done")))
+		case 1:
 			// One lesson is finished with the button, the others by reaching the end.
+			b.advance(61 * time.Second)
 			b.do(step+" mark done", jsClick("#mark-done"), chromedp.WaitVisible(sel("#lesson-done")))
-		} else {
+		default:
+			b.advance(61 * time.Second)
 			b.do(step+" read to the end", chromedp.ScrollIntoView(sel("#lesson-end")), chromedp.WaitVisible(sel("#lesson-done")))
 		}
 		if len(lesson.Questions) > 0 {

@@ -87,7 +87,7 @@ func coursesCommand(ctx context.Context, cfg config.Config, log *slog.Logger, ar
 			// Every problem, one per line, each with file and line.
 			return fmt.Errorf("nothing imported:\n%w", err)
 		}
-		st, err := openStore(ctx, cfg, log)
+		st, err := openStore(ctx, cfg, log, nil)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func coursesCommand(ctx context.Context, cfg config.Config, log *slog.Logger, ar
 		if err := fs.Parse(args[2:]); err != nil || *out == "" || fs.NArg() > 0 {
 			return usageError{"want: courses export SLUG --out FILE.zip"}
 		}
-		st, err := openStore(ctx, cfg, log)
+		st, err := openStore(ctx, cfg, log, nil)
 		if err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	// Only the line ending is removed: spaces inside or around a passphrase are part of it.
 	n.Password = strings.TrimRight(line, "\r\n")
 
-	st, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}

@@ -154,7 +154,7 @@ func (s *Service) Attempt(ctx context.Context, userID, lessonID int64, req Attem
 		id := strings.ToLower(req.AttemptID)
 		a.AttemptID = &id
 	}
-	c, err := s.st.RecordAttempt(ctx, a, s.finisher)
+	c, err := s.st.RecordAttempt(ctx, a, s.rules)
 	s.states.forget(userID, d.courseID)
 	if errors.Is(err, errs.ErrConflict) && req.AttemptID != "" {
 		// The same attempt, sent twice at once: the other copy was stored.

@@ -46,7 +46,7 @@ type LessonView struct {
 	// back. Empty for a lesson without a quiz.
 	AttemptKey string `json:"attempt_key,omitempty"`
 	Completed  bool   `json:"completed"`
-	BestScore *int             `json:"best_score"`
+	BestScore  *int   `json:"best_score"`
 }
 
 // lessonData is everything about a lesson that never changes: a published

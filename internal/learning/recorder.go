@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"sync"
+	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/store"
@@ -15,6 +16,9 @@ type Event struct {
 	LessonID int64  `json:"lesson_id"`
 	Type     string `json:"type"`
 	Seconds  int    `json:"seconds"`
+	// OccurredAt is when it happened, for events queued offline and sent
+	// later (RFC 3339); absent means now.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
 }
 
 var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -40,9 +44,12 @@ func (e *Event) Validate() error {
 
 // EventResult is the acknowledgement of one event.
 type EventResult struct {
-	Status            string  `json:"status"` // recorded or duplicate
-	CreditedSeconds   int     `json:"credited_seconds"`
-	LessonCompleted   bool    `json:"lesson_completed"`
+	Status          string `json:"status"` // recorded or duplicate
+	CreditedSeconds int    `json:"credited_seconds"`
+	LessonCompleted bool   `json:"lesson_completed"`
+	// SecondsNeeded is, for a complete event before the lesson's required
+	// active time, how much more it needs.
+	SecondsNeeded     int     `json:"seconds_needed,omitempty"`
 	CourseCompleted   bool    `json:"course_completed"`
 	CertificateSerial *string `json:"certificate_serial"`
 }
@@ -63,15 +70,19 @@ func (s *Service) RecordEvent(ctx context.Context, userID int64, ev Event) (*Eve
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.recorder.record(ctx, store.ProgressInput{
+	in := store.ProgressInput{
 		EventID: ev.EventID, UserID: userID, CourseID: d.courseID, LessonID: ev.LessonID, LessonSlug: d.view.Slug,
-		Type: ev.Type, Seconds: ev.Seconds, EnrolledAt: at,
-	})
+		Type: ev.Type, Seconds: ev.Seconds, EnrolledAt: at, RequiredSeconds: RequiredSeconds(d.view.Minutes, s.minShare),
+	}
+	if ev.OccurredAt != nil {
+		in.OccurredAt = *ev.OccurredAt
+	}
+	out, err := s.recorder.record(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	r := &EventResult{Status: "recorded", CreditedSeconds: out.CreditedSeconds, LessonCompleted: out.LessonCompleted,
-		CourseCompleted: out.Completion.Completed}
+		SecondsNeeded: out.SecondsNeeded, CourseCompleted: out.Completion.Completed}
 	if out.Duplicate {
 		r.Status = "duplicate"
 	}
@@ -93,7 +104,7 @@ func (s *Service) RecordEvent(ctx context.Context, userID int64, ev Event) (*Eve
 // never twice.
 type Recorder struct {
 	st       Store
-	fin      store.Finisher
+	fin      store.Rules
 	states   *lessonStates
 	in       []chan *pending
 	maxBatch int
@@ -109,7 +120,7 @@ type pending struct {
 	done chan struct{}
 }
 
-func newRecorder(st Store, fin store.Finisher, writers int, states *lessonStates) *Recorder {
+func newRecorder(st Store, fin store.Rules, writers int, states *lessonStates) *Recorder {
 	r := &Recorder{st: st, fin: fin, states: states, maxBatch: 256}
 	for i := 0; i < max(writers, 1); i++ {
 		r.in = append(r.in, make(chan *pending, 1024))

@@ -30,7 +30,7 @@ func newGatedStore(st Store) *gatedStore {
 	return &gatedStore{Store: st, entered: make(chan struct{}), release: make(chan struct{})}
 }
 
-func (g *gatedStore) RecordProgress(ctx context.Context, in []store.ProgressInput, f store.Finisher) ([]store.ProgressOutcome, error) {
+func (g *gatedStore) RecordProgress(ctx context.Context, in []store.ProgressInput, f store.Rules) ([]store.ProgressOutcome, error) {
 	g.mu.Lock()
 	g.batches = append(g.batches, len(in))
 	g.mu.Unlock()

@@ -29,8 +29,8 @@ type Store interface {
 	AssignmentsFor(ctx context.Context, userID int64) ([]store.AssignedCourse, error)
 	ProgressOf(ctx context.Context, userID, courseID int64) ([]store.LessonProgress, error)
 	AllProgressOf(ctx context.Context, userID int64) ([]store.LessonProgress, error)
-	RecordProgress(ctx context.Context, in []store.ProgressInput, f store.Finisher) ([]store.ProgressOutcome, error)
-	RecordAttempt(ctx context.Context, a store.QuizAttempt, f store.Finisher) (store.Completion, error)
+	RecordProgress(ctx context.Context, in []store.ProgressInput, f store.Rules) ([]store.ProgressOutcome, error)
+	RecordAttempt(ctx context.Context, a store.QuizAttempt, f store.Rules) (store.Completion, error)
 	CertificateBySerial(ctx context.Context, serial string) (*store.Certificate, error)
 	CertificatesOf(ctx context.Context, userID int64) ([]store.Certificate, error)
 	HoursBetween(ctx context.Context, userID int64, from, to time.Time) (float64, int64, error)
@@ -48,7 +48,8 @@ type Service struct {
 	st       Store
 	now      func() time.Time
 	loc      *time.Location // the deployment's: days, years and dates shown
-	finisher store.Finisher
+	rules    store.Rules
+	minShare float64 // of a lesson's minutes, credited before it completes
 	baseURL  string
 	recorder *Recorder
 	states   *lessonStates
@@ -73,6 +74,11 @@ type Config struct {
 	// SQLite (one writer anyway); on MySQL more overlap commits, at the cost
 	// of smaller batches.
 	Writers int
+	// MinTimeShare is the share of a lesson's minutes of credited active
+	// time before it completes (XUETANG_MIN_TIME_SHARE); 0: no minimum.
+	MinTimeShare float64
+	// MinutesPerStudyHour caps the 学时 credited (XUETANG_MINUTES_PER_STUDY_HOUR); 0: 45.
+	MinutesPerStudyHour int
 	// Location is the deployment's time zone (XUETANG_TIMEZONE): study-hour
 	// years and quiz days begin at its midnight. Nil: China.
 	Location *time.Location
@@ -91,9 +97,9 @@ func New(st Store, c Config) *Service {
 		c.Location = China
 	}
 	s := &Service{st: st, now: c.Now, baseURL: c.BaseURL, loc: c.Location,
-		finisher: store.Finisher{Rule: Complete, NewSerial: c.NewSerial}}
+		rules: NewRules(c.MinutesPerStudyHour, c.NewSerial), minShare: c.MinTimeShare}
 	s.states = newLessonStates(c.Now)
-	s.recorder = newRecorder(st, s.finisher, c.Writers, s.states)
+	s.recorder = newRecorder(st, s.rules, c.Writers, s.states)
 	return s
 }
 

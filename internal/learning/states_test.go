@@ -128,7 +128,7 @@ func TestLessonStatesExpire(t *testing.T) {
 		_, err := f.st.RecordProgress(context.Background(), []store.ProgressInput{{
 			EventID: "00000000-0000-4000-c000-000000000001", UserID: f.user, CourseID: f.courseOf(t, f.lessons[2]),
 			LessonID: f.lessons[2], LessonSlug: slug, Type: "complete", EnrolledAt: f.clk.Now().Add(-time.Minute),
-		}}, f.svc.finisher)
+		}}, f.svc.rules)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -85,9 +85,9 @@ func cxEnroll(t *testing.T, st *store.Store, u *store.User, slug string) *store.
 
 var cxEvents atomic.Int64
 
-// cxFinisher is the completion rule and serials the server uses.
-func cxFinisher() store.Finisher {
-	return store.Finisher{Rule: learning.Complete, NewSerial: learning.NewSerial}
+// cxFinisher is the rules the server uses.
+func cxFinisher() store.Rules {
+	return learning.NewRules(0, nil)
 }
 
 // cxEventID makes a distinct UUID-shaped event id.

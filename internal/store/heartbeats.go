@@ -33,13 +33,13 @@ import (
 // It answers errRaced when an event id was stored before (nothing is kept);
 // the caller then writes the batch the general way, with the look-up. On any
 // other failure too nothing is kept, and the general way reports or retries.
-func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput) ([]ProgressOutcome, error) {
+func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput, f Rules) ([]ProgressOutcome, error) {
 	users := usersOf(in)
 	// DATETIME(3): a time kept to the millisecond reads back equal.
 	now := s.now().Truncate(time.Millisecond)
 	last, known := s.activity.get(users)
 	if known {
-		out, err := s.writeHeartbeats(ctx, in, users, last, now, true)
+		out, err := s.writeHeartbeats(ctx, in, users, last, now, true, f)
 		if !errors.Is(err, errStale) {
 			return out, err
 		}
@@ -50,7 +50,7 @@ func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput) ([]Pro
 	}
 	// Still checked: another instance may write between this read and the
 	// lock. Stale again, the general way takes it, reading under the lock.
-	return s.writeHeartbeats(ctx, in, users, last, now, false)
+	return s.writeHeartbeats(ctx, in, users, last, now, false, f)
 }
 
 // errStale: a learner's activity in the database is not what credit was
@@ -58,12 +58,12 @@ func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput) ([]Pro
 var errStale = errors.New("learner activity changed elsewhere")
 
 func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users []int64, last map[int64]time.Time,
-	now time.Time, remembered bool) ([]ProgressOutcome, error) {
+	now time.Time, remembered bool, f Rules) ([]ProgressOutcome, error) {
 	assumed := make(map[int64]time.Time, len(last))
 	for u, t := range last {
 		assumed[u] = t
 	}
-	p := planBatch(in, nil, last, now)
+	p := planBatch(in, nil, last, nil, now, f)
 	q, args := s.heartbeatRequest(p, users)
 
 	sqlDB, err := s.rc.DB()
@@ -106,7 +106,9 @@ func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users [
 	if err != nil {
 		return nil, err
 	}
-	s.activity.set(users, now)
+	// planBatch advanced last to each learner's latest event: what the
+	// upsert left as their latest activity.
+	s.activity.set(last)
 	s.heartbeatBatches.Add(1)
 	if remembered {
 		s.rememberedBatches.Add(1)
@@ -270,13 +272,13 @@ func (a *activity) get(users []int64) (map[int64]time.Time, bool) {
 	return out, true
 }
 
-func (a *activity) set(users []int64, t time.Time) {
+func (a *activity) set(last map[int64]time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.m == nil || len(a.m)+len(users) > maxActivity {
+	if a.m == nil || len(a.m)+len(last) > maxActivity {
 		a.m = make(map[int64]time.Time)
 	}
-	for _, u := range users {
+	for u, t := range last {
 		a.m[u] = t
 	}
 }

@@ -82,6 +82,7 @@ func (Certificate) TableName() string { return "certificates" }
 // LessonState is one lesson of the current version as the completion rule sees it.
 type LessonState struct {
 	Slug      string
+	Minutes   int
 	HasQuiz   bool
 	Completed bool
 	BestScore *int
@@ -114,6 +115,12 @@ type ProgressInput struct {
 	Type       string // open, heartbeat, complete
 	Seconds    int
 	EnrolledAt time.Time
+	// OccurredAt is when the client says the event happened (events queued
+	// offline arrive together); zero or in the future means now.
+	OccurredAt time.Time
+	// RequiredSeconds is the credited active time the lesson needs before a
+	// complete event completes it.
+	RequiredSeconds int
 }
 
 // ProgressOutcome is what happened to one input.
@@ -121,30 +128,42 @@ type ProgressOutcome struct {
 	Duplicate       bool
 	CreditedSeconds int
 	LessonCompleted bool
-	Completion      Completion
+	// SecondsNeeded is the active time a complete event's lesson still
+	// needs; 0 once it is complete.
+	SecondsNeeded int
+	Completion    Completion
 }
 
-// Finisher issues certificates; the learning package supplies it.
-type Finisher struct {
-	Rule      CompletionRule
+// Rules are the learning package's decisions, applied by the store inside
+// the transaction that writes the activity they judge.
+type Rules struct {
+	// Credit is the active seconds an event claiming claimed earns, since
+	// the learner's previous credited activity.
+	Credit func(claimed int, since time.Duration) int
+	// LessonDone judges a lesson's credited active time against what it
+	// requires; needed is what is left.
+	LessonDone func(active, required int) (done bool, needed int)
+	// CourseDone judges a learner's state in a course.
+	CourseDone CompletionRule
+	// Hours is the 学时 a completion of this version earns, given the
+	// total minutes of its lessons.
+	Hours func(v CourseVersion, lessonMinutes int) float64
+	// NewSerial makes certificate serials.
 	NewSerial func() string
 }
-
-// MaxCreditPerEvent caps the seconds one event may add, whatever the client claims.
-const MaxCreditPerEvent = 60
 
 // RecordProgress stores a batch of events in one transaction, so many
 // learners' heartbeats share one commit, and with a fixed handful of
 // statements whatever the batch size. Each event is deduplicated by its
 // event id; credited time never exceeds the wall-clock time since the
 // learner's previous event, so floods and parallel tabs add nothing.
-func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Finisher) ([]ProgressOutcome, error) {
+func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Rules) ([]ProgressOutcome, error) {
 	// Retried events are rare, so the batch is first written without
 	// looking for earlier copies; if the insert stores fewer rows than it
 	// sent, the transaction is rolled back and redone with the look-up.
 	lookUp := false
 	if s.dialect == MySQL && !anyComplete(in) {
-		out, err := s.recordHeartbeats(ctx, in)
+		out, err := s.recordHeartbeats(ctx, in, f)
 		if err == nil {
 			return out, nil
 		}
@@ -225,9 +244,32 @@ func lastSeen(db *gorm.DB, users []int64) (map[int64]time.Time, error) {
 	return last, nil
 }
 
+// lessonKey names one learner's progress row in one lesson of a course.
+type lessonKey struct {
+	user, course int64
+	slug         string
+}
+
+// lessonSoFar is a lesson's row before the batch, for complete events.
+type lessonSoFar struct {
+	active    int
+	completed bool
+}
+
+// occurred is when an event counts as having happened: the client's time,
+// to the millisecond (DATETIME(3) reads back equal), never in the future.
+func occurred(ev ProgressInput, now time.Time) time.Time {
+	if ev.OccurredAt.IsZero() || ev.OccurredAt.After(now) {
+		return now
+	}
+	return ev.OccurredAt.UTC().Truncate(time.Millisecond)
+}
+
 // planBatch credits time and sums lesson changes. existing lists event ids
-// already stored; last is each learner's latest activity, and is advanced.
-func planBatch(in []ProgressInput, existing []string, last map[int64]time.Time, now time.Time) *batchPlan {
+// already stored; last is each learner's latest activity, and is advanced;
+// sofar holds the lessons of the batch's complete events as they stood.
+func planBatch(in []ProgressInput, existing []string, last map[int64]time.Time, sofar map[lessonKey]lessonSoFar,
+	now time.Time, f Rules) *batchPlan {
 	p := &batchPlan{out: make([]ProgressOutcome, len(in)), fresh: make([]int, 0, len(in)),
 		events: make([]ProgressEvent, 0, len(in))}
 	if last == nil {
@@ -237,10 +279,6 @@ func planBatch(in []ProgressInput, existing []string, last map[int64]time.Time, 
 	for _, id := range existing {
 		seen[id] = true
 	}
-	type lessonKey struct {
-		user, course int64
-		slug         string
-	}
 	bumps := map[lessonKey]*LessonProgress{}
 	for i, ev := range in {
 		if seen[ev.EventID] {
@@ -249,32 +287,71 @@ func planBatch(in []ProgressInput, existing []string, last map[int64]time.Time, 
 		}
 		seen[ev.EventID] = true
 		p.fresh = append(p.fresh, i)
+		at := occurred(ev, now)
 		prev, ok := last[ev.UserID]
 		if !ok || ev.EnrolledAt.After(prev) {
 			prev = ev.EnrolledAt
 		}
-		credit := min(ev.Seconds, MaxCreditPerEvent, int(now.Sub(prev)/time.Second))
-		credit = max(credit, 0)
-		last[ev.UserID] = now
+		credit := f.Credit(ev.Seconds, at.Sub(prev))
+		if at.After(last[ev.UserID]) {
+			last[ev.UserID] = at
+		}
 		p.events = append(p.events, ProgressEvent{EventID: ev.EventID, UserID: ev.UserID, LessonID: ev.LessonID,
 			Type: ev.Type, Seconds: ev.Seconds, CreditedSeconds: credit, ReceivedAt: now})
 		k := lessonKey{ev.UserID, ev.CourseID, ev.LessonSlug}
 		b, ok := bumps[k]
 		if !ok {
-			b = &LessonProgress{UserID: ev.UserID, CourseID: ev.CourseID, LessonSlug: ev.LessonSlug, FirstOpenedAt: now, LastSeenAt: now}
+			b = &LessonProgress{UserID: ev.UserID, CourseID: ev.CourseID, LessonSlug: ev.LessonSlug, FirstOpenedAt: at, LastSeenAt: at}
 			bumps[k] = b
 			p.bumps = append(p.bumps, b)
 		}
-		b.ActiveSeconds += credit
-		if ev.Type == "complete" {
-			b.CompletedAt = &now
+		if at.After(b.LastSeenAt) {
+			b.LastSeenAt = at
 		}
-		p.out[i] = ProgressOutcome{CreditedSeconds: credit, LessonCompleted: ev.Type == "complete"}
+		b.ActiveSeconds += credit
+		p.out[i] = ProgressOutcome{CreditedSeconds: credit}
+		if ev.Type == "complete" {
+			was := sofar[k]
+			done, needed := was.completed, 0
+			if !done {
+				done, needed = f.LessonDone(was.active+b.ActiveSeconds, ev.RequiredSeconds)
+			}
+			if done && b.CompletedAt == nil {
+				b.CompletedAt = &now
+			}
+			p.out[i].LessonCompleted, p.out[i].SecondsNeeded = done, needed
+		}
 	}
 	return p
 }
 
-func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp bool) ([]ProgressOutcome, error) {
+// lessonsSoFar reads the rows of the lessons a batch's complete events name.
+func lessonsSoFar(tx *gorm.DB, in []ProgressInput) (map[lessonKey]lessonSoFar, error) {
+	out := map[lessonKey]lessonSoFar{}
+	for _, ev := range in {
+		if ev.Type != "complete" {
+			continue
+		}
+		k := lessonKey{ev.UserID, ev.CourseID, ev.LessonSlug}
+		if _, ok := out[k]; ok {
+			continue
+		}
+		var rows []LessonProgress
+		if err := tx.Select("active_seconds, completed_at").
+			Where("user_id = ? AND course_id = ? AND lesson_slug = ?", k.user, k.course, k.slug).
+			Limit(1).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		var so lessonSoFar
+		if len(rows) == 1 {
+			so = lessonSoFar{active: rows[0].ActiveSeconds, completed: rows[0].CompletedAt != nil}
+		}
+		out[k] = so
+	}
+	return out, nil
+}
+
+func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Rules, lookUp bool) ([]ProgressOutcome, error) {
 	now := s.now()
 	var existing []string
 	if lookUp {
@@ -286,7 +363,7 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp 
 			return nil, err
 		}
 		if len(existing) == len(in) {
-			return planBatch(in, existing, nil, now).out, nil
+			return planBatch(in, existing, nil, nil, now, f).out, nil
 		}
 	}
 	users := usersOf(in)
@@ -304,7 +381,11 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp 
 	if err != nil {
 		return nil, err
 	}
-	p := planBatch(in, existing, last, now)
+	sofar, err := lessonsSoFar(tx, in)
+	if err != nil {
+		return nil, err
+	}
+	p := planBatch(in, existing, last, sofar, now, f)
 	if len(p.events) == 0 {
 		return p.out, nil
 	}
@@ -327,7 +408,7 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Finisher, lookUp 
 	done := map[courseKey]Completion{}
 	for _, i := range p.fresh {
 		ev := in[i]
-		if ev.Type != "complete" {
+		if ev.Type != "complete" || !p.out[i].LessonCompleted {
 			continue
 		}
 		k := courseKey{ev.UserID, ev.CourseID}
@@ -361,10 +442,10 @@ func (s *Store) progressUpsert(rows []*LessonProgress) (string, []any) {
 		args = append(args, r.UserID, r.CourseID, r.LessonSlug, r.FirstOpenedAt, r.LastSeenAt, completed, r.ActiveSeconds)
 	}
 	if s.dialect == MySQL {
-		sb.WriteString(" ON DUPLICATE KEY UPDATE last_seen_at = VALUES(last_seen_at), " +
+		sb.WriteString(" ON DUPLICATE KEY UPDATE last_seen_at = GREATEST(last_seen_at, VALUES(last_seen_at)), " +
 			"active_seconds = active_seconds + VALUES(active_seconds), completed_at = COALESCE(completed_at, VALUES(completed_at))")
 	} else {
-		sb.WriteString(" ON CONFLICT (user_id, course_id, lesson_slug) DO UPDATE SET last_seen_at = excluded.last_seen_at, " +
+		sb.WriteString(" ON CONFLICT (user_id, course_id, lesson_slug) DO UPDATE SET last_seen_at = MAX(lesson_progress.last_seen_at, excluded.last_seen_at), " +
 			"active_seconds = lesson_progress.active_seconds + excluded.active_seconds, " +
 			"completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at)")
 	}
@@ -378,7 +459,7 @@ type AttemptInput struct {
 
 // RecordAttempt stores a graded attempt, keeps the lesson's best score, and
 // completes the course when that was the last thing missing.
-func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Finisher) (Completion, error) {
+func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Rules) (Completion, error) {
 	var c Completion
 	s.activity.forget([]int64{a.UserID})
 	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
@@ -426,7 +507,7 @@ func (s *Store) txReadCommitted(ctx context.Context, fn func(tx *gorm.DB) error)
 // finishIfDone completes the enrolment and issues the certificate when the
 // rule says the course is done. It locks the enrolment row so two requests
 // finishing at once issue one certificate.
-func (s *Store) finishIfDone(tx *gorm.DB, userID, courseID int64, f Finisher, now time.Time) (Completion, error) {
+func (s *Store) finishIfDone(tx *gorm.DB, userID, courseID int64, f Rules, now time.Time) (Completion, error) {
 	var e Enrollment
 	q := tx
 	if s.dialect == MySQL {
@@ -447,7 +528,7 @@ func (s *Store) finishIfDone(tx *gorm.DB, userID, courseID int64, f Finisher, no
 	if err != nil {
 		return Completion{}, err
 	}
-	if !f.Rule(st) {
+	if !f.CourseDone(st) {
 		return Completion{}, nil
 	}
 	var u User
@@ -461,14 +542,19 @@ func (s *Store) finishIfDone(tx *gorm.DB, userID, courseID int64, f Finisher, no
 			instName = in.Name
 		}
 	}
+	minutes := 0
+	for _, l := range st.Lessons {
+		minutes += l.Minutes
+	}
+	hours := f.Hours(st.Version, minutes)
 	if err := tx.Model(&Enrollment{}).Where("id = ?", e.ID).Updates(map[string]any{
-		"completed_at": now, "hours_credited": st.Version.StudyHours, "course_version_id": st.Version.ID,
+		"completed_at": now, "hours_credited": hours, "course_version_id": st.Version.ID,
 	}).Error; err != nil {
 		return Completion{}, err
 	}
 	cert := Certificate{Serial: f.NewSerial(), EnrollmentID: e.ID, UserID: userID, CourseID: courseID,
 		CourseVersionID: st.Version.ID, LearnerName: u.DisplayName, CourseTitle: st.Version.Title,
-		InstitutionName: instName, StudyHours: st.Version.StudyHours, IssuedAt: now}
+		InstitutionName: instName, StudyHours: hours, IssuedAt: now}
 	if err := tx.Create(&cert).Error; err != nil {
 		return Completion{}, err
 	}
@@ -489,9 +575,10 @@ func (s *Store) courseState(tx *gorm.DB, userID, courseID int64) (CourseState, e
 	}
 	var lessons []struct {
 		Slug      string
+		Minutes   int
 		Questions int
 	}
-	if err := tx.Table("lessons l").Select("l.slug AS slug, (SELECT COUNT(*) FROM questions q WHERE q.lesson_id = l.id) AS questions").
+	if err := tx.Table("lessons l").Select("l.slug AS slug, l.minutes AS minutes, (SELECT COUNT(*) FROM questions q WHERE q.lesson_id = l.id) AS questions").
 		Where("l.course_version_id = ?", st.Version.ID).Order("l.position").Scan(&lessons).Error; err != nil {
 		return st, err
 	}
@@ -505,7 +592,7 @@ func (s *Store) courseState(tx *gorm.DB, userID, courseID int64) (CourseState, e
 	}
 	for _, l := range lessons {
 		p, ok := bySlug[l.Slug]
-		st.Lessons = append(st.Lessons, LessonState{Slug: l.Slug, HasQuiz: l.Questions > 0,
+		st.Lessons = append(st.Lessons, LessonState{Slug: l.Slug, Minutes: l.Minutes, HasQuiz: l.Questions > 0,
 			Completed: ok && p.CompletedAt != nil, BestScore: p.BestScore})
 	}
 	return st, nil

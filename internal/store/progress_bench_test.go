@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
 )
@@ -67,7 +68,8 @@ func BenchmarkProgressEvent(b *testing.B) {
 		for _, batch := range []int{1, 16, 64} {
 			b.Run(fmt.Sprintf("%s/batch=%d", be.Name, batch), func(b *testing.B) {
 				f := newBenchFixture(b, be)
-				fin := store.Finisher{Rule: func(store.CourseState) bool { return false }, NewSerial: func() string { return "" }}
+				fin := learning.NewRules(0, func() string { return "" })
+				fin.CourseDone = func(store.CourseState) bool { return false }
 				var next atomic.Int64
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {

@@ -35,8 +35,8 @@ func (s *Store) HeartbeatBatches() (all, remembered int64) {
 }
 
 // RecordHeartbeats exposes the heartbeat way on its own.
-func (s *Store) RecordHeartbeats(ctx context.Context, in []ProgressInput) ([]ProgressOutcome, error) {
-	return s.recordHeartbeats(ctx, in)
+func (s *Store) RecordHeartbeats(ctx context.Context, in []ProgressInput, f Rules) ([]ProgressOutcome, error) {
+	return s.recordHeartbeats(ctx, in, f)
 }
 
 // ErrRaced is the answer for a batch holding an event id stored before.

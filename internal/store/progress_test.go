@@ -149,14 +149,14 @@ func TestHeartbeatBatchOnMySQL(t *testing.T) {
 		}
 		x.clk.Add(time.Minute)
 		fresh := x.event(1, "heartbeat", 40)
-		if _, err := x.st.RecordHeartbeats(ctx, []store.ProgressInput{fresh, stored}); !errors.Is(err, store.ErrRaced) {
+		if _, err := x.st.RecordHeartbeats(ctx, []store.ProgressInput{fresh, stored}, cxFinisher()); !errors.Is(err, store.ErrRaced) {
 			t.Fatalf("a batch holding a stored event id: %v, want ErrRaced", err)
 		}
 		// Cycle every pooled connection: a transaction left open would be
 		// committed by the next START TRANSACTION on its connection.
 		for i := 0; i < 20; i++ {
 			x.clk.Add(time.Second)
-			if _, err := x.st.RecordHeartbeats(ctx, []store.ProgressInput{x.event(0, "heartbeat", 1)}); err != nil {
+			if _, err := x.st.RecordHeartbeats(ctx, []store.ProgressInput{x.event(0, "heartbeat", 1)}, cxFinisher()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -402,8 +402,8 @@ func TestHeartbeatFloodIsCappedByWallClock(t *testing.T) {
 			t.Errorf("honest heartbeat credited %d, want 30", o.CreditedSeconds)
 		}
 		x.clk.Add(time.Hour)
-		if o := x.record(t, x.event(0, "heartbeat", 3600))[0]; o.CreditedSeconds != store.MaxCreditPerEvent {
-			t.Errorf("hour-long claim credited %d, want %d", o.CreditedSeconds, store.MaxCreditPerEvent)
+		if o := x.record(t, x.event(0, "heartbeat", 3600))[0]; o.CreditedSeconds != learning.MaxCreditPerEvent {
+			t.Errorf("hour-long claim credited %d, want %d", o.CreditedSeconds, learning.MaxCreditPerEvent)
 		}
 	})
 }
@@ -520,7 +520,8 @@ func TestConcurrentCompletionIssuesOneCertificate(t *testing.T) {
 		// Pass the last quiz under a rule that never completes, so the
 		// course is done but not yet marked: every write below may be the
 		// one that completes it.
-		never := store.Finisher{Rule: func(store.CourseState) bool { return false }, NewSerial: learning.NewSerial}
+		never := cxFinisher()
+		never.CourseDone = func(store.CourseState) bool { return false }
 		if _, err := x.st.RecordAttempt(context.Background(), store.QuizAttempt{UserID: x.u.ID, CourseID: x.c.ID,
 			LessonID: x.lessons[0].ID, LessonSlug: x.lessons[0].Slug, Score: 100, Passed: true, Answers: "{}"}, never); err != nil {
 			t.Fatal(err)
@@ -724,10 +725,11 @@ func TestSimultaneousLastWritesComplete(t *testing.T) {
 			// will say no.
 			inRule, resume := make(chan struct{}), make(chan struct{})
 			var once sync.Once
-			paused := store.Finisher{NewSerial: learning.NewSerial, Rule: func(st store.CourseState) bool {
+			paused := cxFinisher()
+			paused.CourseDone = func(st store.CourseState) bool {
 				once.Do(func() { close(inRule); <-resume })
 				return learning.Complete(st)
-			}}
+			}
 			quiz := make(chan store.Completion, 1)
 			go func() {
 				c, err := x.st.RecordAttempt(ctx, store.QuizAttempt{UserID: x.u.ID, CourseID: x.c.ID, LessonID: x.lessons[0].ID,

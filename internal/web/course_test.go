@@ -44,6 +44,13 @@ const learnerPassword = "learner-password-2026"
 
 func newCourseServer(t testing.TB, b storetest.Backend, cs ...coursetest.Course) *courseServer {
 	t.Helper()
+	return newCourseServerWith(t, b, learning.Config{}, cs...)
+}
+
+// newCourseServerWith is newCourseServer with learning settings (the clock,
+// base URL and serials are set here).
+func newCourseServerWith(t testing.TB, b storetest.Backend, lc learning.Config, cs ...coursetest.Course) *courseServer {
+	t.Helper()
 	clk := storetest.NewClock()
 	st := b.Open(t, clk.Now)
 	if len(cs) > 0 {
@@ -60,7 +67,8 @@ func newCourseServer(t testing.TB, b storetest.Backend, cs ...coursetest.Course)
 	accounts := account.NewService(st, sessions, session.NewSQLThrottle(st), account.Config{
 		Params: fastParams, SessionIdle: 2 * time.Hour, SessionMaxAge: 24 * time.Hour, SharedSessionIdle: 10 * time.Minute,
 	})
-	learn := learning.New(st, learning.Config{Now: clk.Now, BaseURL: "https://xuetang.example"})
+	lc.Now, lc.BaseURL = clk.Now, "https://xuetang.example"
+	learn := learning.New(st, lc)
 	learn.Start()
 	t.Cleanup(learn.Close)
 	logs := &syncBuffer{}
