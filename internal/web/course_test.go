@@ -844,7 +844,7 @@ func TestNewVersionThroughTheAPI(t *testing.T) {
 		c.sendEvent(t, newEventID(), old[1].ID, "complete", 30)
 
 		v2 := coursetest.Simple("evolve")
-		v2.Version, v2.StudyHours = 2, 1 // 50 minutes of lessons left
+		v2.Version, v2.StudyHours = 2, 1                               // 50 minutes of lessons left
 		v2.Lessons = []coursetest.Lesson{v2.Lessons[0], v2.Lessons[2]} // practice removed
 		v2.Lessons[1].File = "02-wrapup.md"
 		coursetest.Import(t, cs.st, v2)
