@@ -160,7 +160,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Auth:    &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
 		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg, MetricsToken: cfg.MetricsToken},
-		Courses: &web.CourseAPI{Learning: learn},
+		Learner: web.NewLearnerAPI(learn),
 	})
 	if err != nil {
 		return err

@@ -193,16 +193,3 @@ func (s *Service) Certificate(ctx context.Context, serial string) (*CertificateV
 		CourseSlug: course.Slug, Language: course.Language, StudyHours: c.StudyHours, IssuedAt: c.IssuedAt,
 		InstitutionName: c.InstitutionName, VerifyURL: s.baseURL + "/verify/" + c.Serial}, nil
 }
-
-// Asset returns an image of a course version.
-func (s *Service) Asset(ctx context.Context, slug string, version int, path string) (*store.CourseAsset, error) {
-	c, _, err := s.st.CourseBySlug(ctx, slug)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.st.VersionByNumber(ctx, c.ID, version)
-	if err != nil {
-		return nil, err
-	}
-	return s.st.Asset(ctx, v.ID, path)
-}

@@ -56,13 +56,11 @@ type Service struct {
 
 	lessons   sync.Map // lesson id -> *lessonData (immutable per version)
 	outlines  sync.Map // version id -> []versionLesson
-	enrolled  sync.Map // enrolKey -> time.Time enrolled at (enrolments are never deleted)
+	enrolled  enrolledCache
 	catMu     sync.Mutex
 	catAt     time.Time
 	catalogue []store.CatalogueEntry
 }
-
-type enrolKey struct{ user, course int64 }
 
 // Config for the service.
 type Config struct {

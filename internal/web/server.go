@@ -28,7 +28,7 @@ type Deps struct {
 
 	Auth    *AuthAPI
 	Health  *HealthAPI
-	Courses *CourseAPI
+	Learner *LearnerAPI
 }
 
 // New builds the router.
@@ -81,6 +81,6 @@ func New(d Deps) (*echo.Echo, error) {
 	api.PUT("/me/locale", d.Auth.SetLocale)
 	api.POST("/admin/users/:id/unlock", d.Auth.Unlock)
 
-	d.Courses.routes(app, api, pg)
+	d.Learner.routes(app, api, pg)
 	return e, nil
 }

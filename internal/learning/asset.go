@@ -1,0 +1,26 @@
+package learning
+
+import "context"
+
+// Asset is an image of a course version, as the browser gets it.
+type Asset struct {
+	ContentType string
+	Data        []byte
+}
+
+// Asset returns an image of a course version.
+func (s *Service) Asset(ctx context.Context, slug string, version int, path string) (*Asset, error) {
+	c, _, err := s.st.CourseBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.st.VersionByNumber(ctx, c.ID, version)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.st.Asset(ctx, v.ID, path)
+	if err != nil {
+		return nil, err
+	}
+	return &Asset{ContentType: a.ContentType, Data: a.Data}, nil
+}

@@ -1,0 +1,170 @@
+package learning
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/store"
+)
+
+// LessonItem is a lesson in a course's outline.
+type LessonItem struct {
+	ID        int64  `json:"id"`
+	Slug      string `json:"slug"`
+	Title     string `json:"title"`
+	Minutes   int    `json:"minutes"`
+	Position  int    `json:"position"`
+	HasQuiz   bool   `json:"has_quiz"`
+	Completed bool   `json:"completed"`
+	BestScore *int   `json:"best_score"`
+}
+
+// Progress summarises a learner's state in a course.
+type Progress struct {
+	Percent           int        `json:"percent"`
+	LessonsCompleted  int        `json:"lessons_completed"`
+	LessonsTotal      int        `json:"lessons_total"`
+	QuizAverage       *int       `json:"quiz_average"`
+	CompletedAt       *time.Time `json:"completed_at"`
+	CertificateSerial *string    `json:"certificate_serial"`
+	ActiveSeconds     int        `json:"active_seconds"`
+}
+
+// CourseDetail is a course page.
+type CourseDetail struct {
+	CourseCard
+	Lessons  []LessonItem `json:"lessons"`
+	Progress *Progress    `json:"progress"`
+}
+
+// versionLessons returns a version's outline, cached: versions are immutable.
+func (s *Service) versionLessons(ctx context.Context, versionID int64) ([]versionLesson, error) {
+	if v, ok := s.outlines.Load(versionID); ok {
+		return v.([]versionLesson), nil
+	}
+	ls, err := s.st.LessonsOfVersion(ctx, versionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]versionLesson, 0, len(ls))
+	for _, l := range ls {
+		qs, err := s.st.QuestionsOfLesson(ctx, l.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, versionLesson{Lesson: l, HasQuiz: len(qs) > 0})
+	}
+	s.outlines.Store(versionID, out)
+	return out, nil
+}
+
+type versionLesson struct {
+	store.Lesson
+	HasQuiz bool
+}
+
+// Course returns a course page for a learner (userID 0 when signed out).
+func (s *Service) Course(ctx context.Context, userID int64, slug string) (*CourseDetail, error) {
+	entries, err := s.published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var entry *store.CatalogueEntry
+	var translations []Translation
+	for i := range entries {
+		if entries[i].Course.Slug == slug {
+			entry = &entries[i]
+		}
+	}
+	if entry == nil {
+		// Not in the cached catalogue: maybe imported a moment ago elsewhere.
+		c, v, err := s.st.CourseBySlug(ctx, slug)
+		if errors.Is(err, errs.ErrNotFound) || (err == nil && !c.Published) {
+			return nil, errs.New(errs.NotFound, "error.course_not_found")
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Invalidate()
+		entry = &store.CatalogueEntry{Course: *c, Version: *v}
+	}
+	for _, e := range entries {
+		if e.Course.TranslationGroup == entry.Course.TranslationGroup && e.Course.Slug != slug {
+			translations = append(translations, Translation{Slug: e.Course.Slug, Language: e.Course.Language})
+		}
+	}
+	lessons, err := s.versionLessons(ctx, entry.Version.ID)
+	if err != nil {
+		return nil, err
+	}
+	d := &CourseDetail{CourseCard: card(*entry), Lessons: []LessonItem{}}
+	d.LessonsCount = len(lessons)
+	d.Minutes = 0
+	for _, l := range lessons {
+		d.Minutes += l.Minutes
+	}
+	if translations != nil {
+		d.Translations = translations
+	}
+	view, err := s.learnerView(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	view.decorate(&d.CourseCard)
+	var byslug map[string]store.LessonProgress
+	if d.Enrolled {
+		byslug = map[string]store.LessonProgress{}
+		for _, p := range view.progress[entry.Course.ID] {
+			byslug[p.LessonSlug] = p
+		}
+	}
+	states := make([]store.LessonState, 0, len(lessons))
+	done, active := 0, 0
+	for _, l := range lessons {
+		it := LessonItem{ID: l.ID, Slug: l.Slug, Title: l.Title, Minutes: l.Minutes, Position: l.Position, HasQuiz: l.HasQuiz}
+		if p, ok := byslug[l.Slug]; ok {
+			it.Completed, it.BestScore = p.CompletedAt != nil, p.BestScore
+			active += p.ActiveSeconds
+			if it.Completed {
+				done++
+			}
+		}
+		states = append(states, store.LessonState{Slug: l.Slug, HasQuiz: l.HasQuiz, Completed: it.Completed, BestScore: it.BestScore})
+		d.Lessons = append(d.Lessons, it)
+	}
+	if d.Enrolled {
+		e := view.enrolments[entry.Course.ID]
+		p := &Progress{LessonsCompleted: done, LessonsTotal: len(lessons), Percent: percent(done, len(lessons)),
+			CompletedAt: e.CompletedAt, ActiveSeconds: active}
+		if avg, ok := QuizAverage(states); ok {
+			a := int(math.Round(avg))
+			p.QuizAverage = &a
+		}
+		if e.CompletedAt != nil {
+			p.Percent = 100
+			if serial, err := s.serialOf(ctx, userID, entry.Course.ID); err == nil && serial != "" {
+				p.CertificateSerial = &serial
+			}
+		}
+		d.Progress = p
+	}
+	return d, nil
+}
+
+// serialOf is the serial of a learner's certificate for a course; "" when
+// they have none.
+func (s *Service) serialOf(ctx context.Context, userID, courseID int64) (string, error) {
+	certs, err := s.st.CertificatesOf(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range certs {
+		if c.CourseID == courseID {
+			return c.Serial, nil
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,91 @@
+package learning
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/store"
+)
+
+// Learner is who is enrolling: their institution and region are recorded
+// on the enrolment for statistics.
+type Learner struct {
+	UserID        int64
+	InstitutionID int64
+	RegionCode    string
+}
+
+// Enroll enrols a learner; enrolling twice changes nothing.
+func (s *Service) Enroll(ctx context.Context, l Learner, slug string) (created bool, err error) {
+	c, v, err := s.st.CourseBySlug(ctx, slug)
+	if errors.Is(err, errs.ErrNotFound) || (err == nil && !c.Published) {
+		return false, errs.New(errs.NotFound, "error.course_not_found")
+	}
+	if err != nil {
+		return false, err
+	}
+	e := &store.Enrollment{UserID: l.UserID, CourseID: c.ID, CourseVersionID: v.ID, EnrolledAt: s.now().UTC()}
+	if l.InstitutionID != 0 {
+		id := l.InstitutionID
+		e.InstitutionID = &id
+	}
+	if l.RegionCode != "" {
+		rc := l.RegionCode
+		e.RegionCode = &rc
+	}
+	return s.st.Enroll(ctx, e)
+}
+
+// enrolledAt reports when a learner enrolled in a course; errs.Forbidden when not.
+func (s *Service) enrolledAt(ctx context.Context, userID, courseID int64) (time.Time, error) {
+	k := enrolKey{userID, courseID}
+	if t, ok := s.enrolled.get(k); ok {
+		return t, nil
+	}
+	e, err := s.st.EnrollmentOf(ctx, userID, courseID)
+	if errors.Is(err, errs.ErrNotFound) {
+		return time.Time{}, errs.New(errs.Forbidden, "error.not_enrolled")
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	s.enrolled.put(k, e.EnrolledAt)
+	return e.EnrolledAt, nil
+}
+
+// enrolledCache remembers when learners enrolled. Every lesson view, event
+// and attempt asks; without it each pays a query, which measured 47% more
+// allocations per lesson view. Enrolments are never deleted, so an entry
+// never goes stale; "not enrolled" is not kept, so an enrolment shows at once.
+// The zero value is ready to use.
+type enrolledCache struct {
+	max int // 0: maxEnrolled
+	mu  sync.RWMutex
+	m   map[enrolKey]time.Time
+}
+
+type enrolKey struct{ user, course int64 }
+
+// maxEnrolled bounds memory (about 5 MB): past it the cache starts again
+// empty, and learners still reading refill it with one query each.
+const maxEnrolled = 100000
+
+func (c *enrolledCache) get(k enrolKey) (time.Time, bool) {
+	c.mu.RLock()
+	t, ok := c.m[k]
+	c.mu.RUnlock()
+	return t, ok
+}
+
+func (c *enrolledCache) put(k enrolKey, t time.Time) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= cmp.Or(c.max, maxEnrolled) {
+		c.m = make(map[enrolKey]time.Time)
+	}
+	c.m[k] = t
+	c.mu.Unlock()
+}

@@ -1,0 +1,152 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/storetest"
+)
+
+func TestCourseCompletionAndCertificate(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		cs := newCourseServer(t, b, coursetest.Simple("finish"))
+		ls := coursetest.Lessons(t, cs.st, "finish")
+		c, u := cs.learner(t, "sun", "")
+		c.callJSON(t, "POST", "/api/v1/courses/finish/enroll", nil, 201, nil)
+		if r := cs.completeAll(t, c, ls); r.CourseCompleted {
+			t.Fatal("complete without taking the quizzes")
+		}
+		// Average (0 + 100) / 2 = 50 < 60: not complete.
+		if r := c.submitQuiz(t, ls[0].ID, wrongIntro); r.Score != 0 || r.CourseCompleted {
+			t.Fatalf("failed quiz = %+v", r)
+		}
+		if r := c.submitQuiz(t, ls[1].ID, rightPractice); r.CourseCompleted || r.CertificateSerial != nil {
+			t.Fatalf("average 50 completed the course: %+v", r)
+		}
+		var mine myLearning
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		if mine.Hours.Earned != 0 || mine.Courses[0].CompletedAt != nil || len(mine.Certificates) != 0 {
+			t.Fatalf("before passing: %+v", mine)
+		}
+		// The retry passes.
+		cs.clk.Add(time.Minute)
+		r := c.submitQuiz(t, ls[0].ID, rightIntro)
+		if !r.CourseCompleted || r.CertificateSerial == nil {
+			t.Fatalf("retry = %+v, want the course complete with a certificate", r)
+		}
+		serial := *r.CertificateSerial
+		// Completing again reports the same certificate.
+		if again := c.submitQuiz(t, ls[0].ID, rightIntro); !again.CourseCompleted || again.CertificateSerial == nil || *again.CertificateSerial != serial {
+			t.Errorf("later attempt = %+v", again)
+		}
+		if ev := c.sendEvent(t, newEventID(), ls[2].ID, "complete", 0); !ev.CourseCompleted || ev.CertificateSerial == nil || *ev.CertificateSerial != serial {
+			t.Errorf("later complete event = %+v", ev)
+		}
+
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		if len(mine.Courses) != 1 || mine.Courses[0].ProgressPercent != 100 || mine.Courses[0].CompletedAt == nil ||
+			mine.Courses[0].CertificateSerial == nil || *mine.Courses[0].CertificateSerial != serial || mine.Courses[0].HoursCredited != 2 {
+			t.Errorf("my course = %+v", mine.Courses)
+		}
+		if mine.Hours.Year != 2026 || mine.Hours.Earned != 2 || mine.Hours.Target != 12 {
+			t.Errorf("hours = %+v, want 2 of 12 in 2026", mine.Hours)
+		}
+		if len(mine.Certificates) != 1 || mine.Certificates[0].Serial != serial {
+			t.Errorf("certificates = %+v", mine.Certificates)
+		}
+
+		var page struct {
+			Progress struct {
+				Percent           int     `json:"percent"`
+				CertificateSerial *string `json:"certificate_serial"`
+			} `json:"progress"`
+		}
+		c.callJSON(t, "GET", "/api/v1/courses/finish", nil, 200, &page)
+		if page.Progress.Percent != 100 || page.Progress.CertificateSerial == nil || *page.Progress.CertificateSerial != serial {
+			t.Errorf("course page progress = %+v", page.Progress)
+		}
+
+		// Anyone can verify it, signed out, typing it in lower case.
+		anon := cs.client()
+		var cert struct {
+			Serial      string  `json:"serial"`
+			LearnerName string  `json:"learner_name"`
+			CourseTitle string  `json:"course_title"`
+			CourseSlug  string  `json:"course_slug"`
+			VerifyURL   string  `json:"verify_url"`
+			StudyHours  float64 `json:"study_hours"`
+		}
+		anon.callJSON(t, "GET", "/api/v1/certificates/"+strings.ToLower(serial), nil, 200, &cert)
+		if cert.Serial != serial || cert.LearnerName != u.DisplayName || cert.CourseTitle != "Course finish" ||
+			cert.CourseSlug != "finish" || cert.StudyHours != 2 || cert.VerifyURL != "https://xuetang.example/verify/"+serial {
+			t.Errorf("certificate = %+v", cert)
+		}
+		rec := anon.do(request{method: "GET", path: "/api/v1/certificates/XT-0000-0000-0000-0000"})
+		if code, _ := fieldOf(t, rec); rec.Code != 404 || code != "not_found" {
+			t.Errorf("unknown serial = %d %s", rec.Code, rec.Body)
+		}
+		var n int
+		if err := cs.st.DB().QueryRow("SELECT COUNT(*) FROM certificates").Scan(&n); err != nil || n != 1 {
+			t.Errorf("%d certificates, %v", n, err)
+		}
+	})
+}
+
+// Many tabs submitting the last quiz at once still get one certificate, and
+// all of them are told its serial.
+func TestConcurrentCompletionOneCertificate(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		cs := newCourseServer(t, b, coursetest.Simple("race"))
+		ls := coursetest.Lessons(t, cs.st, "race")
+		c, _ := cs.learner(t, "qian", "")
+		c.callJSON(t, "POST", "/api/v1/courses/race/enroll", nil, 201, nil)
+		cs.completeAll(t, c, ls)
+		c.submitQuiz(t, ls[1].ID, rightPractice)
+
+		// The client's cookie jar is not safe for concurrent use: each
+		// request gets its own copy.
+		const n = 10
+		body, _ := json.Marshal(map[string]any{"answers": rightIntro})
+		serials := make([]string, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req := httptest.NewRequest("POST", fmt.Sprintf("/api/v1/lessons/%d/attempts", ls[0].ID), strings.NewReader(string(body)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-CSRF-Token", c.cookies["xuetang_csrf"])
+				for k, v := range c.cookies {
+					req.AddCookie(&http.Cookie{Name: k, Value: v})
+				}
+				rec := httptest.NewRecorder()
+				cs.e.ServeHTTP(rec, req)
+				var r attemptResult
+				if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &r) != nil || !r.CourseCompleted || r.CertificateSerial == nil {
+					t.Errorf("concurrent attempt %d = %d %s", i, rec.Code, rec.Body)
+					return
+				}
+				serials[i] = *r.CertificateSerial
+			}()
+		}
+		wg.Wait()
+		var count int
+		if err := cs.st.DB().QueryRow("SELECT COUNT(*) FROM certificates").Scan(&count); err != nil || count != 1 {
+			t.Fatalf("%d certificates, %v; want 1", count, err)
+		}
+		for i := 1; i < n; i++ {
+			if serials[i] != serials[0] {
+				t.Errorf("attempt %d got serial %q, attempt 0 %q", i, serials[i], serials[0])
+			}
+		}
+	})
+}
