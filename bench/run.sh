@@ -24,13 +24,26 @@
 # bench/out/ (NAME.json per scenario, raw load outputs, server logs; the
 # learners' shared password, cookie jars and sessions file, mode 600/700).
 #
+# Safe beside other work on a shared host: the servers listen on ports the
+# kernel picks free at run time (bench/freeport); the database is one this
+# run creates under a fresh name and drops at exit; Redis data goes to a
+# database index (1 to 15) that the run finds empty and claims atomically
+# (key xt-bench:claim), and at exit it deletes only the keys the app writes
+# there (xt:*) and its claim. The app's Redis keys have a fixed xt: prefix,
+# hence a database of its own. The machine's MariaDB (root, no password, on
+# 127.0.0.1:3306) and Redis (127.0.0.1:6379) must be running: the script
+# neither starts nor stops them.
+#
 # Tunables (environment): BENCH_CONNECTIONS (64),
 # BENCH_LEARNERS (64: distinct signed-in learners, 1 to 1024; connection i is
 # learner i mod BENCH_LEARNERS, so with more learners than connections the
 # extra ones send nothing), BENCH_DURATION (15s),
 # BENCH_WARMUP (3s), BENCH_ROUNDS (1: with more, the targets take turns and
 # each reports its median round, which evens out other work on the machine),
-# BENCH_DB (xt_bench: dropped and recreated every run, so it must start with xt_bench),
+# BENCH_DB (xt_bench_RANDOM: a database this run creates, so it must not
+# exist yet, and drops at exit; the name must start with xt_bench),
+# BENCH_KEEP_DB (0: 1 keeps the database at exit, for inspecting it; drop
+# it by hand afterwards),
 # BENCH_COURSE (internet-safety: the shipped course the learners enrol in),
 # BENCH_XUETANG (a xuetang binary to measure instead of building one from this
 # tree, e.g. a temporary profiling build kept outside the repository),
@@ -46,19 +59,26 @@ LEARNERS=${BENCH_LEARNERS:-64}
 DURATION=${BENCH_DURATION:-15s}
 WARMUP=${BENCH_WARMUP:-3s}
 ROUNDS=${BENCH_ROUNDS:-1}
-DB_NAME=${BENCH_DB:-xt_bench}
+DB_NAME=${BENCH_DB:-xt_bench_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+KEEP_DB=${BENCH_KEEP_DB:-0}
 COURSE=${BENCH_COURSE:-internet-safety}
 XUETANG_BIN=${BENCH_XUETANG:-}
 SETTLE=${BENCH_SETTLE:-0}
 SOURCE_SHA256="" # of the sources the measured binary was built from
 
-APP_ADDR=127.0.0.1:18181
-BASELINE_ADDR=127.0.0.1:18182
-REDIS_SESSION_ADDR=127.0.0.1:18183
-NAIVE_ADDR=127.0.0.1:18184
-NAIVE_SESSION_ADDR=127.0.0.1:18185
-REDIS_URL=redis://127.0.0.1:6379/0
+# Chosen at run time (choose_ports, claim_redis_db).
+APP_ADDR=""
+BASELINE_ADDR=""
+REDIS_SESSION_ADDR=""
+NAIVE_ADDR=""
+NAIVE_SESSION_ADDR=""
+REDIS_DB=""
+REDIS_URL=""
+APP_ENV=() # the benchmark configuration of every xuetang command
 MYSQL=(mysql -uroot -h127.0.0.1 --protocol=tcp)
+REDIS=(redis-cli -h 127.0.0.1 -p 6379)
+RUN_ID=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n') # this run's mark on what it claims
+CREATED_DB=0
 
 # The learners, index 0 to LEARNERS-1: index k is bench_learner_NNN, NNN = k+1
 # zero-padded to three digits.
@@ -86,8 +106,6 @@ APP_PID=""
 LAST_PID=""
 declare -A BASELINE_PIDS=() # mode -> pid, so scenarios share a baseline server
 STARTED_PIDS=()
-STARTED_MARIADB=0
-STARTED_REDIS=0
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() {
@@ -115,13 +133,13 @@ cleanup() {
 		kill "${STARTED_PIDS[i]}" 2>/dev/null
 		wait "${STARTED_PIDS[i]}" 2>/dev/null
 	done
-	if ((STARTED_REDIS)) && [[ -s $OUT/redis.pid ]]; then
-		log "stopping the Redis this run started"
-		kill "$(cat "$OUT/redis.pid")" 2>/dev/null
-	fi
-	if ((STARTED_MARIADB)); then
-		log "stopping the MariaDB this run started"
-		start-stop-daemon --stop --quiet --oknodo --retry 30 --pidfile "$OUT/mariadbd.pid" --remove-pidfile
+	release_redis_db
+	if ((CREATED_DB)); then
+		if [[ $KEEP_DB == 1 ]]; then
+			log "keeping database $DB_NAME (BENCH_KEEP_DB=1): drop it by hand when done"
+		else
+			"${MYSQL[@]}" -e "DROP DATABASE IF EXISTS \`$DB_NAME\`" || log "warning: could not drop database $DB_NAME"
+		fi
 	fi
 	exit "$rc"
 }
@@ -130,31 +148,62 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- setup
 
-ensure_services() {
-	if ! mysqladmin -uroot -h127.0.0.1 --protocol=tcp ping >/dev/null 2>&1; then
-		log "starting MariaDB"
-		start-stop-daemon --start --oknodo --background --make-pidfile --pidfile "$OUT/mariadbd.pid" \
-			--exec /usr/sbin/mariadbd
-		STARTED_MARIADB=1
-		local i
-		for ((i = 0; i < 60; i++)); do
-			mysqladmin -uroot -h127.0.0.1 --protocol=tcp ping >/dev/null 2>&1 && break
-			sleep 1
-		done
-		mysqladmin -uroot -h127.0.0.1 --protocol=tcp ping >/dev/null 2>&1 || die "MariaDB did not come up"
+# check_services: the machine's MariaDB and Redis must be up already; this
+# script is one user among others and does not manage them.
+check_services() {
+	mysqladmin -uroot -h127.0.0.1 --protocol=tcp ping >/dev/null 2>&1 ||
+		die "MariaDB does not answer on 127.0.0.1:3306 as root without a password: start it first (this script does not)"
+	[[ $("${REDIS[@]}" ping 2>/dev/null) == PONG ]] ||
+		die "Redis does not answer on 127.0.0.1:6379: start it first (this script does not)"
+}
+
+# choose_ports: five free loopback ports, one per server.
+choose_ports() {
+	local ports
+	mapfile -t ports < <("$OUT/freeport" 5)
+	((${#ports[@]} == 5)) || die "bench/freeport did not print 5 free ports"
+	APP_ADDR=127.0.0.1:${ports[0]}
+	BASELINE_ADDR=127.0.0.1:${ports[1]}
+	REDIS_SESSION_ADDR=127.0.0.1:${ports[2]}
+	NAIVE_ADDR=127.0.0.1:${ports[3]}
+	NAIVE_SESSION_ADDR=127.0.0.1:${ports[4]}
+}
+
+# claim_redis_db: the first Redis database from 1 up that is empty, claimed
+# in one script run by Redis itself (so two runs cannot both take it) by
+# setting xt-bench:claim to this run's id. Database 0, the one applications
+# use unless told otherwise, is never taken.
+claim_redis_db() {
+	local n db got
+	n=$("${REDIS[@]}" config get databases 2>/dev/null | sed -n 2p)
+	[[ $n =~ ^[0-9]+$ ]] || n=16
+	for ((db = 1; db < n; db++)); do
+		got=$("${REDIS[@]}" -n "$db" eval \
+			"if redis.call('DBSIZE') == 0 then return redis.call('SET', KEYS[1], ARGV[1], 'NX') else return false end" \
+			1 xt-bench:claim "$RUN_ID" 2>/dev/null) || continue
+		if [[ $got == OK ]]; then
+			REDIS_DB=$db
+			REDIS_URL=redis://127.0.0.1:6379/$db
+			log "using Redis database $db (was empty; claimed as xt-bench:claim)"
+			return 0
+		fi
+	done
+	die "no empty Redis database among 1 to $((n - 1)) to claim"
+}
+
+# release_redis_db: delete what the app wrote to the claimed database (its
+# keys all start with xt:) and the claim, only while the claim is still this
+# run's.
+release_redis_db() {
+	[[ -n $REDIS_DB ]] || return 0
+	local r=("${REDIS[@]}" -n "$REDIS_DB")
+	if [[ $("${r[@]}" get xt-bench:claim 2>/dev/null) != "$RUN_ID" ]]; then
+		log "warning: Redis database $REDIS_DB is no longer claimed by this run; left as it is"
+		return 0
 	fi
-	if [[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null) != PONG ]]; then
-		log "starting Redis"
-		redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
-			--dir /var/lib/redis --logfile /var/log/redis/ci.log --pidfile "$OUT/redis.pid"
-		STARTED_REDIS=1
-		local i
-		for ((i = 0; i < 30; i++)); do
-			[[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null) == PONG ]] && break
-			sleep 0.2
-		done
-		[[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null) == PONG ]] || die "Redis did not come up"
-	fi
+	"${r[@]}" --scan --pattern 'xt:*' | xargs -r -n 500 "${r[@]}" del >/dev/null
+	"${r[@]}" del xt-bench:claim >/dev/null
+	REDIS_DB=""
 }
 
 build() {
@@ -172,16 +221,24 @@ build() {
 	fi
 	go build -trimpath -o "$OUT/load" ./bench/load
 	go build -trimpath -o "$OUT/baseline" ./bench/baseline
+	go build -trimpath -o "$OUT/freeport" ./bench/freeport
 }
 
-fresh_database() {
-	log "recreating database $DB_NAME"
-	"${MYSQL[@]}" -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+# create_database: a database of this run's own. CREATE without IF NOT
+# EXISTS fails on a name in use, so an existing database is never taken
+# over or dropped.
+create_database() {
+	log "creating database $DB_NAME"
+	"${MYSQL[@]}" -e "CREATE DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" ||
+		die "could not create database $DB_NAME (does it exist already? BENCH_DB must name a new one)"
+	CREATED_DB=1
 }
 
-# The benchmark configuration of every xuetang command.
-APP_ENV=(XUETANG_DATABASE_URL="mysql://root@127.0.0.1:3306/$DB_NAME" XUETANG_REDIS_URL="$REDIS_URL"
-	XUETANG_ADDR="$APP_ADDR" XUETANG_DATA_DIR="$OUT/data")
+# configure: once the ports, database and Redis database are chosen.
+configure() {
+	APP_ENV=(XUETANG_DATABASE_URL="mysql://root@127.0.0.1:3306/$DB_NAME" XUETANG_REDIS_URL="$REDIS_URL"
+		XUETANG_ADDR="$APP_ADDR" XUETANG_DATA_DIR="$OUT/data")
+}
 
 port_free() {
 	! curl -s -o /dev/null --max-time 1 "http://$1/"
@@ -234,7 +291,7 @@ create_learner() {
 
 start_app() {
 	port_free "$APP_ADDR" || die "$APP_ADDR is already in use"
-	log "starting xuetang on $APP_ADDR (MariaDB $DB_NAME, Redis)"
+	log "starting xuetang on $APP_ADDR (MariaDB $DB_NAME, Redis database $REDIS_DB)"
 	# Started directly (not through a shell function) so $! is the server
 	# itself and the clean-up's kill reaches it.
 	env "${APP_ENV[@]}" "$XUETANG_BIN" serve >>"$OUT/xuetang.log" 2>&1 &
@@ -265,7 +322,7 @@ ensure_baseline() {
 }
 
 mariadb_pid() { cat "$("${MYSQL[@]}" -N -e 'SELECT @@pid_file')"; }
-redis_pid() { redis-cli -h 127.0.0.1 info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }'; }
+redis_pid() { "${REDIS[@]}" info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }'; }
 
 # sign_in_learner INDEX: CSRF cookie first, then the login with the header,
 # into the learner's cookie jar; sets its LEARNER_SESSIONS, LEARNER_CSRFS and
@@ -304,7 +361,7 @@ sign_in() {
 	for ((i = 0; i < LEARNERS; i++)); do
 		keys+=("xt:sess:$(printf '%s' "${LEARNER_SESSIONS[i]}" | sha256sum | cut -d' ' -f1)")
 	done
-	n=$(redis-cli -h 127.0.0.1 -p 6379 exists "${keys[@]}")
+	n=$("${REDIS[@]}" -n "$REDIS_DB" exists "${keys[@]}")
 	[[ $n == "$LEARNERS" ]] || die "only $n of $LEARNERS sessions are in Redis under xt:sess:"
 	(
 		umask 077
@@ -408,7 +465,7 @@ machine_json() {
 	jq -n --arg cpus "$(nproc)" --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
 		--arg kernel "$(uname -r)" --arg go "$(go env GOVERSION)" \
 		--arg mariadb "$("${MYSQL[@]}" -N -e 'SELECT VERSION()')" \
-		--arg redis "$(redis-cli -h 127.0.0.1 info server | tr -d '\r' | awk -F: '$1 == "redis_version" { print $2 }')" \
+		--arg redis "$("${REDIS[@]}" info server | tr -d '\r' | awk -F: '$1 == "redis_version" { print $2 }')" \
 		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg loadavg "$LOADAVG_AT_START" \
 		--arg mem "$(awk '$1 == "MemTotal:" { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)" \
 		--arg bin "${XUETANG_BIN#"$ROOT"/}" --arg binsha "$(sha256sum "$XUETANG_BIN" | cut -d' ' -f1)" \
@@ -761,9 +818,10 @@ main() {
 	[[ $CONNECTIONS =~ ^[1-9][0-9]{0,3}$ ]] || die "BENCH_CONNECTIONS=$CONNECTIONS: want a positive number"
 	((LEARNERS <= CONNECTIONS)) ||
 		log "warning: BENCH_LEARNERS=$LEARNERS > BENCH_CONNECTIONS=$CONNECTIONS: only $CONNECTIONS learners send requests"
-	# The database is dropped, so it must be recognisably a benchmark one.
+	# The database is dropped at exit, so it must be recognisably a benchmark one.
 	[[ $DB_NAME =~ ^xt_bench[a-z0-9_]*$ ]] || die "BENCH_DB=$DB_NAME: want a name starting with xt_bench"
-	for tool in go curl jq gzip mysql mysqladmin redis-cli redis-server start-stop-daemon; do
+	[[ $KEEP_DB =~ ^[01]$ ]] || die "BENCH_KEEP_DB=$KEEP_DB: want 0 or 1"
+	for tool in go curl jq gzip od mysql mysqladmin redis-cli xargs; do
 		command -v "$tool" >/dev/null || die "$tool is not installed"
 	done
 	if ! [[ $SETTLE =~ ^[0-9]+$ ]] || ((SETTLE > 3600)); then
@@ -782,9 +840,12 @@ main() {
 	if awk -v n="$(nproc)" '{ exit !($1 > n / 2) }' /proc/loadavg; then
 		log "warning: load average $LOADAVG_AT_START on $(nproc) CPUs before starting; the figures will be noisy"
 	fi
-	ensure_services
+	check_services
 	build
-	fresh_database
+	choose_ports
+	claim_redis_db
+	create_database
+	configure
 	create_learners
 	start_app
 	sign_in
