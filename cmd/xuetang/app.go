@@ -132,7 +132,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	defer ln.Close()
 	if cfg.BaseURL == "http://"+cfg.Addr {
 		// The default base URL follows the bound address (port 0 picks one).
-		cfg.BaseURL = "http://" + ln.Addr().String()
+		addrs, _ := net.InterfaceAddrs()
+		base, lanOK := defaultBaseURL(ln.Addr(), addrs)
+		cfg.BaseURL = base
+		if !lanOK {
+			log.Warn("no LAN address found: certificate links use loopback; set XUETANG_BASE_URL", "base_url", base)
+		}
 	}
 	writers := 1 // SQLite has one writer connection
 	if cfg.DatabaseURL != "" {
@@ -158,7 +163,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	})
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
-		Auth:    &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
+		Auth: &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
+			TimeZone: cfg.Location.String()},
 		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg, MetricsToken: cfg.MetricsToken},
 		Learner: web.NewLearnerAPI(learn),
 	})

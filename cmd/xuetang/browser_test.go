@@ -355,6 +355,17 @@ func (b *browserSession) shot(name string) {
 	}
 }
 
+func (b *browserSession) location() string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		b.fail("location", err)
+	}
+	return loc
+}
+
 func (b *browserSession) msg(key string) string {
 	b.t.Helper()
 	s, ok := b.catalog[key]
@@ -369,7 +380,9 @@ func (b *browserSession) journey(pkg *course.Package) {
 	sel := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 
 	// Sign in.
-	b.do("open sign-in page", chromedp.Navigate(b.base+"/login"))
+	// A crafted next= that a browser would resolve to another site is
+	// ignored: after signing in the learner stays here.
+	b.do("open sign-in page", chromedp.Navigate(b.base+"/login?next=/%5Cexample.org/phish"))
 	b.do("sign in",
 		chromedp.WaitVisible(sel("#username")),
 		chromedp.SendKeys(sel("#username"), b.l.username),
@@ -377,6 +390,9 @@ func (b *browserSession) journey(pkg *course.Package) {
 		jsClick("#login-form button[type=submit]"),
 		chromedp.WaitVisible(sel("#greeting")),
 	)
+	if loc := b.location(); !strings.HasPrefix(loc, b.base+"/") {
+		b.fail("sign in", fmt.Errorf("sent to %s, off this site", loc))
+	}
 	if got := b.text("greeting", "#greeting"); !strings.Contains(got, b.l.displayName) {
 		t.Errorf("greeting %q does not name %q", got, b.l.displayName)
 	}
@@ -484,6 +500,13 @@ func (b *browserSession) journey(pkg *course.Package) {
 	if got := b.text("certificate verify url", "#cert-verify-url"); !strings.HasSuffix(got, "/verify/"+serial) {
 		t.Errorf("verify URL %q does not end in /verify/%s", got, serial)
 	}
+	// The QR code of the verification address is drawn by the server.
+	qrCtx, cancelQR := context.WithTimeout(b.ctx, 25*time.Second)
+	if _, err := chromedp.Run(qrCtx, chromedp.Poll[bool](`(() => { const i = document.getElementById('cert-qr'); return !!i && i.complete && i.naturalWidth > 100; })()`)); err != nil {
+		cancelQR()
+		b.fail("certificate QR code", err)
+	}
+	cancelQR()
 
 	// Sign out, then verify the serial as anyone can.
 	b.do("sign out", jsClick("#sign-out"), chromedp.WaitVisible(sel("#login-form")))

@@ -40,6 +40,8 @@ commands:
                                 create an account; the password is read from standard input
   courses import PATH           import a course folder, a folder of courses, or a .zip
   courses export SLUG --out FILE.zip
+  certificates revoke SERIAL --reason TEXT
+                                withdraw a certificate; its verification page then says so
   version                       print the version
 `
 
@@ -103,6 +105,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return userCommand(ctx, cfg, log, args, stdin, stdout)
 	case "courses":
 		return coursesCommand(ctx, cfg, log, args, stdout)
+	case "certificates":
+		return certificatesCommand(ctx, cfg, log, args, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

@@ -4,7 +4,7 @@
 import { start, el } from './shell.js';
 import { t, translator } from './i18n.js';
 import { api } from './api.js';
-import { num, date, pathPart, notFound, failed, linkPara } from './format.js';
+import { num, date, pathPart, notFound, failed, linkPara, setTimeZone } from './format.js';
 
 const me = await start();
 const main = document.getElementById('main');
@@ -34,6 +34,7 @@ function both(tag, key, attrs = {}) {
 }
 
 function render(c) {
+  setTimeZone(c.time_zone);
   document.title = `${t('cert.page_title')} · ${c.course_title} · ${t('app.name')}`;
   const bar = el('div', { class: 'cert-toolbar no-print' });
   const print = el('button', { type: 'button', id: 'print' }, t('cert.print'));
@@ -43,6 +44,13 @@ function render(c) {
   bar.append(el('p', { class: 'muted small' }, t('cert.print_help')));
 
   const cert = el('article', { class: 'certificate', id: 'certificate', 'aria-labelledby': 'cert-heading' });
+  if (c.revoked_at) {
+    // A revoked certificate still shows, so a holder cannot print a clean copy.
+    cert.classList.add('revoked');
+    const note = el('div', { class: 'notice error-box', id: 'cert-revoked', role: 'alert' });
+    note.append(el('p', {}, t('cert.revoked', { date: date(c.revoked_at) })), el('p', {}, c.revoked_reason));
+    bar.append(note);
+  }
   const inner = el('div', { class: 'cert-inner' });
   const org = el('p', { class: 'cert-org' });
   org.append(el('span', { lang: 'zh-CN' }, zh('app.name')), el('span', { lang: 'en' }, en('app.name')));
@@ -67,6 +75,9 @@ function render(c) {
   row('cert.serial', c.serial, { id: 'cert-serial', class: 'mono' });
   if (c.verify_url) row('cert.verify_at', el('a', { href: c.verify_url, id: 'cert-verify-url' }, c.verify_url));
   inner.append(dl);
+  const qr = el('img', { src: '/certificates/' + encodeURIComponent(c.serial) + '/qr.svg', id: 'cert-qr', class: 'cert-qr',
+    width: '132', height: '132', alt: t('cert.qr_alt') });
+  inner.append(qr);
   cert.append(inner);
   main.replaceChildren(bar, cert);
 }

@@ -19,11 +19,19 @@ export function duration(seconds) {
   return t('unit.duration_hm', { h: num(Math.floor(m / 60), 0), m: num(m % 60, 0) });
 }
 
+// zone is the deployment's time zone (from /api/v1/me, or a certificate):
+// a date reads the same in Shanghai and Honolulu, as the issuer saw it.
+let zone;
+export function setTimeZone(z) {
+  if (!z) return;
+  try { new Intl.DateTimeFormat('en', { timeZone: z }); zone = z; } catch (_) { /* unknown zone: keep the browser's */ }
+}
+
 export function date(iso, l = lang()) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(l, { year: 'numeric', month: 'long', day: 'numeric' }).format(d);
+  return new Intl.DateTimeFormat(l, { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone }).format(d);
 }
 
 // pathPart returns one decoded segment of location.pathname:

@@ -1,6 +1,7 @@
 import { api } from './api.js';
 import { load, t, apply, lang, remember } from './i18n.js';
 import * as local from './local.js';
+import { setTimeZone } from './format.js';
 
 const signOutHooks = [];
 
@@ -13,6 +14,7 @@ export function beforeSignOut(fn) { signOutHooks.push(fn); }
 export async function start() {
   let me = null;
   try { me = await api('GET', '/me'); } catch (_) { me = null; }
+  setTimeZone(me?.time_zone);
   await load(me && !new URLSearchParams(location.search).get('lang') ? me.locale : undefined);
   local.configure(me);
   if (me?.shared) local.forget(me);

@@ -3,7 +3,7 @@
 import { start, el } from './shell.js';
 import { t } from './i18n.js';
 import { api } from './api.js';
-import { hours, date, pathPart, facts, linkPara } from './format.js';
+import { hours, date, pathPart, facts, linkPara, setTimeZone } from './format.js';
 
 await start();
 const form = document.getElementById('verify-form');
@@ -28,11 +28,16 @@ async function check(serial) {
     }
     return;
   }
-  result.dataset.valid = 'true';
-  const box = el('div', { class: 'notice success' });
+  setTimeZone(c.time_zone);
+  const revoked = !!c.revoked_at;
+  result.dataset.valid = revoked ? 'revoked' : 'true';
+  const box = el('div', { class: revoked ? 'notice error-box' : 'notice success' });
   const h = el('h2');
-  h.append(el('span', { 'aria-hidden': 'true' }, '✓ '), el('span', {}, t('verify.valid')));
-  box.append(h, facts([
+  if (revoked) h.append(el('span', { 'aria-hidden': 'true' }, '✗ '), el('span', {}, t('verify.revoked', { date: date(c.revoked_at) })));
+  else h.append(el('span', { 'aria-hidden': 'true' }, '✓ '), el('span', {}, t('verify.valid')));
+  box.append(h);
+  if (revoked) box.append(el('p', { id: 'revoked-reason' }, t('verify.revoked_reason', { reason: c.revoked_reason })));
+  box.append(facts([
     [t('verify.learner'), c.learner_name],
     [t('verify.course'), c.course_title, { lang: c.language }],
     [t('course.study_hours'), hours(c.study_hours)],

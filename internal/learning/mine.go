@@ -6,7 +6,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -160,36 +159,4 @@ func (s *Service) Mine(ctx context.Context, userID int64, scopes TargetScopes) (
 	}
 	out.Hours = Hours{Year: now.Year(), Earned: earned, Target: target, ActiveHours: math.Round(float64(active)/36) / 100}
 	return out, nil
-}
-
-// CertificateView is the public verification of a certificate.
-type CertificateView struct {
-	Serial          string    `json:"serial"`
-	LearnerName     string    `json:"learner_name"`
-	CourseTitle     string    `json:"course_title"`
-	CourseSlug      string    `json:"course_slug"`
-	Language        string    `json:"language"`
-	StudyHours      float64   `json:"study_hours"`
-	IssuedAt        time.Time `json:"issued_at"`
-	InstitutionName string    `json:"institution_name"`
-	VerifyURL       string    `json:"verify_url"`
-}
-
-// Certificate looks up a certificate by serial for anyone; unknown is errs.NotFound.
-func (s *Service) Certificate(ctx context.Context, serial string) (*CertificateView, error) {
-	serial = NormalizeSerial(serial)
-	c, err := s.st.CertificateBySerial(ctx, serial)
-	if err != nil {
-		if errs.CodeOf(err) == errs.NotFound {
-			return nil, errs.New(errs.NotFound, "error.certificate_not_found")
-		}
-		return nil, err
-	}
-	course, err := s.st.CourseByID(ctx, c.CourseID)
-	if err != nil {
-		return nil, err
-	}
-	return &CertificateView{Serial: c.Serial, LearnerName: c.LearnerName, CourseTitle: c.CourseTitle,
-		CourseSlug: course.Slug, Language: course.Language, StudyHours: c.StudyHours, IssuedAt: c.IssuedAt,
-		InstitutionName: c.InstitutionName, VerifyURL: s.baseURL + "/verify/" + c.Serial}, nil
 }

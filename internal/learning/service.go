@@ -39,9 +39,10 @@ type Store interface {
 	RecentAttempts(ctx context.Context, userID, courseID int64, slug string, since time.Time, limit int) ([]store.QuizAttempt, error)
 }
 
-// China keeps one time zone without daylight saving; study-hour years run
+// China keeps one time zone without daylight saving, named by its IANA zone
+// so browsers format dates in it; study-hour years run
 // on Beijing time, not UTC, so a New Year's Eve completion counts in the old year.
-var China = time.FixedZone("CST", 8*3600)
+var China = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // Service is the learner-facing domain logic.
 type Service struct {

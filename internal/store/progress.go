@@ -59,26 +59,6 @@ type QuizAttempt struct {
 
 func (QuizAttempt) TableName() string { return "quiz_attempts" }
 
-// Certificate is issued once per completed enrolment. Names and titles are
-// copied at issue so the certificate reads the same forever.
-type Certificate struct {
-	ID              int64
-	Serial          string `gorm:"size:32"`
-	EnrollmentID    int64
-	UserID          int64
-	CourseID        int64
-	CourseVersionID int64
-	LearnerName     string `gorm:"size:100"`
-	CourseTitle     string `gorm:"size:200"`
-	InstitutionName string `gorm:"size:200"`
-	StudyHours      float64
-	IssuedAt        time.Time
-	RevokedAt       *time.Time
-	RevokedReason   string `gorm:"size:500"`
-}
-
-func (Certificate) TableName() string { return "certificates" }
-
 // LessonState is one lesson of the current version as the completion rule sees it.
 type LessonState struct {
 	Slug      string
@@ -609,22 +589,6 @@ func (s *Store) ProgressOf(ctx context.Context, userID, courseID int64) ([]Lesso
 func (s *Store) AllProgressOf(ctx context.Context, userID int64) ([]LessonProgress, error) {
 	var out []LessonProgress
 	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Find(&out).Error
-	return out, classify(err)
-}
-
-// CertificateBySerial finds a certificate.
-func (s *Store) CertificateBySerial(ctx context.Context, serial string) (*Certificate, error) {
-	var c Certificate
-	if err := s.r.WithContext(ctx).Where("serial = ?", serial).Take(&c).Error; err != nil {
-		return nil, classify(err)
-	}
-	return &c, nil
-}
-
-// CertificatesOf lists a learner's certificates, newest first.
-func (s *Store) CertificatesOf(ctx context.Context, userID int64) ([]Certificate, error) {
-	var out []Certificate
-	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Order("issued_at DESC").Find(&out).Error
 	return out, classify(err)
 }
 

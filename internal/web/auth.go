@@ -27,6 +27,8 @@ type AuthAPI struct {
 	Sessions session.Store
 	Users    AccountStore
 	Secure   bool // set the Secure cookie flag (https deployments)
+	// TimeZone is the deployment's IANA zone name (XUETANG_TIMEZONE).
+	TimeZone string
 }
 
 // authState is the signed-in user of a request, if any.
@@ -165,7 +167,7 @@ func (h *AuthAPI) Login(c echo.Context) error {
 		return err
 	}
 	a := &authState{token: res.Token, sess: res.Session, user: res.User, inst: inst, principal: p}
-	return c.JSON(http.StatusOK, map[string]any{"user": meJSON(a), "csrf_token": res.Session.CSRFToken})
+	return c.JSON(http.StatusOK, map[string]any{"user": h.meJSON(a), "csrf_token": res.Session.CSRFToken})
 }
 
 // Unlock lifts the sign-in delays on an account, for staff helping a user
@@ -224,7 +226,7 @@ func (h *AuthAPI) Me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, meJSON(a))
+	return c.JSON(http.StatusOK, h.meJSON(a))
 }
 
 // SetLocale stores the user's language choice.
@@ -247,15 +249,17 @@ func (h *AuthAPI) SetLocale(c echo.Context) error {
 	}
 	h.Accounts.Forget(a.user.ID)
 	a.user.Locale = req.Locale
-	return c.JSON(http.StatusOK, meJSON(a))
+	return c.JSON(http.StatusOK, h.meJSON(a))
 }
 
-func meJSON(a *authState) map[string]any {
+// meJSON is the signed-in user as the browser sees it. time_zone is the
+// deployment's, so dates read the same to a learner on any device.
+func (h *AuthAPI) meJSON(a *authState) map[string]any {
 	u := a.user
 	out := map[string]any{
 		"id": u.ID, "username": u.Username, "display_name": u.DisplayName, "role": u.Role,
 		"locale": u.Locale, "shared": a.sess.Shared, "region_code": a.principal.RegionCode,
-		"institution": nil,
+		"institution": nil, "time_zone": h.TimeZone,
 	}
 	if a.inst != nil {
 		out["institution"] = map[string]any{"code": a.inst.Code, "name": a.inst.Name, "kind": a.inst.Kind}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,7 +12,10 @@ import (
 	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
+	"github.com/xuetang-edu/xuetang/internal/web"
 )
 
 func TestCourseCompletionAndCertificate(t *testing.T) {
@@ -147,6 +151,87 @@ func TestConcurrentCompletionOneCertificate(t *testing.T) {
 			if serials[i] != serials[0] {
 				t.Errorf("attempt %d got serial %q, attempt 0 %q", i, serials[i], serials[0])
 			}
+		}
+	})
+}
+
+// A revoked certificate says so, with the date and the reason, wherever it
+// is checked; revoking twice keeps the first. Its printed QR code encodes
+// the verification page, and dates come with the deployment's time zone.
+func TestCertificateRevocationAndQR(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		cs := newCourseServer(t, b, coursetest.Simple("hours"))
+		c, _ := cs.learner(t, "xu", "")
+		cs.finishCourse(t, c)
+		var mine struct {
+			Certificates []struct{ Serial string } `json:"certificates"`
+		}
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		if len(mine.Certificates) != 1 {
+			t.Fatalf("certificates = %+v", mine.Certificates)
+		}
+		serial := mine.Certificates[0].Serial
+		type view struct {
+			VerifyURL     string     `json:"verify_url"`
+			TimeZone      string     `json:"time_zone"`
+			RevokedAt     *time.Time `json:"revoked_at"`
+			RevokedReason string     `json:"revoked_reason"`
+		}
+		anon := cs.client()
+		var v view
+		anon.callJSON(t, "GET", "/api/v1/certificates/"+serial, nil, 200, &v)
+		if v.RevokedAt != nil || v.TimeZone != "Asia/Shanghai" || v.VerifyURL != "https://xuetang.example/verify/"+serial {
+			t.Fatalf("certificate = %+v", v)
+		}
+
+		rec := anon.do(request{method: "GET", path: "/certificates/" + serial + "/qr.svg"})
+		want, err := web.QRCodeSVG(v.VerifyURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != 200 || rec.Header().Get("Content-Type") != "image/svg+xml" || rec.Body.String() != string(want) {
+			t.Errorf("qr.svg = %d %s, %.80s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+		if other, _ := web.QRCodeSVG(v.VerifyURL + "X"); string(other) == string(want) {
+			t.Fatal("the QR code does not depend on the address it encodes")
+		}
+		if rec := anon.do(request{method: "GET", path: "/certificates/XT-0000-0000-0000-0000/qr.svg"}); rec.Code != 404 {
+			t.Errorf("qr.svg of an unknown serial = %d", rec.Code)
+		}
+
+		cs.clk.Add(time.Hour)
+		if _, err := learning.Revoke(context.Background(), cs.st, strings.ToLower(serial), "  ", nil); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("revoke without a reason: %v", err)
+		}
+		if _, err := learning.Revoke(context.Background(), cs.st, strings.ToLower(serial), "issued in error", nil); err != nil {
+			t.Fatal(err)
+		}
+		anon.callJSON(t, "GET", "/api/v1/certificates/"+serial, nil, 200, &v)
+		if v.RevokedAt == nil || !v.RevokedAt.Equal(cs.clk.Now()) || v.RevokedReason != "issued in error" {
+			t.Fatalf("revoked certificate = %+v", v)
+		}
+		cs.clk.Add(time.Hour)
+		if _, err := learning.Revoke(context.Background(), cs.st, serial, "again", nil); errs.CodeOf(err) != errs.Conflict {
+			t.Errorf("second revoke: %v", err)
+		}
+		anon.callJSON(t, "GET", "/api/v1/certificates/"+serial, nil, 200, &v)
+		if v.RevokedReason != "issued in error" {
+			t.Errorf("second revoke replaced the reason: %+v", v)
+		}
+		if _, err := learning.Revoke(context.Background(), cs.st, "XT-0000-0000-0000-0000", "x", nil); errs.CodeOf(err) != errs.NotFound {
+			t.Errorf("revoke unknown: %v", err)
+		}
+		entries, err := cs.st.AuditEntries(context.Background(), "certificate.revoke", 10)
+		if err != nil || len(entries) != 1 || entries[0].Target != "certificate:"+serial {
+			t.Errorf("audit = %+v, %v", entries, err)
+		}
+		var me struct {
+			TimeZone string `json:"time_zone"`
+		}
+		c.callJSON(t, "GET", "/api/v1/me", nil, 200, &me)
+		if me.TimeZone != "Asia/Shanghai" {
+			t.Errorf("/me time_zone = %q", me.TimeZone)
 		}
 	})
 }

@@ -68,7 +68,7 @@ func newCourseServerWith(t testing.TB, b storetest.Backend, lc learning.Config, 
 	logs := &syncBuffer{}
 	e, err := web.New(web.Deps{
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)), Catalog: cat, Frontend: fe, Registry: reg,
-		Auth:    &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st},
+		Auth:    &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, TimeZone: "Asia/Shanghai"},
 		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
 		Learner: web.NewLearnerAPI(learn),
 	})
