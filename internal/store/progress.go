@@ -41,24 +41,6 @@ type ProgressEvent struct {
 
 func (ProgressEvent) TableName() string { return "progress_events" }
 
-// QuizAttempt is one graded submission.
-type QuizAttempt struct {
-	ID         int64
-	UserID     int64
-	CourseID   int64
-	LessonID   int64
-	LessonSlug string `gorm:"size:64"`
-	Score      int
-	Passed     bool
-	Answers    string // JSON in authored option order, for review
-	CreatedAt  time.Time
-	AttemptID  *string `gorm:"size:36"` // the client's id, unique per learner
-	Variant    int     // the option order the learner saw
-	Result     string  // the graded answer as returned, replayed for a resent attempt_id
-}
-
-func (QuizAttempt) TableName() string { return "quiz_attempts" }
-
 // LessonState is one lesson of the current version as the completion rule sees it.
 type LessonState struct {
 	Slug      string
@@ -432,45 +414,6 @@ func (s *Store) progressUpsert(rows []*LessonProgress) (string, []any) {
 	return sb.String(), args
 }
 
-// AttemptInput is a graded attempt to record.
-type AttemptInput struct {
-	Attempt QuizAttempt
-}
-
-// RecordAttempt stores a graded attempt, keeps the lesson's best score, and
-// completes the course when that was the last thing missing.
-func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Rules) (Completion, error) {
-	var c Completion
-	s.activity.forget([]int64{a.UserID})
-	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
-		now := s.now()
-		a.ID, a.CreatedAt = 0, now
-		if err := tx.Create(&a).Error; err != nil {
-			return err
-		}
-		greatest := "GREATEST"
-		if s.dialect == SQLite {
-			greatest = "MAX"
-		}
-		score := a.Score
-		row := LessonProgress{UserID: a.UserID, CourseID: a.CourseID, LessonSlug: a.LessonSlug,
-			FirstOpenedAt: now, LastSeenAt: now, BestScore: &score, Attempts: 1}
-		if err := tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "user_id"}, {Name: "course_id"}, {Name: "lesson_slug"}},
-			DoUpdates: clause.Assignments(map[string]any{
-				"best_score": gorm.Expr(greatest+"(COALESCE(lesson_progress.best_score, 0), ?)", score),
-				"attempts":   gorm.Expr("lesson_progress.attempts + 1"),
-			}),
-		}).Create(&row).Error; err != nil {
-			return err
-		}
-		var err error
-		c, err = s.finishIfDone(tx, a.UserID, a.CourseID, f, now)
-		return err
-	})
-	return c, err
-}
-
 // txReadCommitted is tx for the writes that may complete a course. Their
 // reads must see what other requests committed up to each read: finishIfDone
 // judges the learner's state after waiting for the enrolment lock, and under
@@ -590,59 +533,4 @@ func (s *Store) AllProgressOf(ctx context.Context, userID int64) ([]LessonProgre
 	var out []LessonProgress
 	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Find(&out).Error
 	return out, classify(err)
-}
-
-// HoursBetween sums credited study hours and active seconds of a learner in [from, to).
-func (s *Store) HoursBetween(ctx context.Context, userID int64, from, to time.Time) (hours float64, activeSeconds int64, err error) {
-	var h struct{ H float64 }
-	if err := s.r.WithContext(ctx).Model(&Enrollment{}).Select("COALESCE(SUM(hours_credited), 0) AS h").
-		Where("user_id = ? AND completed_at >= ? AND completed_at < ?", userID, from, to).Scan(&h).Error; err != nil {
-		return 0, 0, classify(err)
-	}
-	var a struct{ A int64 }
-	if err := s.r.WithContext(ctx).Model(&ProgressEvent{}).Select("COALESCE(SUM(credited_seconds), 0) AS a").
-		Where("user_id = ? AND received_at >= ? AND received_at < ?", userID, from, to).Scan(&a).Error; err != nil {
-		return 0, 0, classify(err)
-	}
-	return h.H, a.A, nil
-}
-
-// StudyHourTarget is a yearly target for a scope ("default", "kind:cadre_centre",
-// "institution:CODE"); year 0 applies to every year.
-type StudyHourTarget struct {
-	ID    int64
-	Year  int
-	Scope string `gorm:"size:80"`
-	Hours float64
-}
-
-func (StudyHourTarget) TableName() string { return "study_hour_targets" }
-
-// TargetFor returns the most specific target: scopes are in priority order
-// and a year-specific row beats the every-year row of the same scope.
-func (s *Store) TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error) {
-	var rows []StudyHourTarget
-	if err := s.r.WithContext(ctx).Where("year IN ? AND scope IN ?", []int{0, year}, scopes).Find(&rows).Error; err != nil {
-		return 0, false, classify(err)
-	}
-	for _, sc := range scopes {
-		var found *StudyHourTarget
-		for i := range rows {
-			if rows[i].Scope == sc && (found == nil || rows[i].Year > found.Year) {
-				found = &rows[i]
-			}
-		}
-		if found != nil {
-			return found.Hours, true, nil
-		}
-	}
-	return 0, false, nil
-}
-
-// SetTarget creates or replaces a target.
-func (s *Store) SetTarget(ctx context.Context, t StudyHourTarget) error {
-	return classify(s.w.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "year"}, {Name: "scope"}},
-		DoUpdates: clause.AssignmentColumns([]string{"hours"}),
-	}).Create(&t).Error)
 }
