@@ -10,15 +10,15 @@ type Asset struct {
 
 // Asset returns an image of a course version.
 func (s *Service) Asset(ctx context.Context, slug string, version int, path string) (*Asset, error) {
-	c, _, err := s.st.CourseBySlug(ctx, slug)
+	c, _, err := s.assets.CourseBySlug(ctx, slug)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.st.VersionByNumber(ctx, c.ID, version)
+	v, err := s.assets.VersionByNumber(ctx, c.ID, version)
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.st.Asset(ctx, v.ID, path)
+	a, err := s.assets.Asset(ctx, v.ID, path)
 	if err != nil {
 		return nil, err
 	}

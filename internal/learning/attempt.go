@@ -106,7 +106,7 @@ func (s *Service) Attempt(ctx context.Context, userID, lessonID int64, req Attem
 		}
 	}
 	now := s.now()
-	recent, err := s.st.RecentAttempts(ctx, userID, d.courseID, d.view.Slug, startOfDay(now, s.loc).UTC(), 8)
+	recent, err := s.attempts.RecentAttempts(ctx, userID, d.courseID, d.view.Slug, startOfDay(now, s.loc).UTC(), 8)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (s *Service) Attempt(ctx context.Context, userID, lessonID int64, req Attem
 		id := strings.ToLower(req.AttemptID)
 		a.AttemptID = &id
 	}
-	c, err := s.st.RecordAttempt(ctx, a, s.rules)
+	c, err := s.attempts.RecordAttempt(ctx, a, s.rules)
 	s.states.forget(userID, d.courseID)
 	if errors.Is(err, errs.ErrConflict) && req.AttemptID != "" {
 		// The same attempt, sent twice at once: the other copy was stored.
@@ -176,7 +176,7 @@ func (s *Service) Attempt(ctx context.Context, userID, lessonID int64, req Attem
 // replay returns the stored result of a submission the client sent before,
 // with the course's completion as it stands now; nil when there is none.
 func (s *Service) replay(ctx context.Context, userID, lessonID int64, attemptID string) (*AttemptResult, error) {
-	a, err := s.st.ClientAttempt(ctx, userID, strings.ToLower(attemptID))
+	a, err := s.attempts.ClientAttempt(ctx, userID, strings.ToLower(attemptID))
 	if errors.Is(err, errs.ErrNotFound) {
 		return nil, nil
 	}
@@ -190,13 +190,13 @@ func (s *Service) replay(ctx context.Context, userID, lessonID int64, attemptID 
 	if err := json.Unmarshal([]byte(a.Result), &res); err != nil {
 		return nil, err
 	}
-	e, err := s.st.EnrollmentOf(ctx, userID, a.CourseID)
+	e, err := s.enrolments.EnrollmentOf(ctx, userID, a.CourseID)
 	if err != nil {
 		return nil, err
 	}
 	if e.CompletedAt != nil {
 		res.CourseCompleted = true
-		certs, err := s.st.CertificatesOf(ctx, userID)
+		certs, err := s.certificates.CertificatesOf(ctx, userID)
 		if err != nil {
 			return nil, err
 		}

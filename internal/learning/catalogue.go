@@ -148,14 +148,14 @@ func (s *Service) learnerView(ctx context.Context, userID int64) (*learnerView, 
 	if userID == 0 {
 		return v, nil
 	}
-	ens, err := s.st.EnrollmentsOf(ctx, userID)
+	ens, err := s.enrolments.EnrollmentsOf(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range ens {
 		v.enrolments[e.CourseID] = e
 	}
-	as, err := s.st.AssignmentsFor(ctx, userID)
+	as, err := s.enrolments.AssignmentsFor(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (s *Service) learnerView(ctx context.Context, userID int64) (*learnerView, 
 		v.assigned[a.CourseID] = a
 	}
 	if len(ens) > 0 {
-		ps, err := s.st.AllProgressOf(ctx, userID)
+		ps, err := s.progress.AllProgressOf(ctx, userID)
 		if err != nil {
 			return nil, err
 		}
@@ -216,4 +216,32 @@ func percent(n, total int) int {
 		return 0
 	}
 	return int(math.Floor(float64(n) * 100 / float64(total)))
+}
+
+// catalogueTTL bounds how long a course imported by another process (the
+// import command) takes to appear.
+const catalogueTTL = 30 * time.Second
+
+func (s *Service) published(ctx context.Context) ([]store.CatalogueEntry, error) {
+	s.catMu.Lock()
+	defer s.catMu.Unlock()
+	if s.catalogue != nil && s.now().Sub(s.catAt) < catalogueTTL {
+		return s.catalogue, nil
+	}
+	cat, err := s.courses.PublishedCourses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cat == nil {
+		cat = []store.CatalogueEntry{}
+	}
+	s.catalogue, s.catAt = cat, s.now()
+	return cat, nil
+}
+
+// Invalidate drops cached catalogue data after an import in this process.
+func (s *Service) Invalidate() {
+	s.catMu.Lock()
+	s.catalogue = nil
+	s.catMu.Unlock()
 }

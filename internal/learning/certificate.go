@@ -2,6 +2,8 @@ package learning
 
 import (
 	"context"
+	"crypto/rand"
+	"strings"
 	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/errs"
@@ -30,14 +32,14 @@ type CertificateView struct {
 // Certificate looks up a certificate by serial for anyone; unknown is errs.NotFound.
 func (s *Service) Certificate(ctx context.Context, serial string) (*CertificateView, error) {
 	serial = NormalizeSerial(serial)
-	c, err := s.st.CertificateBySerial(ctx, serial)
+	c, err := s.certificates.CertificateBySerial(ctx, serial)
 	if err != nil {
 		if errs.CodeOf(err) == errs.NotFound {
 			return nil, errs.New(errs.NotFound, "error.certificate_not_found")
 		}
 		return nil, err
 	}
-	course, err := s.st.CourseByID(ctx, c.CourseID)
+	course, err := s.courses.CourseByID(ctx, c.CourseID)
 	if err != nil {
 		return nil, err
 	}
@@ -61,4 +63,56 @@ type Revoker interface {
 // audited decision.
 func Revoke(ctx context.Context, st Revoker, serial, reason string, actorID *int64) (*store.Certificate, error) {
 	return st.RevokeCertificate(ctx, NormalizeSerial(serial), reason, actorID)
+}
+
+// serialOf is the serial of a learner's certificate for a course; "" when
+// they have none.
+func (s *Service) serialOf(ctx context.Context, userID, courseID int64) (string, error) {
+	certs, err := s.certificates.CertificatesOf(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range certs {
+		if c.CourseID == courseID {
+			return c.Serial, nil
+		}
+	}
+	return "", nil
+}
+
+// Crockford's base32 without I, L, O, U: serials are read aloud and typed
+// by hand on the verification page.
+const serialAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NewSerial returns an unguessable certificate serial with 80 random bits,
+// e.g. XT-7KQ2-M9WD-3HPA-TX6C.
+func NewSerial() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	var sb strings.Builder
+	sb.WriteString("XT")
+	for i := 0; i < 16; i++ {
+		if i%4 == 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(serialAlphabet[b[i]&31])
+	}
+	return sb.String()
+}
+
+// NormalizeSerial accepts what people type: lower case, spaces, and the
+// letters Crockford maps to digits.
+func NormalizeSerial(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.NewReplacer(" ", "", "O", "0", "I", "1", "L", "1").Replace(s)
+	if !strings.HasPrefix(s, "XT") {
+		return s
+	}
+	body := strings.ReplaceAll(s[2:], "-", "")
+	if len(body) != 16 {
+		return s
+	}
+	return "XT-" + body[0:4] + "-" + body[4:8] + "-" + body[8:12] + "-" + body[12:16]
 }

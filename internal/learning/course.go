@@ -40,24 +40,28 @@ type CourseDetail struct {
 	Progress *Progress    `json:"progress"`
 }
 
+// maxOutlines bounds the version outlines kept, a few KB each.
+const maxOutlines = 1000
+
 // versionLessons returns a version's outline, cached: versions are immutable.
 func (s *Service) versionLessons(ctx context.Context, versionID int64) ([]versionLesson, error) {
-	if v, ok := s.outlines.Load(versionID); ok {
-		return v.([]versionLesson), nil
+	if o, ok := s.outlines.get(versionID); ok {
+		return o, nil
 	}
-	ls, err := s.st.LessonsOfVersion(ctx, versionID)
+	ls, err := s.courses.LessonsOfVersion(ctx, versionID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]versionLesson, 0, len(ls))
 	for _, l := range ls {
-		qs, err := s.st.QuestionsOfLesson(ctx, l.ID)
+		qs, err := s.courses.QuestionsOfLesson(ctx, l.ID)
 		if err != nil {
 			return nil, err
 		}
+		l.HTML = "" // never shown from an outline; the lesson cache has it
 		out = append(out, versionLesson{Lesson: l, HasQuiz: len(qs) > 0})
 	}
-	s.outlines.Store(versionID, out)
+	s.outlines.put(versionID, out)
 	return out, nil
 }
 
@@ -81,7 +85,7 @@ func (s *Service) Course(ctx context.Context, userID int64, slug string) (*Cours
 	}
 	if entry == nil {
 		// Not in the cached catalogue: maybe imported a moment ago elsewhere.
-		c, v, err := s.st.CourseBySlug(ctx, slug)
+		c, v, err := s.courses.CourseBySlug(ctx, slug)
 		if errors.Is(err, errs.ErrNotFound) || (err == nil && !c.Published) {
 			return nil, errs.New(errs.NotFound, "error.course_not_found")
 		}
@@ -152,19 +156,4 @@ func (s *Service) Course(ctx context.Context, userID int64, slug string) (*Cours
 		d.Progress = p
 	}
 	return d, nil
-}
-
-// serialOf is the serial of a learner's certificate for a course; "" when
-// they have none.
-func (s *Service) serialOf(ctx context.Context, userID, courseID int64) (string, error) {
-	certs, err := s.st.CertificatesOf(ctx, userID)
-	if err != nil {
-		return "", err
-	}
-	for _, c := range certs {
-		if c.CourseID == courseID {
-			return c.Serial, nil
-		}
-	}
-	return "", nil
 }

@@ -62,22 +62,28 @@ type lessonData struct {
 	perms [quizVariants][][]int
 }
 
+// maxLessons bounds the lessons kept (a lesson with its quiz in four orders
+// is some 10-20 KB): a catalogue's current versions hold far fewer, so only
+// old versions still open in someone's browser, or a crawl of every id,
+// fill it and start it again.
+const maxLessons = 4000
+
 func (s *Service) lesson(ctx context.Context, id int64) (*lessonData, error) {
-	if v, ok := s.lessons.Load(id); ok {
-		return v.(*lessonData), nil
+	if d, ok := s.lessons.get(id); ok {
+		return d, nil
 	}
-	l, err := s.st.LessonByID(ctx, id)
+	l, err := s.courses.LessonByID(ctx, id)
 	if errors.Is(err, errs.ErrNotFound) {
 		return nil, errs.New(errs.NotFound, "error.lesson_not_found")
 	}
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.st.VersionByID(ctx, l.CourseVersionID)
+	v, err := s.courses.VersionByID(ctx, l.CourseVersionID)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.st.CourseByID(ctx, v.CourseID)
+	c, err := s.courses.CourseByID(ctx, v.CourseID)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +91,7 @@ func (s *Service) lesson(ctx context.Context, id int64) (*lessonData, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.st.QuestionsOfLesson(ctx, l.ID)
+	rows, err := s.courses.QuestionsOfLesson(ctx, l.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +132,7 @@ func (s *Service) lesson(ctx context.Context, id int64) (*lessonData, error) {
 			d.shown[v] = append(d.shown[v], PublicQuestion{ID: q.ID, Type: q.Type, Prompt: q.Prompt, Options: shown})
 		}
 	}
-	s.lessons.Store(id, d)
+	s.lessons.put(id, d)
 	return d, nil
 }
 
@@ -140,7 +146,7 @@ func (s *Service) Lesson(ctx context.Context, userID, id int64) (*LessonView, er
 	variant := 0
 	if _, err := s.enrolledAt(ctx, userID, d.courseID); err == nil {
 		v.Course.Enrolled = true
-		ls, err := s.states.of(ctx, s.st, userID, d.courseID, v.Slug)
+		ls, err := s.states.of(ctx, userID, d.courseID, v.Slug)
 		if err != nil {
 			return nil, err
 		}

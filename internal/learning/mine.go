@@ -49,6 +49,14 @@ type MyLearning struct {
 	Courses      []MyCourse        `json:"courses"`
 	Hours        Hours             `json:"hours"`
 	Certificates []CertificateItem `json:"certificates"`
+	Rules        HourRules         `json:"rules"`
+}
+
+// HourRules are the deployment's rules, so the page states them exactly.
+type HourRules struct {
+	MinutesPerStudyHour int `json:"minutes_per_study_hour"`
+	// MinTimePercent of a lesson's minutes must be spent before it completes.
+	MinTimePercent int `json:"min_time_percent"`
 }
 
 // TargetScopes lists where a learner's yearly target may come from, most
@@ -85,12 +93,13 @@ func (s *Service) Mine(ctx context.Context, userID int64, scopes TargetScopes) (
 	if err != nil {
 		return nil, err
 	}
-	certs, err := s.st.CertificatesOf(ctx, userID)
+	certs, err := s.certificates.CertificatesOf(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	serials := map[int64]string{}
-	out := &MyLearning{Courses: []MyCourse{}, Certificates: []CertificateItem{}}
+	out := &MyLearning{Courses: []MyCourse{}, Certificates: []CertificateItem{},
+		Rules: HourRules{MinutesPerStudyHour: s.perHour, MinTimePercent: int(s.minShare*100 + 0.5)}}
 	for _, c := range certs {
 		serials[c.CourseID] = c.Serial
 		out.Certificates = append(out.Certificates, CertificateItem{Serial: c.Serial, CourseTitle: c.CourseTitle, StudyHours: c.StudyHours, IssuedAt: c.IssuedAt})
@@ -149,11 +158,11 @@ func (s *Service) Mine(ctx context.Context, userID int64, scopes TargetScopes) (
 	})
 	now := s.now().In(s.loc)
 	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, s.loc)
-	earned, active, err := s.st.HoursBetween(ctx, userID, from.UTC(), from.AddDate(1, 0, 0).UTC())
+	earned, active, err := s.hours.HoursBetween(ctx, userID, from.UTC(), from.AddDate(1, 0, 0).UTC())
 	if err != nil {
 		return nil, err
 	}
-	target, _, err := s.st.TargetFor(ctx, now.Year(), scopes.list())
+	target, _, err := s.hours.TargetFor(ctx, now.Year(), scopes.list())
 	if err != nil {
 		return nil, err
 	}

@@ -8,35 +8,80 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xuetang-edu/xuetang/internal/course"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
-// Store is what learning needs from the database.
-type Store interface {
+// What learning needs from the database, split by use: each part of the
+// service, and each component it starts, holds only the part it calls.
+// *store.Store satisfies them all.
+
+// CourseStore reads courses, their immutable versions, lessons and
+// questions (internal/store/course.go).
+type CourseStore interface {
 	PublishedCourses(ctx context.Context) ([]store.CatalogueEntry, error)
 	CourseBySlug(ctx context.Context, slug string) (*store.Course, *store.CourseVersion, error)
 	CourseByID(ctx context.Context, id int64) (*store.Course, error)
 	VersionByID(ctx context.Context, id int64) (*store.CourseVersion, error)
-	VersionByNumber(ctx context.Context, courseID int64, version int) (*store.CourseVersion, error)
 	LessonsOfVersion(ctx context.Context, versionID int64) ([]store.Lesson, error)
 	LessonByID(ctx context.Context, id int64) (*store.Lesson, error)
 	QuestionsOfLesson(ctx context.Context, lessonID int64) ([]store.Question, error)
-	Asset(ctx context.Context, versionID int64, path string) (*store.CourseAsset, error)
+}
 
+// AssetStore reads the images of a course version (internal/store/course.go).
+type AssetStore interface {
+	CourseBySlug(ctx context.Context, slug string) (*store.Course, *store.CourseVersion, error)
+	VersionByNumber(ctx context.Context, courseID int64, version int) (*store.CourseVersion, error)
+	Asset(ctx context.Context, versionID int64, path string) (*store.CourseAsset, error)
+}
+
+// EnrolmentStore keeps who is enrolled in what and what their classes
+// assign (internal/store/enrollment.go).
+type EnrolmentStore interface {
 	Enroll(ctx context.Context, e *store.Enrollment) (bool, error)
 	EnrollmentOf(ctx context.Context, userID, courseID int64) (*store.Enrollment, error)
 	EnrollmentsOf(ctx context.Context, userID int64) ([]store.Enrollment, error)
 	AssignmentsFor(ctx context.Context, userID int64) ([]store.AssignedCourse, error)
+}
+
+// ProgressStore reads and writes lesson progress (internal/store/progress.go).
+type ProgressStore interface {
 	ProgressOf(ctx context.Context, userID, courseID int64) ([]store.LessonProgress, error)
 	AllProgressOf(ctx context.Context, userID int64) ([]store.LessonProgress, error)
 	RecordProgress(ctx context.Context, in []store.ProgressInput, f store.Rules) ([]store.ProgressOutcome, error)
+}
+
+// AttemptStore records graded quizzes and reads them back, for replays and
+// the retry cooldown.
+type AttemptStore interface {
 	RecordAttempt(ctx context.Context, a store.QuizAttempt, f store.Rules) (store.Completion, error)
-	CertificateBySerial(ctx context.Context, serial string) (*store.Certificate, error)
-	CertificatesOf(ctx context.Context, userID int64) ([]store.Certificate, error)
-	HoursBetween(ctx context.Context, userID int64, from, to time.Time) (float64, int64, error)
-	TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error)
 	ClientAttempt(ctx context.Context, userID int64, attemptID string) (*store.QuizAttempt, error)
 	RecentAttempts(ctx context.Context, userID, courseID int64, slug string, since time.Time, limit int) ([]store.QuizAttempt, error)
+}
+
+// CertificateStore reads issued certificates (internal/store/certificate.go).
+// They are written with a completion, inside RecordProgress or
+// RecordAttempt; revoking one takes a Revoker.
+type CertificateStore interface {
+	CertificateBySerial(ctx context.Context, serial string) (*store.Certificate, error)
+	CertificatesOf(ctx context.Context, userID int64) ([]store.Certificate, error)
+}
+
+// HoursStore sums credited study hours and finds yearly targets.
+type HoursStore interface {
+	HoursBetween(ctx context.Context, userID int64, from, to time.Time) (float64, int64, error)
+	TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error)
+}
+
+// Store is all of the above, so main passes the one store it has.
+type Store interface {
+	CourseStore
+	AssetStore
+	EnrolmentStore
+	ProgressStore
+	AttemptStore
+	CertificateStore
+	HoursStore
 }
 
 // China keeps one time zone without daylight saving, named by its IANA zone
@@ -46,18 +91,26 @@ var China = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // Service is the learner-facing domain logic.
 type Service struct {
-	st       Store
+	courses      CourseStore
+	assets       AssetStore
+	enrolments   EnrolmentStore
+	progress     ProgressStore
+	attempts     AttemptStore
+	certificates CertificateStore
+	hours        HoursStore
+
 	now      func() time.Time
 	loc      *time.Location // the deployment's: days, years and dates shown
 	rules    store.Rules
 	minShare float64 // of a lesson's minutes, credited before it completes
+	perHour  int     // minutes of lesson time per 学时 credited
 	baseURL  string
 	recorder *Recorder
 	states   *lessonStates
 
-	lessons   sync.Map // lesson id -> *lessonData (immutable per version)
-	outlines  sync.Map // version id -> []versionLesson
-	enrolled  enrolledCache
+	lessons   *capped[int64, *lessonData]     // by lesson id
+	outlines  *capped[int64, []versionLesson] // by version id
+	enrolled  *capped[enrolKey, time.Time]
 	catMu     sync.Mutex
 	catAt     time.Time
 	catalogue []store.CatalogueEntry
@@ -95,9 +148,16 @@ func New(st Store, c Config) *Service {
 	if c.Location == nil {
 		c.Location = China
 	}
-	s := &Service{st: st, now: c.Now, baseURL: c.BaseURL, loc: c.Location,
-		rules: NewRules(c.MinutesPerStudyHour, c.NewSerial), minShare: c.MinTimeShare}
-	s.states = newLessonStates(c.Now)
+	s := &Service{courses: st, assets: st, enrolments: st, progress: st, attempts: st, certificates: st, hours: st,
+		now: c.Now, baseURL: c.BaseURL, loc: c.Location,
+		rules: NewRules(c.MinutesPerStudyHour, c.NewSerial), minShare: c.MinTimeShare, perHour: c.MinutesPerStudyHour}
+	if s.perHour <= 0 {
+		s.perHour = course.MinutesPerStudyHour
+	}
+	s.lessons = newCapped[int64, *lessonData](maxLessons)
+	s.outlines = newCapped[int64, []versionLesson](maxOutlines)
+	s.enrolled = newCapped[enrolKey, time.Time](maxEnrolled)
+	s.states = newLessonStates(st, c.Now)
 	s.recorder = newRecorder(st, s.rules, c.Writers, s.states)
 	return s
 }
@@ -107,31 +167,3 @@ func (s *Service) Start() { s.recorder.start() }
 
 // Close drains and stops the progress recorder.
 func (s *Service) Close() { s.recorder.close() }
-
-// catalogueTTL bounds how long a course imported by another process (the
-// import command) takes to appear.
-const catalogueTTL = 30 * time.Second
-
-func (s *Service) published(ctx context.Context) ([]store.CatalogueEntry, error) {
-	s.catMu.Lock()
-	defer s.catMu.Unlock()
-	if s.catalogue != nil && s.now().Sub(s.catAt) < catalogueTTL {
-		return s.catalogue, nil
-	}
-	cat, err := s.st.PublishedCourses(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if cat == nil {
-		cat = []store.CatalogueEntry{}
-	}
-	s.catalogue, s.catAt = cat, s.now()
-	return cat, nil
-}
-
-// Invalidate drops cached catalogue data after an import in this process.
-func (s *Service) Invalidate() {
-	s.catMu.Lock()
-	s.catalogue = nil
-	s.catMu.Unlock()
-}

@@ -17,6 +17,7 @@ import (
 // another instance shows here within stateTTL, as the signed-in user cache
 // does for a renamed user.
 type lessonStates struct {
+	st  ProgressStore
 	now func() time.Time
 
 	mu    sync.Mutex
@@ -45,13 +46,13 @@ const stateTTL = 10 * time.Second
 // maxStateEntries bounds memory: past it the cache starts again empty.
 const maxStateEntries = 100000
 
-func newLessonStates(now func() time.Time) *lessonStates {
-	return &lessonStates{now: now, m: make(map[stateKey]*stateEntry)}
+func newLessonStates(st ProgressStore, now func() time.Time) *lessonStates {
+	return &lessonStates{st: st, now: now, m: make(map[stateKey]*stateEntry)}
 }
 
 // of returns the learner's state on one lesson of a course, reading the
 // whole course's states in one query when they are not cached.
-func (c *lessonStates) of(ctx context.Context, st Store, userID, courseID int64, slug string) (lessonState, error) {
+func (c *lessonStates) of(ctx context.Context, userID, courseID int64, slug string) (lessonState, error) {
 	k := stateKey{userID, courseID}
 	now := c.now()
 	c.mu.Lock()
@@ -61,7 +62,7 @@ func (c *lessonStates) of(ctx context.Context, st Store, userID, courseID int64,
 	if ok && now.Sub(e.at) < stateTTL {
 		return e.bySlug[slug], nil
 	}
-	rows, err := st.ProgressOf(ctx, userID, courseID)
+	rows, err := c.st.ProgressOf(ctx, userID, courseID)
 	if err != nil {
 		return lessonState{}, err
 	}
