@@ -16,7 +16,7 @@ func (s *Store) MigrateFS(ctx context.Context, fsys fs.FS) (int64, error) {
 func Models() []any {
 	return []any{
 		&AuditEntry{}, &Class{}, &ClassMember{}, &Course{}, &CourseVersion{}, &Lesson{}, &Question{},
-		&CourseAsset{}, &Enrollment{}, &Assignment{}, &Region{}, &Institution{}, &LessonProgress{},
+		&CourseAsset{}, &Enrollment{}, &Assignment{}, &Region{}, &RegionDataset{}, &Institution{}, &LessonProgress{},
 		&ProgressEvent{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
 		&throttleCounter{}, &User{},
 	}
