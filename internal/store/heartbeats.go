@@ -30,9 +30,10 @@ import (
 // value read first, in three round trips, and checked the same way. Learners
 // not seen yet take that way too.
 //
-// It answers errRaced when an event id was stored before (nothing is kept);
-// the caller then writes the batch the general way, with the look-up. On any
-// other failure too nothing is kept, and the general way reports or retries.
+// It answers errRaced when a learner's event id was stored before (nothing
+// is kept); the caller then writes the batch the general way, with the
+// look-up. On any other failure too nothing is kept, and the general way
+// reports or retries.
 func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput, f Rules) ([]ProgressOutcome, error) {
 	users := usersOf(in)
 	// DATETIME(3): a time kept to the millisecond reads back equal.
@@ -121,7 +122,7 @@ func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users [
 // event rows stored.
 func (s *Store) heartbeatRequest(p *batchPlan, users []int64) (string, []driver.NamedValue) {
 	var sb strings.Builder
-	args := make([]driver.NamedValue, 0, len(users)+len(p.events)*7+len(p.bumps)*7)
+	args := make([]driver.NamedValue, 0, 2*len(users)+len(p.events)*8+len(p.bumps)*7)
 	add := func(vs ...any) {
 		for _, v := range vs {
 			if n, ok := v.(int); ok {
@@ -144,15 +145,16 @@ func (s *Store) heartbeatRequest(p *batchPlan, users []int64) (string, []driver.
 	sb.WriteString(") FOR UPDATE; SELECT user_id, MAX(last_seen_at) FROM lesson_progress WHERE user_id IN (")
 	inUsers()
 	sb.WriteString(") GROUP BY user_id; ")
-	sb.WriteString("INSERT INTO progress_events (event_id, user_id, lesson_id, type, seconds, credited_seconds, received_at) VALUES ")
+	sb.WriteString("INSERT INTO progress_events (event_id, event_key, user_id, lesson_id, type, seconds, credited_seconds, received_at) VALUES ")
 	for i, e := range p.events {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-		add(e.EventID, e.UserID, e.LessonID, e.Type, e.Seconds, e.CreditedSeconds, e.ReceivedAt)
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		add(e.EventID, e.EventKey, e.UserID, e.LessonID, e.Type, e.Seconds, e.CreditedSeconds, e.ReceivedAt)
 	}
-	// A duplicate event id changes nothing and counts no affected row.
+	// An event id the learner sent before (unique per learner) changes
+	// nothing and counts no affected row.
 	sb.WriteString(" ON DUPLICATE KEY UPDATE event_id = event_id; SELECT ROW_COUNT(); ")
 	uq, uargs := s.progressUpsert(p.bumps)
 	sb.WriteString(uq)

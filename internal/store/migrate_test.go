@@ -22,11 +22,11 @@ import (
 )
 
 // openEmpty connects to a brand-new database without migrating it.
-func openEmpty(t *testing.T, b storetest.Backend) *store.Store {
+func openEmpty(t *testing.T, b storetest.Backend, now func() time.Time) *store.Store {
 	t.Helper()
-	o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "empty.db")}
+	o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "empty.db"), Now: now}
 	if b.URL != "" {
-		o = store.Options{DatabaseURL: storetest.FreshMySQLURL(t, b.URL)}
+		o = store.Options{DatabaseURL: storetest.FreshMySQLURL(t, b.URL), Now: now}
 	}
 	st, err := store.Open(context.Background(), o)
 	if err != nil {
@@ -83,7 +83,7 @@ func TestMigrateFromEmpty(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		st := openEmpty(t, b)
+		st := openEmpty(t, b, nil)
 		if slices.Contains(tables(t, st), "users") {
 			t.Fatal("fresh database already has tables")
 		}

@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
 )
 
 // LessonProgress is a learner's state on one lesson of a course, keyed by
@@ -27,10 +30,16 @@ type LessonProgress struct {
 
 func (LessonProgress) TableName() string { return "lesson_progress" }
 
-// ProgressEvent is one acknowledged client event; EventID makes retries idempotent.
+// ProgressEvent is one acknowledged client event. Its id makes retries
+// idempotent, per learner: two learners' clients may pick the same id.
 type ProgressEvent struct {
-	ID              int64
-	EventID         string `gorm:"size:36"`
+	ID int64
+	// EventID is the id as text, still written for instances running the
+	// code before event_key (migration 00004); the contract migration that
+	// drops it is described there.
+	EventID string `gorm:"size:36"`
+	// EventKey is the id's 16 bytes, unique per learner.
+	EventKey        []byte `gorm:"size:16"`
 	UserID          int64
 	LessonID        int64
 	Type            string `gorm:"size:16"`
@@ -85,6 +94,61 @@ type ProgressInput struct {
 	RequiredSeconds int
 }
 
+// eventKey is an event id as stored: the 16 bytes of its UUID.
+type eventKey [16]byte
+
+// eventRef is an event as deduplicated: the same id from two learners is
+// two events.
+type eventRef struct {
+	user int64
+	key  eventKey
+}
+
+// parseEventID reads a UUID in its 36-character form, in either case.
+func parseEventID(id string) (eventKey, bool) {
+	var k eventKey
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' {
+		return k, false
+	}
+	var hexDigits [32]byte
+	copy(hexDigits[0:8], id[0:8])
+	copy(hexDigits[8:12], id[9:13])
+	copy(hexDigits[12:16], id[14:18])
+	copy(hexDigits[16:20], id[19:23])
+	copy(hexDigits[20:32], id[24:36])
+	if _, err := hex.Decode(k[:], hexDigits[:]); err != nil {
+		return k, false
+	}
+	return k, true
+}
+
+// String is the id in its 36-character lower-case form.
+func (k eventKey) String() string {
+	var b [36]byte
+	hex.Encode(b[0:8], k[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], k[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], k[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], k[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:36], k[10:16])
+	return string(b[:])
+}
+
+// checkEventIDs refuses a batch holding an id that is not a UUID: it could
+// not be stored in 16 bytes. The learning package checks ids first; this
+// keeps the store's own promise.
+func checkEventIDs(in []ProgressInput) error {
+	for _, ev := range in {
+		if _, ok := parseEventID(ev.EventID); !ok {
+			return errs.New(errs.Invalid, "error.event_id_invalid").With("field", "event_id")
+		}
+	}
+	return nil
+}
+
 // ProgressOutcome is what happened to one input.
 type ProgressOutcome struct {
 	Duplicate       bool
@@ -117,9 +181,13 @@ type Rules struct {
 // RecordProgress stores a batch of events in one transaction, so many
 // learners' heartbeats share one commit, and with a fixed handful of
 // statements whatever the batch size. Each event is deduplicated by its
-// event id; credited time never exceeds the wall-clock time since the
-// learner's previous event, so floods and parallel tabs add nothing.
+// learner and event id; credited time never exceeds the wall-clock time
+// since the learner's previous event, so floods and parallel tabs add
+// nothing.
 func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Rules) ([]ProgressOutcome, error) {
+	if err := checkEventIDs(in); err != nil {
+		return nil, err
+	}
 	// Retried events are rare, so the batch is first written without
 	// looking for earlier copies; if the insert stores fewer rows than it
 	// sent, the transaction is rolled back and redone with the look-up.
@@ -227,27 +295,30 @@ func occurred(ev ProgressInput, now time.Time) time.Time {
 	return ev.OccurredAt.UTC().Truncate(time.Millisecond)
 }
 
-// planBatch credits time and sums lesson changes. existing lists event ids
-// already stored; last is each learner's latest activity, and is advanced;
-// sofar holds the lessons of the batch's complete events as they stood.
-func planBatch(in []ProgressInput, existing []string, last map[int64]time.Time, sofar map[lessonKey]lessonSoFar,
+// planBatch credits time and sums lesson changes. existing holds the
+// events already stored; last is each learner's latest activity, and is
+// advanced; sofar holds the lessons of the batch's complete events as they
+// stood. The event ids must have passed checkEventIDs.
+func planBatch(in []ProgressInput, existing map[eventRef]bool, last map[int64]time.Time, sofar map[lessonKey]lessonSoFar,
 	now time.Time, f Rules) *batchPlan {
 	p := &batchPlan{out: make([]ProgressOutcome, len(in)), fresh: make([]int, 0, len(in)),
 		events: make([]ProgressEvent, 0, len(in))}
 	if last == nil {
 		last = map[int64]time.Time{}
 	}
-	seen := make(map[string]bool, len(in))
-	for _, id := range existing {
-		seen[id] = true
+	seen := make(map[eventRef]bool, len(in)+len(existing))
+	for r := range existing {
+		seen[r] = true
 	}
 	bumps := map[lessonKey]*LessonProgress{}
 	for i, ev := range in {
-		if seen[ev.EventID] {
+		key, _ := parseEventID(ev.EventID)
+		ref := eventRef{ev.UserID, key}
+		if seen[ref] {
 			p.out[i] = ProgressOutcome{Duplicate: true}
 			continue
 		}
-		seen[ev.EventID] = true
+		seen[ref] = true
 		p.fresh = append(p.fresh, i)
 		at := occurred(ev, now)
 		prev, ok := last[ev.UserID]
@@ -258,7 +329,7 @@ func planBatch(in []ProgressInput, existing []string, last map[int64]time.Time, 
 		if at.After(last[ev.UserID]) {
 			last[ev.UserID] = at
 		}
-		p.events = append(p.events, ProgressEvent{EventID: ev.EventID, UserID: ev.UserID, LessonID: ev.LessonID,
+		p.events = append(p.events, ProgressEvent{EventID: key.String(), EventKey: key[:], UserID: ev.UserID, LessonID: ev.LessonID,
 			Type: ev.Type, Seconds: ev.Seconds, CreditedSeconds: credit, ReceivedAt: now})
 		k := lessonKey{ev.UserID, ev.CourseID, ev.LessonSlug}
 		b, ok := bumps[k]
@@ -313,22 +384,62 @@ func lessonsSoFar(tx *gorm.DB, in []ProgressInput) (map[lessonKey]lessonSoFar, e
 	return out, nil
 }
 
+// storedEvents finds which of a batch's events are stored already.
+func storedEvents(tx *gorm.DB, in []ProgressInput, users []int64) (map[eventRef]bool, error) {
+	keys := make([]any, 0, len(in))
+	ids := make([]string, 0, len(in))
+	for _, ev := range in {
+		k, _ := parseEventID(ev.EventID)
+		keys = append(keys, k[:])
+		ids = append(ids, k.String())
+	}
+	var rows []struct {
+		UserID   int64
+		EventID  string
+		EventKey []byte
+	}
+	// Rows written by instances running the code before event_key have
+	// none; until the contract migration fills it they are found by text.
+	// Each half of the union reads its own (user_id, ...) unique index.
+	if err := tx.Raw("SELECT user_id, event_id, event_key FROM progress_events WHERE user_id IN ? AND event_key IN ? "+
+		"UNION ALL SELECT user_id, event_id, event_key FROM progress_events WHERE user_id IN ? AND event_id IN ?",
+		users, keys, users, ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	stored := make(map[eventRef]bool, len(rows))
+	for _, r := range rows {
+		k, ok := eventKey{}, len(r.EventKey) == len(eventKey{})
+		if ok {
+			k = eventKey(r.EventKey)
+		} else if k, ok = parseEventID(r.EventID); !ok {
+			continue
+		}
+		stored[eventRef{r.UserID, k}] = true
+	}
+	// Another learner's rows matched by key or id alone are not this batch's.
+	out := make(map[eventRef]bool, len(in))
+	for _, ev := range in {
+		k, _ := parseEventID(ev.EventID)
+		if r := (eventRef{ev.UserID, k}); stored[r] {
+			out[r] = true
+		}
+	}
+	return out, nil
+}
+
 func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Rules, lookUp bool) ([]ProgressOutcome, error) {
 	now := s.now()
-	var existing []string
+	users := usersOf(in)
+	var existing map[eventRef]bool
 	if lookUp {
-		ids := make([]string, 0, len(in))
-		for _, ev := range in {
-			ids = append(ids, ev.EventID)
-		}
-		if err := tx.Model(&ProgressEvent{}).Where("event_id IN ?", ids).Pluck("event_id", &existing).Error; err != nil {
+		var err error
+		if existing, err = storedEvents(tx, in, users); err != nil {
 			return nil, err
 		}
 		if len(existing) == len(in) {
 			return planBatch(in, existing, nil, nil, now, f).out, nil
 		}
 	}
-	users := usersOf(in)
 	if s.dialect == MySQL {
 		// Credit depends on the learner's latest activity: no other
 		// instance's batch for these learners may be open between reading
