@@ -37,6 +37,11 @@ function render(data) {
   }
   hs.append(el('p', { class: 'muted', id: 'active-hours' }, t('me.active_time', { time: duration((h.active_hours || 0) * 3600) })));
   hs.append(el('p', { class: 'muted small' }, t('me.hours_explained')));
+  const r = data.rules || {};
+  if (r.minutes_per_study_hour) {
+    hs.append(el('p', { class: 'muted small', id: 'hours-rule' }, t(r.min_time_percent ? 'me.hours_rule' : 'me.hours_rule_no_minimum',
+      { minutes: num(r.minutes_per_study_hour, 0), percent: num(r.min_time_percent, 0) })));
+  }
   parts.push(hs);
 
   const courses = data.courses || [];

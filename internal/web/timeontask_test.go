@@ -208,3 +208,25 @@ func TestEarlierCompletionsStand(t *testing.T) {
 		t.Errorf("complete on a lesson completed before the rule = %+v", r)
 	}
 }
+
+// "My learning" states the deployment's rules exactly, from its settings.
+func TestMyLearningStatesTheRules(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lc              learning.Config
+		perHour, minPct int
+	}{{learning.Config{}, 45, 0}, {gated, 45, 60}, {learning.Config{MinTimeShare: 0.5, MinutesPerStudyHour: 40}, 40, 50}} {
+		cs := newCourseServerWith(t, storetest.Backends(t)[0], tc.lc)
+		c, _ := cs.learner(t, "rules", "")
+		var mine struct {
+			Rules struct {
+				MinutesPerStudyHour int `json:"minutes_per_study_hour"`
+				MinTimePercent      int `json:"min_time_percent"`
+			} `json:"rules"`
+		}
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		if mine.Rules.MinutesPerStudyHour != tc.perHour || mine.Rules.MinTimePercent != tc.minPct {
+			t.Errorf("%+v: rules %+v", tc.lc, mine.Rules)
+		}
+	}
+}
