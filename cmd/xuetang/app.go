@@ -23,6 +23,8 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
 	"github.com/xuetang-edu/xuetang/internal/learning"
+	"github.com/xuetang-edu/xuetang/internal/org"
+	"github.com/xuetang-edu/xuetang/internal/region"
 	"github.com/xuetang-edu/xuetang/internal/session"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/web"
@@ -54,6 +56,14 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, now fun
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	// The shipped divisions are data the schema needs (region codes are
+	// foreign keys), so they are applied with the migrations, once per version.
+	if applied, err := region.New(st).LoadShipped(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("load regions: %w", err)
+	} else if applied {
+		log.Info("GB/T 2260 divisions loaded")
 	}
 	log.Info("database ready", "dialect", st.Dialect(), "schema_version", v)
 	return st, nil
@@ -165,8 +175,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Auth: &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
 			TimeZone: cfg.Location.String()},
-		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg, MetricsToken: cfg.MetricsToken},
-		Learner: web.NewLearnerAPI(learn),
+		Health:       &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg, MetricsToken: cfg.MetricsToken},
+		Learner:      web.NewLearnerAPI(learn),
+		Regions:      &web.RegionAPI{Regions: region.New(st)},
+		Institutions: &web.InstitutionAPI{Institutions: org.New(st, hooks.now)},
 	})
 	if err != nil {
 		return err

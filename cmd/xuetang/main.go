@@ -40,6 +40,10 @@ commands:
                                 create an account; the password is read from standard input
   courses import PATH           import a course folder, a folder of courses, or a .zip
   courses export SLUG --out FILE.zip
+  institution create --code CODE --name NAME --kind KIND --region CODE
+                                KIND: school, library, culture_station, cadre_centre,
+                                community_centre, other
+  regions import FILE.csv       update the GB/T 2260 divisions from a newer list (code,name)
   certificates revoke SERIAL --reason TEXT
                                 withdraw a certificate; its verification page then says so
   version                       print the version
@@ -107,6 +111,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return coursesCommand(ctx, cfg, log, args, stdout)
 	case "certificates":
 		return certificatesCommand(ctx, cfg, log, args, stdout)
+	case "institution":
+		return institutionCommand(ctx, cfg, log, args, stdout)
+	case "regions":
+		return regionsCommand(ctx, cfg, log, args, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

@@ -129,6 +129,10 @@ func (s *Service) Create(ctx context.Context, n NewUser) (*store.User, error) {
 		if err != nil {
 			return nil, err
 		}
+		if inst.ClosedAt != nil {
+			// A closed institution keeps its people but takes nobody new.
+			return nil, errs.New(errs.Invalid, "error.institution_closed").With("code", inst.Code)
+		}
 		u.InstitutionID = &inst.ID
 	}
 	if n.RegionCode != "" {

@@ -43,7 +43,8 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // proxy caches: answers are per user (a lesson carries the learner's attempt
 // key and progress), and on a shared library computer the next person must
 // not find the previous learner's data in the cache. Pages and course
-// images keep their own caching.
+// images keep their own caching, and so does GET /api/v1/regions, the same
+// public answer for everyone, served without a session (region.go).
 func noStoreAPI(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if strings.HasPrefix(c.Request().URL.Path, "/api/") {

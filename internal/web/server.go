@@ -29,6 +29,9 @@ type Deps struct {
 	Auth    *AuthAPI
 	Health  *HealthAPI
 	Learner *LearnerAPI
+	// Regions and Institutions may be nil (servers built for other tests).
+	Regions      *RegionAPI
+	Institutions *InstitutionAPI
 }
 
 // New builds the router.
@@ -61,6 +64,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.GET("/healthz", d.Health.Healthz)
 	e.GET("/readyz", d.Health.Readyz)
 	e.GET("/metrics", d.Health.Metrics())
+	d.Regions.routes(e)
 
 	for _, dir := range []string{"/css", "/js", "/i18n", "/img"} {
 		e.GET(dir+"/*", pg.dir(dir))
@@ -82,5 +86,6 @@ func New(d Deps) (*echo.Echo, error) {
 	api.POST("/admin/users/:id/unlock", d.Auth.Unlock)
 
 	d.Learner.routes(app, api, pg)
+	d.Institutions.routes(api)
 	return e, nil
 }

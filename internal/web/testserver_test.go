@@ -23,6 +23,8 @@ import (
 	"github.com/xuetang-edu/xuetang/frontend"
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
+	"github.com/xuetang-edu/xuetang/internal/org"
+	"github.com/xuetang-edu/xuetang/internal/region"
 	"github.com/xuetang-edu/xuetang/internal/session"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
@@ -116,8 +118,10 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 	logs := &syncBuffer{}
 	e, err := web.New(web.Deps{
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)), Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: o.trustProxy, BaseURL: o.baseURL,
-		Auth:   &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st},
-		Health: &web.HealthAPI{Database: db, Sessions: sessions, Registry: reg, MetricsToken: o.metricsToken},
+		Auth:         &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st},
+		Health:       &web.HealthAPI{Database: db, Sessions: sessions, Registry: reg, MetricsToken: o.metricsToken},
+		Regions:      &web.RegionAPI{Regions: region.New(st)},
+		Institutions: &web.InstitutionAPI{Institutions: org.New(st, nil)},
 	})
 	if err != nil {
 		t.Fatal(err)
