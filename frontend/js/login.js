@@ -3,8 +3,10 @@ import { start, } from './shell.js';
 import { t } from './i18n.js';
 
 const me = await start();
-if (me) location.replace('/');
+const next = () => nextPage(new URLSearchParams(location.search).get('next'));
+if (me && !me.must_change_password) location.replace(next());
 await ensureCsrf();
+if (me?.must_change_password) showChange('');
 
 const form = document.getElementById('login-form');
 const status = document.getElementById('login-status');
@@ -15,12 +17,16 @@ form.addEventListener('submit', async (ev) => {
   status.className = 'status';
   status.textContent = t('login.working');
   try {
-    await api('POST', '/auth/login', {
+    const res = await api('POST', '/auth/login', {
       username: form.username.value,
       password: form.password.value,
       shared: form.shared.checked,
     });
-    location.href = nextPage(new URLSearchParams(location.search).get('next'));
+    if (res.user?.must_change_password) {
+      showChange(form.password.value);
+      return;
+    }
+    location.href = next();
   } catch (err) {
     status.className = 'status error';
     status.textContent = err.message;
@@ -30,6 +36,43 @@ form.addEventListener('submit', async (ev) => {
     btn.disabled = false;
   }
 });
+
+// showChange replaces the sign-in form with the "choose a new password"
+// form. current is the password just used to sign in, so it is not asked
+// for twice; empty when the user arrived here already signed in.
+function showChange(current) {
+  document.getElementById('login-form').closest('section').hidden = true;
+  const section = document.getElementById('change-section');
+  const cf = document.getElementById('change-form');
+  const st = document.getElementById('change-status');
+  section.hidden = false;
+  document.getElementById('change-current-field').hidden = !!current;
+  cf.current.required = !current;
+  (current ? cf.new : cf.current).focus();
+  cf.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    st.className = 'status error';
+    if (cf.new.value !== cf.repeat.value) {
+      st.textContent = t('login.change_mismatch');
+      cf.repeat.focus();
+      return;
+    }
+    const btn = cf.querySelector('button[type=submit]');
+    btn.disabled = true;
+    st.className = 'status';
+    st.textContent = t('login.change_working');
+    try {
+      await api('POST', '/me/password', { current: current || cf.current.value, new: cf.new.value });
+      location.href = next();
+    } catch (err) {
+      st.className = 'status error';
+      st.textContent = err.message;
+      if (err.field === 'current' && !current) cf.current.focus(); else cf.new.focus();
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}
 
 // nextPage resolves ?next= the way the browser will and keeps it only when it
 // stays on this site: a prefix test is not enough, since the URL parser reads

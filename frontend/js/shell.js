@@ -14,6 +14,11 @@ export function beforeSignOut(fn) { signOutHooks.push(fn); }
 export async function start() {
   let me = null;
   try { me = await api('GET', '/me'); } catch (_) { me = null; }
+  if (me?.must_change_password && location.pathname !== '/login') {
+    // Every other call would be refused until a new password is chosen.
+    location.replace('/login?next=' + encodeURIComponent(location.pathname + location.search));
+    return new Promise(() => {});
+  }
   setTimeZone(me?.time_zone);
   await load(me && !new URLSearchParams(location.search).get('lang') ? me.locale : undefined);
   local.configure(me);

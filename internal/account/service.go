@@ -22,6 +22,12 @@ type Store interface {
 	InstitutionByCode(ctx context.Context, code string) (*store.Institution, error)
 	InstitutionByID(ctx context.Context, id int64) (*store.Institution, error)
 	Audit(ctx context.Context, e *store.AuditEntry) error
+	RegionByCode(ctx context.Context, code string) (*store.Region, error)
+	ListUsers(ctx context.Context, q store.UserQuery) ([]store.UserListing, error)
+	ChangeUser(ctx context.Context, id int64, ch store.UserChange, e *store.AuditEntry) (*store.User, error)
+	CreateUsers(ctx context.Context, us []*store.User, audit func(*store.User) *store.AuditEntry) error
+	UsernamesInUse(ctx context.Context, names []string) ([]string, error)
+	ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditListing, error)
 }
 
 // Service signs people in and manages accounts.
@@ -78,29 +84,29 @@ type NewUser struct {
 func (n *NewUser) Validate() error {
 	n.Username = NormalizeUsername(n.Username)
 	if !usernameRe.MatchString(n.Username) {
-		return errs.New(errs.Invalid, "error.username_invalid")
+		return errs.New(errs.Invalid, "error.username_invalid").With("field", "username")
 	}
 	if !ValidRole(n.Role) {
-		return errs.New(errs.Invalid, "error.role_invalid").With("roles", strings.Join(Roles, ", "))
+		return errs.New(errs.Invalid, "error.role_invalid").With("roles", strings.Join(Roles, ", ")).With("field", "role")
 	}
 	n.DisplayName = strings.TrimSpace(n.DisplayName)
 	if n.DisplayName == "" {
 		n.DisplayName = n.Username
 	}
 	if utf8.RuneCountInString(n.DisplayName) > 100 {
-		return errs.New(errs.Invalid, "error.display_name_invalid")
+		return errs.New(errs.Invalid, "error.display_name_invalid").With("field", "display_name")
 	}
 	if n.Locale == "" {
 		n.Locale = "zh-CN"
 	}
 	if n.Locale != "zh-CN" && n.Locale != "en" {
-		return errs.New(errs.Invalid, "error.locale_invalid")
+		return errs.New(errs.Invalid, "error.locale_invalid").With("field", "locale")
 	}
 	if n.BirthYear != 0 && (n.BirthYear < 1900 || n.BirthYear > 2100) {
-		return errs.New(errs.Invalid, "error.birth_year_invalid")
+		return errs.New(errs.Invalid, "error.birth_year_invalid").With("field", "birth_year")
 	}
 	if n.RegionCode != "" && !regexp.MustCompile(`^\d{6}$`).MatchString(n.RegionCode) {
-		return errs.New(errs.Invalid, "error.region_invalid")
+		return errs.New(errs.Invalid, "error.region_invalid").With("field", "region")
 	}
 	return ValidatePassword(n.Password)
 }
@@ -168,12 +174,17 @@ type Login struct {
 
 // Result of a sign-in.
 type Result struct {
-	Token   string
-	Session session.Session
-	User    *store.User
+	Token       string
+	Session     session.Session
+	User        *store.User
+	Principal   Principal
+	Institution *store.Institution // nil when none
 }
 
 var errBadCredentials = errs.New(errs.Unauthorized, "error.bad_credentials")
+
+// sharedMaxAge caps a session on a shared computer at a working day.
+const sharedMaxAge = 8 * time.Hour
 
 // maxUsernameRunes matches usernameRe: no account has a longer name.
 const maxUsernameRunes = 64
@@ -212,19 +223,17 @@ func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
 		return fail()
 	}
 	s.succeeded(ctx, keys)
-	o := session.Options{Idle: s.idle, MaxAge: s.maxAge, Shared: l.Shared}
-	if l.Shared {
-		o.Idle = s.shared
-		if o.MaxAge > 8*time.Hour {
-			o.MaxAge = 8 * time.Hour
-		}
+	o := s.sessionOptions(l.Shared)
+	p, inst, err := s.Principal(ctx, u)
+	if err != nil {
+		return Result{}, err
 	}
 	token, sess, err := s.sessions.Create(ctx, u.ID, o)
 	if err != nil {
 		return Result{}, err
 	}
-	_ = s.db.Audit(ctx, &store.AuditEntry{ActorID: &u.ID, Action: "auth.login", Target: fmt.Sprintf("user:%d", u.ID), IP: l.IP})
-	return Result{Token: token, Session: sess, User: u}, nil
+	_ = s.db.Audit(ctx, auditEntry(p, "auth.login", p, l.IP, ""))
+	return Result{Token: token, Session: sess, User: u, Principal: p, Institution: inst}, nil
 }
 
 var errUserNotFound = errs.New(errs.NotFound, "error.user_not_found")
@@ -254,8 +263,7 @@ func (s *Service) Unlock(ctx context.Context, actor Principal, userID int64, ip 
 	if err := s.unlockThrottle(ctx, u.Username); err != nil {
 		return nil, err
 	}
-	if err := s.db.Audit(ctx, &store.AuditEntry{ActorID: &actor.UserID, Action: "user.unlock",
-		Target: fmt.Sprintf("user:%d", u.ID), IP: ip}); err != nil {
+	if err := s.db.Audit(ctx, auditEntry(actor, "user.unlock", target, ip, "")); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
 )
 
 // User is an account. PasswordHash is a PHC-format argon2id string.
@@ -19,8 +22,12 @@ type User struct {
 	Locale        string  `gorm:"size:10"`
 	BirthYear     *int
 	Disabled      bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// MustChangePassword: the password was chosen by someone else (a reset
+	// or an import); the user must replace it before doing anything else.
+	MustChangePassword bool
+	PasswordChangedAt  *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (User) TableName() string { return "users" }
@@ -70,4 +77,226 @@ func (s *Store) SetUserPassword(ctx context.Context, id int64, hash string) erro
 		return classify(gorm.ErrRecordNotFound)
 	}
 	return classify(res.Error)
+}
+
+// UserScope is the set of users a staff member may see, in the database's
+// terms. The zero value covers nobody, so a forgotten field hides rather
+// than reveals.
+type UserScope struct {
+	All bool
+	// RegionPrefix: users whose region (their own, else their
+	// institution's) starts with it.
+	RegionPrefix string
+	// InstitutionID: users of this institution.
+	InstitutionID int64
+	// Roles, when set, keeps only users with one of these roles.
+	Roles []string
+	// HideRegionAdminsAt hides the region admins of exactly this region: a
+	// region admin's peers are not theirs to manage.
+	HideRegionAdminsAt string
+}
+
+// Covers is the same rule as the query in ListUsers, for one user already
+// loaded: role, institution and region (own, else the institution's).
+func (sc UserScope) Covers(role string, institutionID int64, region string) bool {
+	if len(sc.Roles) > 0 && !contains(sc.Roles, role) {
+		return false
+	}
+	if sc.HideRegionAdminsAt != "" && role == "region_admin" && region == sc.HideRegionAdminsAt {
+		return false
+	}
+	switch {
+	case sc.All:
+		return true
+	case sc.RegionPrefix != "":
+		return strings.HasPrefix(region, sc.RegionPrefix)
+	case sc.InstitutionID != 0:
+		return institutionID == sc.InstitutionID
+	}
+	return false
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// UserQuery selects a page of users in id order.
+type UserQuery struct {
+	Scope UserScope
+	// Text matches a substring of the username or display name.
+	Text    string
+	Role    string
+	AfterID int64
+	Limit   int
+}
+
+// UserListing is a user with their institution, as staff lists show them.
+type UserListing struct {
+	User
+	InstitutionCode string
+	InstitutionName string
+	// Region is the user's own region, else their institution's.
+	Region string
+}
+
+// likeEscape makes s match literally inside a LIKE pattern that declares
+// ESCAPE '!', the same on SQLite and MySQL.
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// ListUsers returns up to q.Limit users after q.AfterID, by id: a keyset
+// page, so page 100 costs what page 1 does.
+func (s *Store) ListUsers(ctx context.Context, q UserQuery) ([]UserListing, error) {
+	sc := q.Scope
+	if !sc.All && sc.RegionPrefix == "" && sc.InstitutionID == 0 {
+		return nil, nil
+	}
+	db := s.r.WithContext(ctx).Table("users AS u").
+		Select("u.*, COALESCE(i.code, '') AS institution_code, COALESCE(i.name, '') AS institution_name, "+
+			"COALESCE(u.region_code, i.region_code, '') AS region").
+		Joins("LEFT JOIN institutions i ON i.id = u.institution_id").
+		Where("u.id > ?", q.AfterID)
+	switch {
+	case sc.All:
+	case sc.RegionPrefix != "":
+		db = db.Where("COALESCE(u.region_code, i.region_code) LIKE ? ESCAPE '!'", likeEscape(sc.RegionPrefix)+"%")
+	default:
+		db = db.Where("u.institution_id = ?", sc.InstitutionID)
+	}
+	if len(sc.Roles) > 0 {
+		db = db.Where("u.role IN ?", sc.Roles)
+	}
+	if sc.HideRegionAdminsAt != "" {
+		db = db.Where("NOT (u.role = ? AND COALESCE(u.region_code, i.region_code, '') = ?)", "region_admin", sc.HideRegionAdminsAt)
+	}
+	if q.Role != "" {
+		db = db.Where("u.role = ?", q.Role)
+	}
+	if q.Text != "" {
+		pat := "%" + likeEscape(q.Text) + "%"
+		db = db.Where("(u.username LIKE ? ESCAPE '!' OR u.display_name LIKE ? ESCAPE '!')", pat, pat)
+	}
+	var out []UserListing
+	err := db.Order("u.id").Limit(q.Limit).Scan(&out).Error
+	return out, classify(err)
+}
+
+// UserChange is a set of fields to change on one user; nil fields stay.
+type UserChange struct {
+	DisplayName *string
+	Role        *string
+	// RegionCode: a pointer to "" clears the region.
+	RegionCode    *string
+	InstitutionID *int64
+	Disabled      *bool
+	// PasswordHash also records when the password changed.
+	PasswordHash       *string
+	MustChangePassword *bool
+}
+
+func (ch UserChange) columns(now time.Time) map[string]any {
+	m := map[string]any{"updated_at": now}
+	if ch.DisplayName != nil {
+		m["display_name"] = *ch.DisplayName
+	}
+	if ch.Role != nil {
+		m["role"] = *ch.Role
+	}
+	if ch.RegionCode != nil {
+		if *ch.RegionCode == "" {
+			m["region_code"] = nil
+		} else {
+			m["region_code"] = *ch.RegionCode
+		}
+	}
+	if ch.InstitutionID != nil {
+		m["institution_id"] = *ch.InstitutionID
+	}
+	if ch.Disabled != nil {
+		m["disabled"] = *ch.Disabled
+	}
+	if ch.PasswordHash != nil {
+		m["password_hash"] = *ch.PasswordHash
+		m["password_changed_at"] = now
+	}
+	if ch.MustChangePassword != nil {
+		m["must_change_password"] = *ch.MustChangePassword
+	}
+	return m
+}
+
+// ChangeUser applies ch and appends e to the audit log in one
+// transaction: a change is never made without its entry, nor recorded
+// without being made. The user is returned as stored afterwards.
+func (s *Store) ChangeUser(ctx context.Context, id int64, ch UserChange, e *AuditEntry) (*User, error) {
+	var u User
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now := s.now()
+		res := tx.Model(&User{}).Where("id = ?", id).Updates(ch.columns(now))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		if err := s.auditIn(tx, e, now); err != nil {
+			return err
+		}
+		return tx.Take(&u, id).Error
+	})
+	if err != nil {
+		return nil, classify(err)
+	}
+	return &u, nil
+}
+
+// CreateUsers inserts every user or none, with the audit entry audit
+// returns for each (it sees the user with its id), in one transaction. A
+// username already taken is errs.Conflict and nothing is created.
+func (s *Store) CreateUsers(ctx context.Context, us []*User, audit func(*User) *AuditEntry) error {
+	if len(us) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.CreateInBatches(us, 500).Error; err != nil {
+			return err
+		}
+		now := s.now()
+		entries := make([]*AuditEntry, 0, len(us))
+		for _, u := range us {
+			if u.ID == 0 {
+				return errs.New(errs.Internal, "error.internal")
+			}
+			e := audit(u)
+			if e.At.IsZero() {
+				e.At = now
+			}
+			if e.Outcome == "" {
+				e.Outcome = OutcomeOK
+			}
+			entries = append(entries, e)
+		}
+		return tx.CreateInBatches(entries, 500).Error
+	})
+}
+
+// UsernamesInUse returns which of names are already accounts.
+func (s *Store) UsernamesInUse(ctx context.Context, names []string) ([]string, error) {
+	var out []string
+	for start := 0; start < len(names); start += 500 {
+		end := min(start+500, len(names))
+		var got []string
+		if err := s.r.WithContext(ctx).Model(&User{}).Where("username IN ?", names[start:end]).
+			Pluck("username", &got).Error; err != nil {
+			return nil, classify(err)
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }

@@ -162,12 +162,60 @@ func (h *AuthAPI) Login(c echo.Context) error {
 		_ = h.Sessions.Delete(c.Request().Context(), ck.Value)
 	}
 	h.setCookies(c, res.Token, res.Session.CSRFToken, res.Session.Shared, time.Until(res.Session.ExpiresAt))
-	p, inst, err := h.Accounts.Principal(c.Request().Context(), res.User)
+	a := &authState{token: res.Token, sess: res.Session, user: res.User, inst: res.Institution, principal: res.Principal}
+	return c.JSON(http.StatusOK, map[string]any{"user": h.meJSON(a), "csrf_token": res.Session.CSRFToken})
+}
+
+// ChangePassword lets the signed-in user choose a new password
+// (POST /api/v1/me/password {"current","new"}). Every session of the user
+// ends; this browser gets a new one, so its cookies and CSRF token change.
+func (h *AuthAPI) ChangePassword(c echo.Context) error {
+	a, err := requireUser(c)
 	if err != nil {
 		return err
 	}
-	a := &authState{token: res.Token, sess: res.Session, user: res.User, inst: inst, principal: p}
-	return c.JSON(http.StatusOK, map[string]any{"user": h.meJSON(a), "csrf_token": res.Session.CSRFToken})
+	var req struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	res, err := h.Accounts.ChangePassword(c.Request().Context(), account.PasswordChange{
+		UserID: a.user.ID, Current: req.Current, New: req.New, IP: c.RealIP(), Shared: a.sess.Shared,
+	})
+	if err != nil {
+		return err
+	}
+	h.setCookies(c, res.Token, res.Session.CSRFToken, res.Session.Shared, time.Until(res.Session.ExpiresAt))
+	na := &authState{token: res.Token, sess: res.Session, user: res.User, inst: res.Institution, principal: res.Principal}
+	return c.JSON(http.StatusOK, map[string]any{"user": h.meJSON(na), "csrf_token": res.Session.CSRFToken})
+}
+
+// passwordChangeAllows are the API routes a user who must choose a new
+// password may still call: who am I, sign in and out, the change itself,
+// and the progress events and quiz attempts a browser may have queued
+// before the reset.
+var passwordChangeAllows = map[string]bool{
+	"GET /api/v1/me":                    true,
+	"GET /api/v1/auth/csrf":             true,
+	"POST /api/v1/auth/login":           true,
+	"POST /api/v1/auth/logout":          true,
+	"POST /api/v1/me/password":          true,
+	"POST /api/v1/progress":             true,
+	"POST /api/v1/lessons/:id/attempts": true,
+}
+
+// RequirePasswordChange answers 403 error.password_change_required to a
+// user whose password was chosen by someone else, until they choose one.
+func RequirePasswordChange(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a := authOf(c); a != nil && a.user.MustChangePassword &&
+			!passwordChangeAllows[c.Request().Method+" "+c.Path()] {
+			return errs.New(errs.Forbidden, "error.password_change_required")
+		}
+		return next(c)
+	}
 }
 
 // Unlock lifts the sign-in delays on an account, for staff helping a user
@@ -259,7 +307,7 @@ func (h *AuthAPI) meJSON(a *authState) map[string]any {
 	out := map[string]any{
 		"id": u.ID, "username": u.Username, "display_name": u.DisplayName, "role": u.Role,
 		"locale": u.Locale, "shared": a.sess.Shared, "region_code": a.principal.RegionCode,
-		"institution": nil, "time_zone": h.TimeZone,
+		"institution": nil, "time_zone": h.TimeZone, "must_change_password": u.MustChangePassword,
 	}
 	if a.inst != nil {
 		out["institution"] = map[string]any{"code": a.inst.Code, "name": a.inst.Name, "kind": a.inst.Kind}

@@ -32,6 +32,8 @@ type Deps struct {
 	// Regions and Institutions may be nil (servers built for other tests).
 	Regions      *RegionAPI
 	Institutions *InstitutionAPI
+	Users        *UserAdminAPI
+	Audit        *AuditAPI
 }
 
 // New builds the router.
@@ -77,13 +79,16 @@ func New(d Deps) (*echo.Echo, error) {
 	app.GET("/", pg.page("index.html"))
 	app.GET("/login", pg.page("login.html"))
 
-	api := app.Group("/api/v1", limitBody(BodyLimit))
+	api := app.Group("/api/v1", limitBody(BodyLimit), RequirePasswordChange)
 	api.POST("/auth/login", d.Auth.Login)
 	api.POST("/auth/logout", d.Auth.Logout)
 	api.GET("/auth/csrf", d.Auth.CSRF)
 	api.GET("/me", d.Auth.Me)
 	api.PUT("/me/locale", d.Auth.SetLocale)
+	api.POST("/me/password", d.Auth.ChangePassword)
 	api.POST("/admin/users/:id/unlock", d.Auth.Unlock)
+	d.Users.routes(api)
+	d.Audit.routes(api)
 
 	d.Learner.routes(app, api, pg)
 	d.Institutions.routes(api)

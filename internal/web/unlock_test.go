@@ -23,7 +23,12 @@ type unlockWorld struct {
 
 func newUnlockWorld(t *testing.T) *unlockWorld {
 	t.Helper()
-	ts := newTestServer(t)
+	return newUnlockWorldWith(t)
+}
+
+func newUnlockWorldWith(t *testing.T, opts ...option) *unlockWorld {
+	t.Helper()
+	ts := newTestServer(t, opts...)
 	ctx := context.Background()
 	sc, cd, gd, gz := "510000", "510100", "440000", "440100"
 	if err := ts.st.UpsertRegions(ctx, []store.Region{{Code: sc, Name: "四川省"}, {Code: cd, Name: "成都市", ParentCode: &sc},
