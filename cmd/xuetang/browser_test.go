@@ -58,17 +58,7 @@ type browserLearner struct {
 }
 
 func TestBrowserLearnerJourney(t *testing.T) {
-	exe := chromiumPath()
-	required := os.Getenv("XUETANG_BROWSER_TEST") == "1"
-	if exe == "" {
-		if required {
-			t.Fatal("XUETANG_BROWSER_TEST=1 but chromium is not installed (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed; set XUETANG_BROWSER_TEST=1 to make this a failure")
-	}
-	if testing.Short() && !required {
-		t.Skip("browser test skipped in -short mode")
-	}
+	exe := needChromium(t)
 
 	learners := []browserLearner{
 		{lang: "zh-CN", username: "learner-zh", displayName: "王小明", slug: "internet-safety"},
@@ -84,39 +74,14 @@ func TestBrowserLearnerJourney(t *testing.T) {
 	}
 	getenv := func(k string) string { return env[k] }
 	for _, l := range learners {
-		var out, errOut strings.Builder
-		args := []string{"user", "create", "--username", l.username, "--role", "learner",
-			"--display-name", l.displayName, "--locale", l.lang}
-		if code := run(args, strings.NewReader(browserPassword+"\n"), &out, &errOut, getenv); code != 0 {
-			t.Fatalf("user create %s: exit %d: %s", l.username, code, errOut.String())
-		}
+		createUser(t, getenv, l.username, "learner", l.displayName, l.lang)
 	}
 
 	// The server's clock and the pages' Date.now run this far ahead of real
 	// time; advancing both spends a lesson's time without waiting for it.
 	clock := &testClock{}
 	base := startBrowserServer(t, getenv, clock.now)
-
-	// One deadline for everything: a hung browser must not hang CI.
-	root, cancelRoot := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancelRoot()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
-		t.Fatalf("start chromium: %v", err)
-	}
+	browserCtx := startBrowser(t, exe)
 
 	for _, l := range learners {
 		t.Run(l.lang, func(t *testing.T) {
@@ -129,6 +94,62 @@ func TestBrowserLearnerJourney(t *testing.T) {
 			b.journey(pkgs[0])
 		})
 	}
+}
+
+// needChromium returns the browser's path, or skips the test when there is
+// none and XUETANG_BROWSER_TEST=1 does not require it.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	exe := chromiumPath()
+	required := os.Getenv("XUETANG_BROWSER_TEST") == "1"
+	if exe == "" {
+		if required {
+			t.Fatal("XUETANG_BROWSER_TEST=1 but chromium is not installed (apt-get install chromium)")
+		}
+		t.Skip("chromium is not installed; set XUETANG_BROWSER_TEST=1 to make this a failure")
+	}
+	if testing.Short() && !required {
+		t.Skip("browser test skipped in -short mode")
+	}
+	return exe
+}
+
+// createUser runs `xuetang user create` with browserPassword.
+func createUser(t *testing.T, getenv func(string) string, username, role, displayName, locale string, more ...string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	args := append([]string{"user", "create", "--username", username, "--role", role,
+		"--display-name", displayName, "--locale", locale}, more...)
+	if code := run(args, strings.NewReader(browserPassword+"\n"), &out, &errOut, getenv); code != 0 {
+		t.Fatalf("user create %s: exit %d: %s", username, code, errOut.String())
+	}
+}
+
+// startBrowser starts headless Chromium for the whole test; tabs are opened
+// by newBrowserSession.
+func startBrowser(t *testing.T, exe string) context.Context {
+	t.Helper()
+	// One deadline for everything: a hung browser must not hang CI.
+	root, cancelRoot := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancelRoot)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return browserCtx
 }
 
 // startBrowserServer runs the real server in-process and returns its URL.
@@ -199,6 +220,9 @@ type browserSession struct {
 
 	mu       sync.Mutex
 	problems []string // uncaught exceptions, console errors, CSP violations
+
+	axePages int           // pages checked with axe
+	axeTime  time.Duration // spent checking them
 }
 
 func newBrowserSession(t *testing.T, browserCtx context.Context, base string, l browserLearner) *browserSession {
@@ -226,6 +250,9 @@ func newBrowserSession(t *testing.T, browserCtx context.Context, base string, l 
 		t.Fatalf("open a tab: %v", err)
 	}
 	t.Cleanup(func() {
+		if b.axePages > 0 {
+			t.Logf("axe checked %d pages in %s", b.axePages, b.axeTime.Round(time.Millisecond))
+		}
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		for _, p := range b.problems {
@@ -383,8 +410,9 @@ func (b *browserSession) journey(pkg *course.Package) {
 	// A crafted next= that a browser would resolve to another site is
 	// ignored: after signing in the learner stays here.
 	b.do("open sign-in page", chromedp.Navigate(b.base+"/login?next=/%5Cexample.org/phish"))
+	b.do("sign-in page", chromedp.WaitVisible(sel("#username")))
+	b.accessible("sign-in page")
 	b.do("sign in",
-		chromedp.WaitVisible(sel("#username")),
 		chromedp.SendKeys(sel("#username"), b.l.username),
 		chromedp.SendKeys(sel("#password"), browserPassword),
 		jsClick("#login-form button[type=submit]"),
@@ -396,11 +424,13 @@ func (b *browserSession) journey(pkg *course.Package) {
 	if got := b.text("greeting", "#greeting"); !strings.Contains(got, b.l.displayName) {
 		t.Errorf("greeting %q does not name %q", got, b.l.displayName)
 	}
+	b.accessible("home")
 
 	// The catalogue lists courses in the learner's language; enrol from the course page.
 	card := fmt.Sprintf(`.course-card[data-slug=%q] h3 a`, pkg.Slug)
 	b.do("catalogue", chromedp.Navigate(b.base+"/courses"), chromedp.WaitVisible(sel(card)))
 	b.shot("catalogue")
+	b.accessible("catalogue")
 	b.do("open course",
 		jsClick(card),
 		chromedp.WaitVisible(sel("#enroll")),
@@ -408,6 +438,7 @@ func (b *browserSession) journey(pkg *course.Package) {
 	if got := b.text("course title", "main h1"); got != pkg.Title {
 		t.Errorf("course page title %q, want %q", got, pkg.Title)
 	}
+	b.accessible("course")
 	b.do("enrol", jsClick("#enroll"), chromedp.WaitVisible(sel("#continue")))
 	b.shot("enrolled")
 	b.do("start learning",
@@ -431,6 +462,7 @@ func (b *browserSession) journey(pkg *course.Package) {
 				t.Errorf("%s: time-needed message %q, want it to start with %q", step, got, want)
 			}
 			b.shot(step + " time needed")
+			b.accessible(step + " time needed")
 			b.advance(61 * time.Second)
 			b.do(step+" mark done after the time", jsClick("#mark-done"), chromedp.WaitVisible(sel("#lesson-done")))
 		case 1:
@@ -453,6 +485,7 @@ func (b *browserSession) journey(pkg *course.Package) {
 					t.Errorf("%s: failed verdict %q, want it to start with %q", step, got, want)
 				}
 				b.shot(step + " failed")
+				b.accessible(step + " quiz failed")
 				b.do(step+" retry", jsClick("#quiz-retry"), chromedp.WaitVisible(sel("#quiz-submit")))
 			}
 			b.answer(step+" right answers", lesson.Questions, true)
@@ -471,6 +504,7 @@ func (b *browserSession) journey(pkg *course.Package) {
 		}
 		b.do("course complete", chromedp.WaitVisible(sel("#course-complete")))
 		b.shot("course complete")
+		b.accessible("course complete")
 		href := b.attr("certificate link", "#certificate-link", "href")
 		serial = strings.TrimPrefix(href, "/certificates/")
 		if serial == "" || serial == href {
@@ -486,6 +520,7 @@ func (b *browserSession) journey(pkg *course.Package) {
 	}
 	b.do("certificates list", chromedp.WaitVisible(sel(fmt.Sprintf(`#certificates a[href="/certificates/%s"]`, serial))))
 	b.shot("my learning")
+	b.accessible("my learning")
 
 	// The certificate.
 	b.do("certificate", chromedp.Navigate(b.base+"/certificates/"+url.PathEscape(serial)), chromedp.WaitVisible(sel("#cert-name")))
@@ -507,18 +542,21 @@ func (b *browserSession) journey(pkg *course.Package) {
 		b.fail("certificate QR code", err)
 	}
 	cancelQR()
+	b.accessible("certificate")
 
 	// Sign out, then verify the serial as anyone can.
 	b.do("sign out", jsClick("#sign-out"), chromedp.WaitVisible(sel("#login-form")))
 	b.do("verify", chromedp.Navigate(b.base+"/verify/"+url.PathEscape(serial)+"?lang="+b.l.lang),
 		chromedp.WaitVisible(sel(`#verify-result[data-valid="true"]`)))
 	b.shot("verified")
+	b.accessible("verified")
 	if got := b.text("verify result", "#verify-result"); !strings.Contains(got, b.msg("verify.valid")) || !strings.Contains(got, b.l.displayName) {
 		t.Errorf("verify result %q lacks %q or the learner's name", got, b.msg("verify.valid"))
 	}
 	b.do("verify unknown", chromedp.Navigate(b.base+"/verify/NO-SUCH-SERIAL?lang="+b.l.lang),
 		chromedp.WaitVisible(sel(`#verify-result[data-valid="false"]`)))
 	b.shot("not verified")
+	b.accessible("not verified")
 }
 
 // answer fills in the quiz: the right answers from the course package (the
