@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Import job statuses.
+const (
+	ImportQueued  = "queued"
+	ImportRunning = "running"
+	ImportDone    = "done"
+	ImportFailed  = "failed"
+)
+
+// ImportJob is one bulk import of people, polled while it runs.
+type ImportJob struct {
+	ID            string `gorm:"primaryKey;size:32"`
+	ActorID       int64
+	InstitutionID *int64
+	Status        string `gorm:"size:16"`
+	RowsTotal     int
+	RowsDone      int
+	Created       int
+	ErrorKey      string `gorm:"size:64"`
+	CreatedAt     time.Time
+	FinishedAt    *time.Time
+}
+
+func (ImportJob) TableName() string { return "import_jobs" }
+
+// ImportedUser is one account an import creates. Every one must choose a
+// new password at first sign-in.
+type ImportedUser struct {
+	Username, DisplayName, PasswordHash, Role string
+	RegionCode                                *string
+	BirthYear                                 *int
+	GuardianName                              *string
+	ConsentDate                               *string // YYYY-MM-DD
+	Class                                     string  // "" for none
+}
+
+// UserImport is everything one import writes, in one transaction.
+type UserImport struct {
+	JobID         string
+	InstitutionID *int64
+	Users         []ImportedUser
+	Audit         AuditEntry // the one entry summarising the import
+}
+
+// importedUserRow writes the users columns an import sets, including those
+// (must_change_password, guardian consent) the User model does not carry.
+type importedUserRow struct {
+	ID                  int64
+	Username            string
+	DisplayName         string
+	PasswordHash        string
+	Role                string
+	InstitutionID       *int64
+	RegionCode          *string
+	Locale              string
+	BirthYear           *int
+	Disabled            bool
+	MustChangePassword  bool
+	GuardianName        *string
+	GuardianConsentDate *string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+func (importedUserRow) TableName() string { return "users" }
+
+// importBatch keeps each INSERT well under MySQL's 65,535 placeholders
+// (15 columns a row) and SQLite's statement limits.
+const importBatch = 500
+
+// TakenUsernames reports which of the (normalised) usernames already have
+// an account, asking in batches rather than once per name.
+func (s *Store) TakenUsernames(ctx context.Context, names []string) (map[string]bool, error) {
+	taken := map[string]bool{}
+	for start := 0; start < len(names); start += importBatch {
+		end := min(start+importBatch, len(names))
+		var found []string
+		if err := s.r.WithContext(ctx).Model(&User{}).Where("username IN ?", names[start:end]).
+			Pluck("username", &found).Error; err != nil {
+			return nil, classify(err)
+		}
+		for _, n := range found {
+			taken[n] = true
+		}
+	}
+	return taken, nil
+}
+
+// ImportUsers creates every account of an import or none: users in
+// multi-row inserts, the classes they name (created at the institution when
+// missing) and their memberships, the audit entry, and the job marked done,
+// all in one transaction. A username taken since the preview fails the
+// whole import with errs.Conflict.
+func (s *Store) ImportUsers(ctx context.Context, im UserImport) (int, error) {
+	now := s.now()
+	rows := make([]importedUserRow, len(im.Users))
+	for i, u := range im.Users {
+		rows[i] = importedUserRow{Username: u.Username, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash,
+			Role: u.Role, InstitutionID: im.InstitutionID, RegionCode: u.RegionCode, Locale: "zh-CN", BirthYear: u.BirthYear,
+			MustChangePassword: true, GuardianName: u.GuardianName, GuardianConsentDate: u.ConsentDate,
+			CreatedAt: now, UpdatedAt: now}
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.CreateInBatches(rows, importBatch).Error; err != nil {
+			return err
+		}
+		if err := addToClasses(tx, im, now); err != nil {
+			return err
+		}
+		im.Audit.At = now
+		if err := tx.Create(&im.Audit).Error; err != nil {
+			return err
+		}
+		res := tx.Model(&ImportJob{}).Where("id = ?", im.JobID).Updates(map[string]any{
+			"status": ImportDone, "rows_done": len(rows), "created": len(rows), "finished_at": now})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return res.Error
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(rows), nil
+}
+
+// addToClasses puts each imported user in the class their row names. The
+// new users' ids are read back by username: ids of a multi-row insert are
+// not promised to be consecutive on every server setting.
+func addToClasses(tx *gorm.DB, im UserImport, now time.Time) error {
+	byClass := map[string][]string{}
+	var names []string
+	for _, u := range im.Users {
+		if u.Class == "" || im.InstitutionID == nil {
+			continue
+		}
+		if _, ok := byClass[u.Class]; !ok {
+			names = append(names, u.Class)
+		}
+		byClass[u.Class] = append(byClass[u.Class], u.Username)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	var classes []Class
+	if err := tx.Where("institution_id = ? AND name IN ?", *im.InstitutionID, names).Order("id").Find(&classes).Error; err != nil {
+		return err
+	}
+	classID := map[string]int64{}
+	for _, c := range classes {
+		if _, ok := classID[c.Name]; !ok {
+			classID[c.Name] = c.ID
+		}
+	}
+	for _, n := range names {
+		if _, ok := classID[n]; ok {
+			continue
+		}
+		c := Class{InstitutionID: *im.InstitutionID, Name: n, CreatedAt: now}
+		if err := tx.Create(&c).Error; err != nil {
+			return err
+		}
+		classID[n] = c.ID
+	}
+	var members []ClassMember
+	for _, n := range names {
+		users := byClass[n]
+		for start := 0; start < len(users); start += importBatch {
+			end := min(start+importBatch, len(users))
+			var ids []int64
+			if err := tx.Model(&User{}).Where("username IN ?", users[start:end]).Pluck("id", &ids).Error; err != nil {
+				return err
+			}
+			for _, id := range ids {
+				members = append(members, ClassMember{ClassID: classID[n], UserID: id, JoinedAt: now})
+			}
+		}
+	}
+	return tx.CreateInBatches(members, importBatch).Error
+}
+
+// CreateImportJob records a job before its work starts.
+func (s *Store) CreateImportJob(ctx context.Context, j *ImportJob) error {
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = s.now()
+	}
+	return classify(s.w.WithContext(ctx).Create(j).Error)
+}
+
+// ImportJobByID finds a job.
+func (s *Store) ImportJobByID(ctx context.Context, id string) (*ImportJob, error) {
+	var j ImportJob
+	if err := s.r.WithContext(ctx).Where("id = ?", id).Take(&j).Error; err != nil {
+		return nil, classify(err)
+	}
+	return &j, nil
+}
+
+// SetImportJobProgress records how many rows a running job has prepared.
+func (s *Store) SetImportJobProgress(ctx context.Context, id string, rowsDone int) error {
+	return classify(s.w.WithContext(ctx).Model(&ImportJob{}).Where("id = ? AND status IN ?", id, []string{ImportQueued, ImportRunning}).
+		Updates(map[string]any{"status": ImportRunning, "rows_done": rowsDone}).Error)
+}
+
+// FailImportJob marks an unfinished job failed with the reason's key.
+func (s *Store) FailImportJob(ctx context.Context, id, errorKey string) error {
+	return classify(s.w.WithContext(ctx).Model(&ImportJob{}).Where("id = ? AND status IN ?", id, []string{ImportQueued, ImportRunning}).
+		Updates(map[string]any{"status": ImportFailed, "error_key": errorKey, "finished_at": s.now()}).Error)
+}
+
+// FailStaleImportJobs marks failed the jobs still unfinished that started
+// before since: their process stopped without finishing them (a job runs in
+// the process that accepted it, and a whole file takes minutes, not hours).
+func (s *Store) FailStaleImportJobs(ctx context.Context, since time.Time, errorKey string) (int64, error) {
+	res := s.w.WithContext(ctx).Model(&ImportJob{}).Where("status IN ? AND created_at < ?", []string{ImportQueued, ImportRunning}, since).
+		Updates(map[string]any{"status": ImportFailed, "error_key": errorKey, "finished_at": s.now()})
+	return res.RowsAffected, classify(res.Error)
+}
