@@ -36,6 +36,23 @@ export async function api(method, path, body, opts = {}) {
   return data;
 }
 
+// upload posts a multipart form (a file) the way api posts JSON; the
+// browser sets the multipart Content-Type with its boundary.
+export async function upload(path, form) {
+  if (!cookie('xuetang_csrf')) await ensureCsrf();
+  const res = await fetch('/api/v1' + path, {
+    method: 'POST', credentials: 'same-origin', body: form,
+    headers: { 'Accept': 'application/json', 'Accept-Language': lang(), 'X-CSRF-Token': cookie('xuetang_csrf') },
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = new ApiError(res.status, data);
+    err.body = data;
+    throw err;
+  }
+  return { status: res.status, data };
+}
+
 // ensureCsrf makes sure the CSRF cookie exists before a first POST.
 export async function ensureCsrf() {
   if (!cookie('xuetang_csrf')) await fetch('/api/v1/auth/csrf', { credentials: 'same-origin' });

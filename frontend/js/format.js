@@ -34,6 +34,16 @@ export function date(iso, l = lang()) {
   return new Intl.DateTimeFormat(l, { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone }).format(d);
 }
 
+// dateTime adds the time of day, to the second, for records such as the
+// audit log; like date, it reads in the deployment's time zone.
+export function dateTime(iso, l = lang()) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(l, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
+    second: '2-digit', hourCycle: 'h23', timeZone: zone }).format(d);
+}
+
 // pathPart returns one decoded segment of location.pathname:
 // pathPart(2) of /courses/internet-safety is "internet-safety".
 export function pathPart(i) {

@@ -38,9 +38,14 @@ function renderHeader(me) {
   const nav = el('nav', { 'aria-label': t('app.name') });
   const links = [['/', 'nav.home'], ['/courses', 'nav.courses']];
   if (me) links.push(['/me', 'nav.my_learning']);
+  // Staff see the way to what their role may do: teachers their learners,
+  // administrators the administration home. Learners see nothing of it.
+  const staff = pagesFor(me?.role);
+  if (staff.length) links.push(me.role === 'teacher' ? ['/admin/users', 'nav.learners'] : ['/admin', 'nav.admin']);
   for (const [href, key] of links) {
     const a = el('a', { href }, t(key));
     if (location.pathname === href) a.setAttribute('aria-current', 'page');
+    else if (href.startsWith('/admin') && location.pathname.startsWith('/admin')) a.setAttribute('aria-current', 'true');
     nav.append(a);
   }
   const langBtn = el('button', { type: 'button', class: 'link', lang: lang() === 'en' ? 'zh-CN' : 'en' }, t('nav.language'));
@@ -70,6 +75,19 @@ function renderHeader(me) {
   }
   header.append(skip, brand, nav);
 }
+
+// staffPages are the administration pages and the roles that see each;
+// internal/web/admin.go serves them by the same table. The API checks every
+// action again, in the caller's scope.
+export const staffPages = [
+  { href: '/admin', key: 'admin.home', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'] },
+  { href: '/admin/users', key: 'admin.users', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'] },
+  { href: '/admin/import', key: 'admin.import', roles: ['institution_admin', 'region_admin', 'admin'] },
+  { href: '/admin/audit', key: 'admin.audit', roles: ['institution_admin', 'region_admin', 'admin'] },
+  { href: '/admin/institutions', key: 'admin.institutions', roles: ['region_admin', 'admin'] },
+];
+
+export function pagesFor(role) { return role ? staffPages.filter((p) => p.roles.includes(role)) : []; }
 
 // el builds an element; text is set with textContent, never as HTML.
 export function el(tag, attrs = {}, text) {

@@ -78,6 +78,7 @@ func New(d Deps) (*echo.Echo, error) {
 	app := e.Group("", checkOrigin(d.TrustProxy, d.BaseURL), d.Auth.LoadSession, CheckCSRF)
 	app.GET("/", pg.page("index.html"))
 	app.GET("/login", pg.page("login.html"))
+	adminRoutes(app, pg)
 
 	api := app.Group("/api/v1", limitBody(BodyLimit), RequirePasswordChange)
 	api.POST("/auth/login", d.Auth.Login)

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The administration pages in a real browser, once per language: an
+// administrator finds a learner who is locked out, lifts the delay, resets
+// the password and reads the one-time password, with which the learner can
+// then sign in; the audit log shows both actions. Every page, and the dialog,
+// is checked with axe. A learner finds no way in.
+
+type adminCase struct {
+	lang, admin, learner, learnerName, other string
+}
+
+func TestBrowserAdministration(t *testing.T) {
+	exe := needChromium(t)
+	cases := []adminCase{
+		{lang: "zh-CN", admin: "admin-zh", learner: "reset-zh", learnerName: "李秀英", other: "plain-zh"},
+		{lang: "en", admin: "admin-en", learner: "reset-en", learnerName: "Bob Jones", other: "plain-en"},
+	}
+	env := map[string]string{
+		"XUETANG_ADDR":      "127.0.0.1:0",
+		"XUETANG_DATA_DIR":  t.TempDir(),
+		"XUETANG_LOG_LEVEL": "warn",
+	}
+	getenv := func(k string) string { return env[k] }
+	for _, c := range cases {
+		createUser(t, getenv, c.admin, "admin", "Admin "+c.lang, c.lang)
+		createUser(t, getenv, c.learner, "learner", c.learnerName, c.lang)
+		createUser(t, getenv, c.other, "learner", "Plain "+c.lang, c.lang)
+	}
+	base := startBrowserServer(t, getenv, time.Now)
+	browserCtx := startBrowser(t, exe)
+	for _, c := range cases {
+		t.Run(c.lang, func(t *testing.T) {
+			b := newBrowserSession(t, browserCtx, base, browserLearner{lang: c.lang, username: c.admin})
+			b.administer(c)
+			l := newBrowserSession(t, browserCtx, base, browserLearner{lang: c.lang, username: c.other})
+			l.noAdminForLearners()
+		})
+	}
+}
+
+func (b *browserSession) signIn(username string) {
+	b.t.Helper()
+	b.do("open sign-in page", chromedp.Navigate(b.base+"/login?lang="+b.l.lang), chromedp.WaitVisible(chromedp.CSS("#username")))
+	b.do("sign in",
+		chromedp.SendKeys(chromedp.CSS("#username"), username),
+		chromedp.SendKeys(chromedp.CSS("#password"), browserPassword),
+		jsClick("#login-form button[type=submit]"),
+		chromedp.WaitVisible(chromedp.CSS("#greeting")),
+	)
+}
+
+// adminPage opens an administration page and waits until it has settled.
+func (b *browserSession) adminPage(path string) {
+	b.t.Helper()
+	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(`main[data-ready="true"]`)))
+}
+
+func (b *browserSession) administer(c adminCase) {
+	t := b.t
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	api := newAPIClient(t, b.base)
+	api.lockOut(c.learner)
+
+	b.signIn(c.admin)
+	if n := b.count(`#site-header a[href="/admin"]`); n != 1 {
+		t.Errorf("the header has %d links to the administration, want 1", n)
+	}
+
+	b.adminPage("/admin")
+	b.accessible("admin home")
+	for _, href := range []string{"/admin/users", "/admin/import", "/admin/audit", "/admin/institutions"} {
+		if n := b.count(fmt.Sprintf(`nav.admin-menu a[href=%q]`, href)); n != 1 {
+			t.Errorf("the administration menu has %d links to %s, want 1", n, href)
+		}
+		if n := b.count(fmt.Sprintf(`#admin-cards a[href=%q]`, href)); n != 1 {
+			t.Errorf("the administration home has %d links to %s, want 1", n, href)
+		}
+	}
+
+	// The list, then a search that finds the one learner.
+	b.adminPage("/admin/users")
+	if n := b.count(".user-card"); n < 3 {
+		t.Errorf("the user list shows %d people, want every account (at least 3)", n)
+	}
+	b.accessible("users")
+	if n := b.count(fmt.Sprintf(`.user-card[data-username=%q] [data-action]`, c.admin)); n != 0 {
+		t.Errorf("the administrator's own card offers %d actions on their own account", n)
+	}
+	// Two at a time: "show more" adds the next two and moves focus to the
+	// first of them.
+	b.adminPage("/admin/users?limit=2")
+	b.do("show more", jsClick("#load-more"), chromedp.WaitVisible(css(".user-card:nth-child(4)")))
+	if n := b.count(".user-card"); n != 4 {
+		t.Errorf("after show more, %d people listed, want 4", n)
+	}
+	if n := b.count(".user-card:nth-child(3) h2:focus"); n != 1 {
+		t.Error("after show more, focus is not on the first person added")
+	}
+	b.adminPage("/admin/users")
+	card := fmt.Sprintf(`.user-card[data-username=%q]`, c.learner)
+	b.do("search",
+		chromedp.SendKeys(css("#q"), c.learner),
+		jsClick("#user-search button[type=submit]"),
+		chromedp.WaitVisible(css(card)),
+		chromedp.WaitNotPresent(css(fmt.Sprintf(`.user-card:not([data-username=%q])`, c.learner))),
+	)
+	if got := b.text("found", card+" h2"); got != c.learnerName {
+		t.Errorf("search result names %q, want %q", got, c.learnerName)
+	}
+
+	// Unlock: the right password works again from the delayed address.
+	b.do("unlock", jsClick(card+` [data-action="unlock"]`), chromedp.WaitVisible(css(card+` .status.ok`)))
+	b.accessible("users after unlock")
+	if code, _ := api.login(c.learner, browserPassword); code != 200 {
+		t.Errorf("after unlock, the learner's sign-in answers %d, want 200", code)
+	}
+
+	// Reset: confirm in the dialog, read the one-time password once.
+	b.do("reset password", jsClick(card+` [data-action="reset"]`), chromedp.WaitVisible(css("#confirm-dialog[open] #confirm-ok")))
+	b.accessible("reset dialog")
+	b.do("confirm reset", jsClick("#confirm-ok"), chromedp.WaitVisible(css("#otp-box:not([hidden]) #otp")))
+	otp := b.text("one-time password", "#otp")
+	if len(otp) < 8 {
+		b.fail("one-time password", fmt.Errorf("%q is too short to be one", otp))
+	}
+	b.accessible("one-time password")
+	b.do("close dialog", jsClick("#confirm-cancel"), chromedp.WaitNotPresent(css("#confirm-dialog[open]")))
+	if n := b.count(`#otp:not(:empty)`); n != 0 {
+		t.Error("the one-time password stays in the page after the dialog closed")
+	}
+	if code, _ := api.login(c.learner, browserPassword); code != 401 {
+		t.Errorf("the old password after the reset: %d, want 401", code)
+	}
+	code, body := api.login(c.learner, otp)
+	if code != 200 || !strings.Contains(body, `"must_change_password":true`) {
+		t.Errorf("sign-in with the one-time password: %d %s, want 200 and must_change_password", code, body)
+	}
+
+	// Disable, asked first; then enable again.
+	b.do("disable", jsClick(card+` [data-action="disable"]`), chromedp.WaitVisible(css("#confirm-dialog[open] #confirm-ok")))
+	b.do("confirm disable", jsClick("#confirm-ok"), chromedp.WaitVisible(css(card+`[data-disabled="true"] .status.ok`)))
+	if code, _ := api.login(c.learner, otp); code == 200 {
+		t.Error("a disabled account could still sign in")
+	}
+	b.do("enable", jsClick(card+` [data-action="enable"]`), chromedp.WaitVisible(css(card+`[data-disabled="false"]`)))
+	b.accessible("users after enable")
+
+	// The audit log has what was just done, dated today.
+	b.adminPage("/admin/audit")
+	for _, action := range []string{"user.unlock", "user.password_reset", "user.disable", "user.enable"} {
+		if n := b.count(fmt.Sprintf(`#audit-rows tr[data-action=%q]`, action)); n < 1 {
+			t.Errorf("the audit log shows no %s", action)
+		}
+	}
+	b.accessible("audit")
+
+	// An institution, created through the form.
+	b.adminPage("/admin/institutions")
+	b.accessible("institutions")
+	inst := "lib-" + strings.ToLower(c.lang)
+	b.do("create institution",
+		chromedp.SendKeys(css("#c-code"), inst),
+		chromedp.SendKeys(css("#c-name"), "Library "+c.lang),
+		chromedp.SetValue(css("#c-kind"), "library"),
+		chromedp.SendKeys(css("#c-region"), "510104"),
+		jsClick("#create-form button[type=submit]"),
+		chromedp.WaitVisible(css(fmt.Sprintf(`#inst-list li[data-code=%q]`, inst))),
+		chromedp.WaitVisible(css("#create-status.ok")),
+	)
+	b.accessible("institution created")
+
+	// A roster into it: checked with one mistake, corrected, created.
+	b.adminPage("/admin/import")
+	b.accessible("import")
+	prefix := "imp-" + strings.ToLower(c.lang) + "-"
+	const rosterPassword = "Roster-pass-2026x"
+	bad := b.rosterFile("bad.csv", "username,display_name,role,password\n"+
+		prefix+"1,One,learner,"+rosterPassword+"\n"+prefix+"1,Two,learner,"+rosterPassword+"\n")
+	b.do("check a roster with a mistake",
+		chromedp.SetUploadFiles(css("#file"), []string{bad}),
+		chromedp.SendKeys(css("#institution"), inst),
+		jsClick("#import-form button[type=submit]"),
+		chromedp.WaitVisible(css(`#error-rows tr, [data-state="not-available"]`)),
+	)
+	if b.count(`[data-state="not-available"]`) > 0 {
+		// Built concurrently (internal/roster); until it is wired in,
+		// the page must say so rather than fail.
+		t.Log("roster import: this server has no import API; checked the not-available notice only")
+		b.accessible("import not available")
+		return
+	}
+	if got := b.text("problem row", "#error-rows tr th"); got != "3" {
+		t.Errorf("the problem is reported on row %q, want 3 (the header is row 1)", got)
+	}
+	if n := b.count("#commit:not([hidden])"); n != 0 {
+		t.Error("a roster with a problem may be committed")
+	}
+	b.accessible("import problems")
+	good := b.rosterFile("good.csv", "username,display_name,role,password\n"+
+		prefix+"1,One,learner,"+rosterPassword+"\n"+prefix+"2,Two,learner,"+rosterPassword+"\n")
+	b.do("check the corrected roster",
+		chromedp.SetUploadFiles(css("#file"), []string{good}),
+		jsClick("#import-form button[type=submit]"),
+		chromedp.WaitVisible(css("#commit")),
+	)
+	b.do("create the accounts", jsClick("#commit"), chromedp.WaitVisible(css("#commit-status.ok")), chromedp.WaitVisible(css("#slips a")))
+	b.accessible("import done")
+	code, body = api.login(prefix+"2", rosterPassword)
+	if code != 200 || !strings.Contains(body, `"must_change_password":true`) {
+		t.Errorf("sign-in with the roster's password: %d %s, want 200 and must_change_password", code, body)
+	}
+}
+
+// rosterFile writes a roster for the file input.
+func (b *browserSession) rosterFile(name, content string) string {
+	path := filepath.Join(b.t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	return path
+}
+
+// A learner sees no administration link, and its pages are not found.
+func (b *browserSession) noAdminForLearners() {
+	b.signIn(b.l.username)
+	if n := b.count(`#site-header a[href^="/admin"]`); n != 0 {
+		b.t.Errorf("a learner's header has %d administration links", n)
+	}
+	b.do("admin as a learner", chromedp.Navigate(b.base+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("#site-header nav")))
+	if got := b.text("not found", "main h1"); got != b.msg("page.not_found") {
+		b.t.Errorf("a learner at /admin/users sees %q, want %q", got, b.msg("page.not_found"))
+	}
+	b.accessible("not found")
+}
+
+// apiClient talks to the server as a script would, from the same address
+// as the browser.
+type apiClient struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newAPIClient(t *testing.T, base string) *apiClient {
+	jar, _ := cookiejar.New(nil)
+	return &apiClient{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+}
+
+func (a *apiClient) login(username, password string) (int, string) {
+	a.t.Helper()
+	u, _ := url.Parse(a.base)
+	if res, err := a.c.Get(a.base + "/api/v1/auth/csrf"); err != nil {
+		a.t.Fatal(err)
+	} else {
+		res.Body.Close()
+	}
+	csrf := ""
+	for _, ck := range a.c.Jar.Cookies(u) {
+		if ck.Name == "xuetang_csrf" {
+			csrf = ck.Value
+		}
+	}
+	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
+	req, _ := http.NewRequest("POST", a.base+"/api/v1/auth/login", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", csrf)
+	res, err := a.c.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// lockOut fails sign-in until the account is delayed for this address.
+func (a *apiClient) lockOut(username string) {
+	a.t.Helper()
+	for i := 0; i < 20; i++ {
+		if code, _ := a.login(username, "wrong-password-"+username); code == 429 {
+			if code, _ := a.login(username, browserPassword); code != 429 {
+				a.t.Fatalf("locked out, the right password answers %d, want 429", code)
+			}
+			return
+		}
+	}
+	a.t.Fatalf("%s was never delayed", username)
+}

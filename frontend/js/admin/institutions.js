@@ -1,0 +1,138 @@
+// Institutions: create one, and a searchable keyset list with close and
+// reopen where the server says this person may.
+import { el } from '../shell.js';
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { facts, date } from '../format.js';
+import { startAdmin, missing, notAvailable, errorText, say, ready, fieldError } from './common.js';
+
+const me = await startAdmin();
+const createForm = document.getElementById('create-form');
+const createStatus = document.getElementById('create-status');
+const search = document.getElementById('inst-search');
+const list = document.getElementById('inst-list');
+const status = document.getElementById('list-status');
+const more = document.getElementById('load-more');
+
+let query = new URLSearchParams(location.search).get('q') || '';
+let cursor = null;
+let loading = false;
+
+function unavailable() {
+  document.getElementById('create-section').hidden = true;
+  search.hidden = true;
+  say(status, '');
+  more.hidden = true;
+  list.replaceWith(notAvailable('institutions-unavailable'));
+}
+
+async function load(reset) {
+  await fetchPage(reset);
+  ready();
+}
+
+async function fetchPage(reset) {
+  if (loading) return;
+  loading = true;
+  more.hidden = true;
+  if (reset) { cursor = null; list.replaceChildren(); }
+  say(status, t('common.loading'));
+  const params = new URLSearchParams({ q: query });
+  if (cursor) params.set('cursor', cursor);
+  let data;
+  try {
+    data = await api('GET', '/admin/institutions?' + params);
+  } catch (err) {
+    loading = false;
+    if (missing(err)) return unavailable();
+    say(status, errorText(err), 'error');
+    more.hidden = !cursor;
+    return;
+  }
+  loading = false;
+  const first = list.children.length;
+  for (const i of data?.institutions || []) list.append(item(i));
+  cursor = data?.next || null;
+  more.hidden = !cursor;
+  const n = list.children.length;
+  say(status, n ? t(cursor ? 'admin.inst.count_more' : 'admin.inst.count', { n }) : t('admin.inst.none'));
+  if (!reset && list.children[first]) list.children[first].querySelector('h3').focus();
+}
+
+function item(i) {
+  const li = el('li', { class: 'card', 'data-code': i.code });
+  const nameId = `inst-${i.id}-name`;
+  li.append(el('h3', { id: nameId, tabindex: '-1' }, i.name));
+  const body = el('div');
+  const note = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  const render = () => {
+    body.replaceChildren(facts([
+      [t('admin.inst.code'), i.code, { class: 'mono', lang: 'en' }],
+      [t('admin.inst.kind'), t('admin.kind.' + i.kind)],
+      [t('admin.inst.region'), [i.region_name, i.region_code].filter(Boolean).join(' · ')],
+      [t('admin.inst.status'), i.closed_at ? t('admin.inst.closed_on', { date: date(i.closed_at) }) : t('admin.inst.open')],
+    ]));
+    if (i.can_close) {
+      const action = i.closed_at ? 'reopen' : 'close';
+      const b = el('button', { type: 'button', class: 'secondary', 'aria-describedby': nameId }, t('admin.inst.' + action));
+      b.addEventListener('click', async () => {
+        b.disabled = true;
+        try {
+          Object.assign(i, await api('POST', `/admin/institutions/${encodeURIComponent(i.id)}/${action}`));
+          render();
+          say(note, t('admin.inst.done_' + action, { name: i.name }), 'ok');
+        } catch (err) {
+          b.disabled = false;
+          say(note, missing(err) ? t('admin.action_not_available') : errorText(err), 'error');
+        }
+      });
+      body.append(b);
+    }
+  };
+  render();
+  li.append(body, note);
+  return li;
+}
+
+createForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const btn = createForm.querySelector('button[type=submit]');
+  const body = {};
+  for (const f of ['code', 'name', 'kind', 'region_code']) body[f] = createForm.elements[f].value.trim();
+  const empty = ['code', 'name', 'region_code'].find((f) => !body[f]);
+  if (empty) {
+    fieldError(createForm, { field: empty, message: t('admin.inst.required') });
+    say(createStatus, t('admin.inst.fix_form'), 'error');
+    return;
+  }
+  btn.disabled = true;
+  say(createStatus, t('common.working'));
+  try {
+    const inst = await api('POST', '/admin/institutions', body);
+    fieldError(createForm, null);
+    createForm.reset();
+    list.prepend(item(inst));
+    say(createStatus, t('admin.inst.created', { name: inst.name }), 'ok');
+  } catch (err) {
+    if (missing(err)) return unavailable();
+    fieldError(createForm, err);
+    say(createStatus, errorText(err), 'error');
+  } finally {
+    btn.disabled = false;
+  }
+});
+
+search.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  query = search.q.value.trim();
+  const u = new URL(location.href);
+  if (query) u.searchParams.set('q', query); else u.searchParams.delete('q');
+  history.replaceState(null, '', u);
+  load(true);
+});
+more.addEventListener('click', () => load(false));
+
+if (me) {
+  search.q.value = query;
+  load(true);
+}

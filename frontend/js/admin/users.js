@@ -1,0 +1,203 @@
+// Users: search, a keyset "load more" list, and per person the actions
+// this server offers (reset the password, unlock, disable or enable).
+import { el } from '../shell.js';
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { facts } from '../format.js';
+import { startAdmin, missing, notAvailable, errorText, say, ready, userName, institutionName } from './common.js';
+
+const me = await startAdmin();
+const form = document.getElementById('user-search');
+const list = document.getElementById('user-list');
+const status = document.getElementById('list-status');
+const more = document.getElementById('load-more');
+const dialog = document.getElementById('confirm-dialog');
+
+const search = new URLSearchParams(location.search);
+let query = search.get('q') || '';
+// ?limit= sets the page size, for a slow connection (or a test).
+const limit = search.get('limit') || '';
+let cursor = null;
+let loading = false;
+
+async function load(reset) {
+  await fetchPage(reset);
+  ready();
+}
+
+async function fetchPage(reset) {
+  if (loading) return;
+  loading = true;
+  more.hidden = true;
+  if (reset) { cursor = null; list.replaceChildren(); }
+  say(status, t('common.loading'));
+  const params = new URLSearchParams({ q: query });
+  if (limit) params.set('limit', limit);
+  if (cursor) params.set('cursor', cursor);
+  let data;
+  try {
+    data = await api('GET', '/admin/users?' + params);
+  } catch (err) {
+    loading = false;
+    if (missing(err)) {
+      say(status, '');
+      form.hidden = true;
+      list.replaceWith(notAvailable('users-unavailable'));
+      return;
+    }
+    say(status, errorText(err), 'error');
+    more.hidden = !cursor; // a failed "load more" can be tried again
+    return;
+  }
+  loading = false;
+  const first = list.children.length;
+  for (const u of data?.users || []) list.append(userItem(u));
+  cursor = data?.next || null;
+  more.hidden = !cursor;
+  const n = list.children.length;
+  say(status, n ? t(cursor ? 'admin.users.count_more' : 'admin.users.count', { n }) : t(query ? 'admin.users.none_match' : 'admin.users.none'));
+  // After "load more", continue from the first new person, not the top.
+  if (!reset && list.children[first]) list.children[first].querySelector('h2').focus();
+}
+
+function userItem(u) {
+  const li = el('li', { class: 'card user-card', 'data-username': u.username, 'data-id': String(u.id) });
+  const nameId = `user-${u.id}-name`;
+  li.append(el('h2', { id: nameId, tabindex: '-1' }, userName(u)));
+  const state = el('span', { class: 'user-state' });
+  li.append(facts([
+    [t('admin.users.username'), u.username, { class: 'mono', lang: 'en' }],
+    [t('admin.users.role'), t('role.' + u.role)],
+    [t('admin.users.institution'), institutionName(u.institution)],
+  ]));
+  const actions = el('div', { class: 'actions' });
+  const note = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  const button = (action, key) => {
+    const b = el('button', { type: 'button', class: 'secondary', 'data-action': action, 'aria-describedby': nameId }, t(key));
+    b.addEventListener('click', () => act(u, action, b, note, render));
+    return b;
+  };
+  const toggle = button('disable', 'admin.users.disable');
+  function render() {
+    state.textContent = u.disabled ? t('admin.users.disabled') : t('admin.users.active');
+    state.className = 'user-state ' + (u.disabled ? 'bad' : 'ok');
+    toggle.dataset.action = u.disabled ? 'enable' : 'disable';
+    toggle.textContent = t(u.disabled ? 'admin.users.enable' : 'admin.users.disable');
+    li.dataset.disabled = String(!!u.disabled);
+  }
+  const stateRow = el('p', { class: 'user-status' });
+  stateRow.append(el('span', { class: 'muted' }, t('admin.users.status') + t('common.colon')), state);
+  li.append(stateRow);
+  // Nobody locks themselves out from here; their own password is changed
+  // on the sign-in page.
+  if (u.id === me.id) actions.append(el('p', { class: 'muted' }, t('admin.users.is_you')));
+  else actions.append(button('reset', 'admin.users.reset_password'), button('unlock', 'admin.users.unlock'), toggle);
+  li.append(actions, note);
+  render();
+  return li;
+}
+
+// act runs one action; resetting and disabling ask first, in a dialog.
+async function act(u, action, btn, note, render) {
+  action = btn.dataset.action;
+  if (action === 'reset') return resetPassword(u, btn);
+  if (action === 'disable' && !(await confirmDialog(btn, t('admin.users.disable_title', { name: userName(u) }), t('admin.users.disable_text'), t('admin.users.disable')))) return;
+  btn.disabled = true;
+  say(note, t('common.working'));
+  try {
+    const data = await api('POST', `/admin/users/${encodeURIComponent(u.id)}/${action}`);
+    if (action !== 'unlock') u.disabled = data?.user ? !!data.user.disabled : action === 'disable';
+    render();
+    say(note, t('admin.users.done_' + action, { name: userName(u) }), 'ok');
+  } catch (err) {
+    say(note, missing(err) ? t('admin.action_not_available') : errorText(err), 'error');
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+// The dialog serves both to confirm and, after a reset, to show the
+// one-time password: once, never kept in the page after it closes.
+const title = document.getElementById('confirm-title');
+const text = document.getElementById('confirm-text');
+const ok = document.getElementById('confirm-ok');
+const cancel = document.getElementById('confirm-cancel');
+const otpBox = document.getElementById('otp-box');
+const otp = document.getElementById('otp');
+const dstatus = document.getElementById('dialog-status');
+let answer = null;
+
+function openDialog(opener, heading, body, okText) {
+  title.textContent = heading;
+  text.textContent = body;
+  text.hidden = false;
+  ok.textContent = okText;
+  ok.onclick = null;
+  ok.hidden = false;
+  ok.disabled = false;
+  cancel.textContent = t('common.cancel');
+  otpBox.hidden = true;
+  otp.textContent = '';
+  say(dstatus, '');
+  dialog.returnTo = opener;
+  dialog.showModal();
+  cancel.focus();
+}
+
+function confirmDialog(opener, heading, body, okText) {
+  openDialog(opener, heading, body, okText);
+  return new Promise((resolve) => { answer = resolve; });
+}
+
+function finish(result) {
+  const r = answer;
+  answer = null;
+  if (r) r(result);
+}
+
+ok.addEventListener('click', () => {
+  if (answer) { finish(true); dialog.close(); }
+});
+cancel.addEventListener('click', () => dialog.close());
+dialog.addEventListener('close', () => {
+  finish(false);
+  otp.textContent = '';
+  dialog.returnTo?.focus();
+});
+
+async function resetPassword(u, btn) {
+  openDialog(btn, t('admin.users.reset_title', { name: userName(u) }), t('admin.users.reset_text'), t('admin.users.reset_password'));
+  ok.onclick = async () => {
+    ok.disabled = true;
+    say(dstatus, t('common.working'));
+    try {
+      const data = await api('POST', `/admin/users/${encodeURIComponent(u.id)}/password-reset`);
+      title.textContent = t('admin.users.otp_title', { name: userName(u) });
+      text.hidden = true;
+      ok.hidden = true;
+      otp.textContent = data?.one_time_password || '';
+      otpBox.hidden = false;
+      cancel.textContent = t('common.done');
+      say(dstatus, t('admin.users.otp_shown'), 'ok');
+      otp.focus();
+    } catch (err) {
+      ok.disabled = false;
+      say(dstatus, missing(err) ? t('admin.action_not_available') : errorText(err), 'error');
+    }
+  };
+}
+
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  query = form.q.value.trim();
+  const u = new URL(location.href);
+  if (query) u.searchParams.set('q', query); else u.searchParams.delete('q');
+  history.replaceState(null, '', u);
+  load(true);
+});
+more.addEventListener('click', () => load(false));
+
+if (me) {
+  form.q.value = query;
+  load(true);
+}
