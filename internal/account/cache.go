@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // Every signed-in request needs its user and institution. Reading them
@@ -19,8 +17,8 @@ const (
 )
 
 type cachedUser struct {
-	user    store.User
-	inst    *store.Institution
+	user    User
+	inst    *Institution
 	p       Principal
 	expires time.Time
 }
@@ -55,20 +53,21 @@ func (s *Service) Forget(id int64) {
 
 // SignedIn returns the user of a session with their institution and
 // principal. The returned user is a copy the caller may keep.
-func (s *Service) SignedIn(ctx context.Context, id int64) (*store.User, *store.Institution, Principal, error) {
+func (s *Service) SignedIn(ctx context.Context, id int64) (*User, *Institution, Principal, error) {
 	now := s.now()
 	if e, ok := s.cache.get(id, now); ok {
 		u := e.user
 		return &u, e.inst, e.p, nil
 	}
-	u, err := s.db.UserByID(ctx, id)
+	row, err := s.db.UserByID(ctx, id)
 	if err != nil {
 		return nil, nil, Principal{}, err
 	}
-	p, inst, err := s.Principal(ctx, u)
+	p, instRow, err := s.Principal(ctx, row)
 	if err != nil {
 		return nil, nil, Principal{}, err
 	}
+	u, inst := userOf(row), institutionOf(instRow)
 	s.cache.put(cachedUser{user: *u, inst: inst, p: p, expires: now.Add(signedInTTL)})
 	return u, inst, p, nil
 }

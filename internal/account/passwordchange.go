@@ -69,7 +69,7 @@ func (s *Service) ChangePassword(ctx context.Context, c PasswordChange) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Token: token, Session: sess, User: nu, Principal: p, Institution: inst}, nil
+	return Result{Token: token, Session: sess, User: userOf(nu), Principal: p, Institution: institutionOf(inst)}, nil
 }
 
 // sessionOptions are the limits of a new session; a shared computer's idle

@@ -176,9 +176,9 @@ type Login struct {
 type Result struct {
 	Token       string
 	Session     session.Session
-	User        *store.User
+	User        *User
 	Principal   Principal
-	Institution *store.Institution // nil when none
+	Institution *Institution // nil when none
 }
 
 var errBadCredentials = errs.New(errs.Unauthorized, "error.bad_credentials")
@@ -233,7 +233,7 @@ func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
 		return Result{}, err
 	}
 	_ = s.db.Audit(ctx, auditEntry(p, "auth.login", p, l.IP, ""))
-	return Result{Token: token, Session: sess, User: u, Principal: p, Institution: inst}, nil
+	return Result{Token: token, Session: sess, User: userOf(u), Principal: p, Institution: institutionOf(inst)}, nil
 }
 
 var errUserNotFound = errs.New(errs.NotFound, "error.user_not_found")

@@ -13,7 +13,6 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/session"
-	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // AccountStore is what the auth handlers write directly.
@@ -35,8 +34,8 @@ type AuthAPI struct {
 type authState struct {
 	token     string
 	sess      session.Session
-	user      *store.User
-	inst      *store.Institution
+	user      *account.User
+	inst      *account.Institution
 	principal account.Principal
 }
 
