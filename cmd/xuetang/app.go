@@ -179,6 +179,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Learner:      web.NewLearnerAPI(learn),
 		Regions:      &web.RegionAPI{Regions: region.New(st)},
 		Institutions: &web.InstitutionAPI{Institutions: org.New(st, hooks.now)},
+		Join:         &web.JoinAPI{Institutions: org.New(st, hooks.now), Accounts: accounts, Throttle: throttle, BaseURL: cfg.BaseURL},
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 	})

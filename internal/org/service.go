@@ -19,6 +19,7 @@ import (
 type Store interface {
 	RegionByCode(ctx context.Context, code string) (*store.Region, error)
 	InstitutionByID(ctx context.Context, id int64) (*store.Institution, error)
+	InstitutionByCode(ctx context.Context, code string) (*store.Institution, error)
 	CreateInstitutionAudited(ctx context.Context, in *store.Institution, e store.AuditEntry) error
 	SaveInstitution(ctx context.Context, in *store.Institution, e store.AuditEntry) error
 	ListInstitutions(ctx context.Context, f store.InstitutionFilter) ([]store.InstitutionRow, error)
@@ -355,4 +356,15 @@ func decodeCursor(c string) (int64, error) {
 		return 0, bad
 	}
 	return id, nil
+}
+
+// JoinTarget returns the institution a walk-in visitor may sign up at: it
+// exists, is open and allows self-registration. Anything else is not found,
+// so a poster's address tells nothing about institutions that allow none.
+func (s *Service) JoinTarget(ctx context.Context, code string) (*store.InstitutionRow, error) {
+	in, err := s.db.InstitutionByCode(ctx, code)
+	if errors.Is(err, errs.ErrNotFound) || (err == nil && (in.ClosedAt != nil || !in.SelfRegistration)) {
+		return nil, errs.New(errs.NotFound, "error.join_unavailable")
+	}
+	return s.row(ctx)(in, err)
 }

@@ -32,6 +32,7 @@ type Deps struct {
 	// Regions and Institutions may be nil (servers built for other tests).
 	Regions      *RegionAPI
 	Institutions *InstitutionAPI
+	Join         *JoinAPI
 	Users        *UserAdminAPI
 	Audit        *AuditAPI
 }
@@ -93,5 +94,6 @@ func New(d Deps) (*echo.Echo, error) {
 
 	d.Learner.routes(app, api, pg)
 	d.Institutions.routes(api)
+	d.Join.routes(app, api, pg)
 	return e, nil
 }

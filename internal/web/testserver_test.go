@@ -122,6 +122,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 		Health:       &web.HealthAPI{Database: db, Sessions: sessions, Registry: reg, MetricsToken: o.metricsToken},
 		Regions:      &web.RegionAPI{Regions: region.New(st)},
 		Institutions: &web.InstitutionAPI{Institutions: org.New(st, nil)},
+		Join:         &web.JoinAPI{Institutions: org.New(st, nil), Accounts: accounts, Throttle: throttle, BaseURL: "http://xuetang.test"},
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: time.UTC},
 	})
