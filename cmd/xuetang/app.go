@@ -25,6 +25,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/org"
 	"github.com/xuetang-edu/xuetang/internal/region"
+	"github.com/xuetang-edu/xuetang/internal/roster"
 	"github.com/xuetang-edu/xuetang/internal/session"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/web"
@@ -171,6 +172,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	accounts := account.NewService(st, sessions, throttle, account.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge, SharedSessionIdle: cfg.SharedSessionIdle,
 	})
+	imports := roster.New(st, roster.Config{Now: hooks.now, Logger: log, Location: cfg.Location})
+	if err := imports.Start(ctx); err != nil {
+		return err
+	}
+	// Deferred before the server starts, so it runs after the server has
+	// stopped: a background import still running then ends as failed.
+	defer imports.Close()
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Auth: &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
@@ -180,6 +188,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Regions:      &web.RegionAPI{Regions: region.New(st)},
 		Institutions: &web.InstitutionAPI{Institutions: org.New(st, hooks.now)},
 		Join:         &web.JoinAPI{Institutions: org.New(st, hooks.now), Accounts: accounts, Throttle: throttle, BaseURL: cfg.BaseURL},
+		Roster:       &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL},
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 	})

@@ -29,6 +29,8 @@ type Deps struct {
 	Auth    *AuthAPI
 	Health  *HealthAPI
 	Learner *LearnerAPI
+	// Roster is the bulk import of people; nil leaves its routes out.
+	Roster *RosterAPI
 	// Regions and Institutions may be nil (servers built for other tests).
 	Regions      *RegionAPI
 	Institutions *InstitutionAPI
@@ -93,6 +95,9 @@ func New(d Deps) (*echo.Echo, error) {
 	d.Audit.routes(api)
 
 	d.Learner.routes(app, api, pg)
+	if d.Roster != nil {
+		d.Roster.routes(app, api, d.Catalog)
+	}
 	d.Institutions.routes(api)
 	d.Join.routes(app, api, pg)
 	return e, nil
