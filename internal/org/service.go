@@ -49,6 +49,27 @@ type Actor struct {
 // System acts for the command line: an administrator with no account.
 var System = Actor{Principal: account.Principal{Role: account.RoleAdmin}}
 
+// audit is an entry by the actor about an institution, carrying both
+// places so region and institution admins find it in their audit view.
+func (a Actor) audit(action, detail string, in *store.Institution) store.AuditEntry {
+	e := store.AuditEntry{ActorID: a.id(), Action: action, IP: a.IP, Detail: detail}
+	if a.InstitutionID != 0 {
+		id := a.InstitutionID
+		e.ActorInstitutionID = &id
+	}
+	if a.RegionCode != "" {
+		rc := a.RegionCode
+		e.ActorRegionCode = &rc
+	}
+	if in.ID != 0 {
+		id := in.ID
+		e.TargetInstitutionID = &id
+	}
+	rc := in.RegionCode
+	e.TargetRegionCode = &rc
+	return e
+}
+
 func (a Actor) id() *int64 {
 	if a.UserID == 0 {
 		return nil
@@ -120,8 +141,8 @@ func (s *Service) create(ctx context.Context, a Actor, d Draft) (*store.Institut
 		return nil, err
 	}
 	in := &store.Institution{Code: d.Code, Name: d.Name, Kind: d.Kind, RegionCode: d.RegionCode, CreatedAt: s.now().UTC()}
-	err := s.db.CreateInstitutionAudited(ctx, in, store.AuditEntry{ActorID: a.id(), Action: "institution.create", IP: a.IP,
-		Detail: fmt.Sprintf("code=%s kind=%s region=%s", in.Code, in.Kind, in.RegionCode)})
+	err := s.db.CreateInstitutionAudited(ctx, in, a.audit("institution.create",
+		fmt.Sprintf("code=%s kind=%s region=%s", in.Code, in.Kind, in.RegionCode), in))
 	if errors.Is(err, errs.ErrConflict) {
 		return nil, errs.New(errs.Conflict, "error.institution_code_taken").With("code", d.Code).With("field", "code")
 	}
@@ -233,8 +254,7 @@ func (s *Service) update(ctx context.Context, a Actor, id int64, p Patch) (*stor
 	if len(detail) == 0 {
 		return in, nil // nothing changes, nothing to audit
 	}
-	err = s.db.SaveInstitution(ctx, &next, store.AuditEntry{ActorID: a.id(), Action: "institution.update", IP: a.IP,
-		Detail: strings.Join(detail, "; ")})
+	err = s.db.SaveInstitution(ctx, &next, a.audit("institution.update", strings.Join(detail, "; "), &next))
 	return &next, err
 }
 
@@ -266,7 +286,7 @@ func (s *Service) setClosed(ctx context.Context, a Actor, id int64, closed bool)
 		now := s.now().UTC()
 		next.ClosedAt, action = &now, "institution.close"
 	}
-	return &next, s.db.SaveInstitution(ctx, &next, store.AuditEntry{ActorID: a.id(), Action: action, IP: a.IP})
+	return &next, s.db.SaveInstitution(ctx, &next, a.audit(action, "", &next))
 }
 
 // Query selects institutions for a list.

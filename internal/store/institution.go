@@ -43,7 +43,9 @@ func (s *Store) CreateInstitutionAudited(ctx context.Context, in *Institution, e
 			return err
 		}
 		e.Target = InstitutionTarget(in.ID)
-		return s.writeAudit(tx, &e)
+		id := in.ID
+		e.TargetInstitutionID = &id
+		return s.auditIn(tx, &e, s.now().UTC())
 	})
 }
 
@@ -59,19 +61,12 @@ func (s *Store) SaveInstitution(ctx context.Context, in *Institution, e AuditEnt
 			return res.Error
 		}
 		e.Target = InstitutionTarget(in.ID)
-		return s.writeAudit(tx, &e)
+		return s.auditIn(tx, &e, s.now().UTC())
 	})
 }
 
 // InstitutionTarget names an institution in the audit log.
 func InstitutionTarget(id int64) string { return "institution:" + strconv.FormatInt(id, 10) }
-
-func (s *Store) writeAudit(tx *gorm.DB, e *AuditEntry) error {
-	if e.At.IsZero() {
-		e.At = s.now().UTC()
-	}
-	return tx.Create(e).Error
-}
 
 // InstitutionByCode finds an institution by its code, whatever its case.
 func (s *Store) InstitutionByCode(ctx context.Context, code string) (*Institution, error) {

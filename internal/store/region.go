@@ -189,13 +189,7 @@ func (s *Store) ApplyRegions(ctx context.Context, rs []Region, o RegionApply) (R
 		}).Create(&RegionDataset{Checksum: o.Checksum, Source: truncateRunes(o.Source, 200), Regions: len(rs), AppliedAt: now}).Error; err != nil {
 			return err
 		}
-		if o.Audit != nil {
-			if o.Audit.At.IsZero() {
-				o.Audit.At = now
-			}
-			return tx.Create(o.Audit).Error
-		}
-		return nil
+		return s.auditIn(tx, o.Audit, now)
 	})
 	return ch, err
 }

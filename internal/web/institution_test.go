@@ -320,3 +320,27 @@ func TestInstitutionCreateRefusals(t *testing.T) {
 		t.Errorf("without X-CSRF-Token: %d", rec.Code)
 	}
 }
+
+// Institution changes carry their place in the audit log, so a region admin
+// reads those in their region and not the others'.
+func TestInstitutionAuditInScope(t *testing.T) {
+	t.Parallel()
+	w := newUnlockWorld(t)
+	admin := w.ts.client()
+	admin.login(t, "s-admin", staffPassword)
+	for _, body := range []string{`{"code":"sc-new","name":"川馆","kind":"library","region_code":"510104"}`,
+		`{"code":"gd-new","name":"粤馆","kind":"library","region_code":"440100"}`} {
+		if rec := admin.do(request{method: "POST", path: "/api/v1/admin/institutions", body: body, csrf: true}); rec.Code != 201 {
+			t.Fatalf("create: %d %s", rec.Code, rec.Body)
+		}
+	}
+	sc, _ := w.ts.st.InstitutionByCode(context.Background(), "sc-new")
+	gd, _ := w.ts.st.InstitutionByCode(context.Background(), "gd-new")
+	region := w.ts.client()
+	region.login(t, "s-region", staffPassword)
+	rec := region.do(request{method: "GET", path: "/api/v1/admin/audit"})
+	body := rec.Body.String()
+	if rec.Code != 200 || !strings.Contains(body, fmt.Sprintf(`"institution:%d"`, sc.ID)) || strings.Contains(body, fmt.Sprintf(`"institution:%d"`, gd.ID)) {
+		t.Errorf("region admin's audit view: %d %s", rec.Code, body)
+	}
+}
