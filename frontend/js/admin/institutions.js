@@ -94,14 +94,53 @@ function item(i) {
   return li;
 }
 
+// The region is chosen from the GB/T 2260 divisions, province, then city,
+// then county; the code typed by hand remains when they cannot be loaded.
+const picker = document.getElementById('c-region-picker');
+const levels = [...picker.querySelectorAll('select')];
+
+async function fillLevel(i, parent) {
+  for (const s of levels.slice(i)) { s.replaceChildren(); s.disabled = true; }
+  if (i >= levels.length) return true;
+  let data;
+  try {
+    data = await api('GET', '/regions' + (parent ? '?parent=' + encodeURIComponent(parent) : ''));
+  } catch (_) {
+    return false;
+  }
+  const regions = data?.regions || [];
+  if (!regions.length) return true;
+  const sel = levels[i];
+  sel.append(el('option', { value: '' }, i === 0 ? t('admin.inst.choose') : t('admin.inst.whole')));
+  for (const r of regions) sel.append(el('option', { value: r.code }, `${r.name} (${r.code})`));
+  sel.disabled = false;
+  return true;
+}
+
+function pickedRegion() {
+  let code = '';
+  for (const s of levels) if (!s.disabled && s.value) code = s.value;
+  return code;
+}
+
+levels.forEach((sel, i) => sel.addEventListener('change', () => fillLevel(i + 1, sel.value || null)));
+
+async function startPicker() {
+  if (!(await fillLevel(0, null)) || levels[0].disabled) return;
+  document.getElementById('c-region-field').hidden = true;
+  picker.hidden = false;
+  createForm.elements.region_code.required = false;
+}
+
 createForm.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const btn = createForm.querySelector('button[type=submit]');
   const body = {};
   for (const f of ['code', 'name', 'kind', 'region_code']) body[f] = createForm.elements[f].value.trim();
+  if (!picker.hidden) body.region_code = pickedRegion();
   const empty = ['code', 'name', 'region_code'].find((f) => !body[f]);
   if (empty) {
-    fieldError(createForm, { field: empty, message: t('admin.inst.required') });
+    regionError({ field: empty, message: t('admin.inst.required') });
     say(createStatus, t('admin.inst.fix_form'), 'error');
     return;
   }
@@ -111,16 +150,33 @@ createForm.addEventListener('submit', async (ev) => {
     const inst = await api('POST', '/admin/institutions', body);
     fieldError(createForm, null);
     createForm.reset();
+    for (const s of levels.slice(1)) { s.replaceChildren(); s.disabled = true; }
     list.prepend(item(inst));
+    status.textContent = t(cursor ? 'admin.inst.count_more' : 'admin.inst.count', { n: list.children.length });
     say(createStatus, t('admin.inst.created', { name: inst.name }), 'ok');
   } catch (err) {
     if (missing(err)) return unavailable();
-    fieldError(createForm, err);
+    regionError(err);
     say(createStatus, errorText(err), 'error');
   } finally {
     btn.disabled = false;
   }
 });
+
+// regionError marks the field at fault; with the picker shown, a region
+// error belongs to its first select.
+function regionError(err) {
+  if (err?.field === 'region_code' && !picker.hidden) {
+    fieldError(createForm, null);
+    const msg = el('p', { class: 'field-error', id: 'c-province-error' }, err.message);
+    levels[0].setAttribute('aria-invalid', 'true');
+    levels[0].setAttribute('aria-describedby', msg.id);
+    levels[0].after(msg);
+    levels[0].focus();
+    return;
+  }
+  fieldError(createForm, err);
+}
 
 search.addEventListener('submit', (ev) => {
   ev.preventDefault();
@@ -134,5 +190,6 @@ more.addEventListener('click', () => load(false));
 
 if (me) {
   search.q.value = query;
+  startPicker();
   load(true);
 }
