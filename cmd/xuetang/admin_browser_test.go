@@ -51,6 +51,7 @@ func TestBrowserAdministration(t *testing.T) {
 	}
 	createUser(t, getenv, "teacher-zh", "teacher", "张老师", "zh-CN", "--institution", "town-lib")
 	createUser(t, getenv, "inst-admin-en", "institution_admin", "Ms Institution", "en", "--institution", "town-lib")
+	createUser(t, getenv, "town-learner", "learner", "王大妈", "zh-CN", "--institution", "town-lib")
 	base := startBrowserServer(t, getenv, time.Now)
 	browserCtx := startBrowser(t, exe)
 
@@ -292,11 +293,19 @@ func (b *browserSession) staffMenu(headerLink string, pages []string) {
 			}
 		}
 	}
-	// A teacher's list holds the learners of their institution only.
+	// Staff of one institution list its people only; a teacher is offered
+	// the password reset alone.
 	b.adminPage("/admin/users")
 	b.accessible(b.l.username + " users")
 	if n := b.count(`.user-card[data-username^="admin-"]`); n != 0 {
 		t.Errorf("%s sees %d administrators of elsewhere in the user list", b.l.username, n)
+	}
+	if n := b.count(`.user-card[data-username="town-learner"] [data-action="reset"]`); n != 1 {
+		t.Errorf("%s is not offered to reset their learner's password", b.l.username)
+	}
+	teacher := b.l.username == "teacher-zh"
+	if n := b.count(`.user-card [data-action="unlock"]`); (n == 0) != teacher {
+		t.Errorf("%s is offered unlock on %d cards", b.l.username, n)
 	}
 }
 

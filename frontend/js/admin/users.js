@@ -79,8 +79,9 @@ function userItem(u) {
   };
   const toggle = button('disable', 'admin.users.disable');
   function render() {
-    state.textContent = u.disabled ? t('admin.users.disabled') : t('admin.users.active');
-    state.className = 'user-state ' + (u.disabled ? 'bad' : 'ok');
+    state.textContent = u.disabled ? t('admin.users.disabled')
+      : u.must_change_password ? t('admin.users.must_change') : t('admin.users.active');
+    state.className = 'user-state ' + (u.disabled ? 'bad' : u.must_change_password ? '' : 'ok');
     toggle.dataset.action = u.disabled ? 'enable' : 'disable';
     toggle.textContent = t(u.disabled ? 'admin.users.enable' : 'admin.users.disable');
     li.dataset.disabled = String(!!u.disabled);
@@ -90,7 +91,10 @@ function userItem(u) {
   li.append(stateRow);
   // Nobody locks themselves out from here; their own password is changed
   // on the sign-in page.
+  // Teachers may only reset their learners' passwords; the rest is for
+  // administrators (the API refuses it to teachers anyway).
   if (u.id === me.id) actions.append(el('p', { class: 'muted' }, t('admin.users.is_you')));
+  else if (me.role === 'teacher') actions.append(button('reset', 'admin.users.reset_password'));
   else actions.append(button('reset', 'admin.users.reset_password'), button('unlock', 'admin.users.unlock'), toggle);
   li.append(actions, note);
   render();
@@ -100,7 +104,7 @@ function userItem(u) {
 // act runs one action; resetting and disabling ask first, in a dialog.
 async function act(u, action, btn, note, render) {
   action = btn.dataset.action;
-  if (action === 'reset') return resetPassword(u, btn);
+  if (action === 'reset') return resetPassword(u, btn, render);
   if (action === 'disable' && !(await confirmDialog(btn, t('admin.users.disable_title', { name: userName(u) }), t('admin.users.disable_text'), t('admin.users.disable')))) return;
   btn.disabled = true;
   say(note, t('common.working'));
@@ -165,7 +169,7 @@ dialog.addEventListener('close', () => {
   dialog.returnTo?.focus();
 });
 
-async function resetPassword(u, btn) {
+async function resetPassword(u, btn, render) {
   openDialog(btn, t('admin.users.reset_title', { name: userName(u) }), t('admin.users.reset_text'), t('admin.users.reset_password'));
   ok.onclick = async () => {
     ok.disabled = true;
@@ -176,6 +180,8 @@ async function resetPassword(u, btn) {
       text.hidden = true;
       ok.hidden = true;
       otp.textContent = data?.one_time_password || '';
+      u.must_change_password = true;
+      render();
       otpBox.hidden = false;
       cancel.textContent = t('common.done');
       say(dstatus, t('admin.users.otp_shown'), 'ok');
