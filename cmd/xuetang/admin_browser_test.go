@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // The administration pages in a real browser, once per language: an
@@ -71,7 +72,7 @@ func TestBrowserAdministration(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.lang, func(t *testing.T) {
 			b := newBrowserSession(t, browserCtx, base, browserLearner{lang: c.lang, username: c.admin})
-			b.administer(c)
+			b.administer(c, browserCtx)
 			l := newBrowserSession(t, browserCtx, base, browserLearner{lang: c.lang, username: c.other})
 			l.noAdminForLearners()
 		})
@@ -95,7 +96,7 @@ func (b *browserSession) adminPage(path string) {
 	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(`main[data-ready="true"]`)))
 }
 
-func (b *browserSession) administer(c adminCase) {
+func (b *browserSession) administer(c adminCase, browserCtx context.Context) {
 	t := b.t
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	api := newAPIClient(t, b.base)
@@ -214,8 +215,13 @@ func (b *browserSession) administer(c adminCase) {
 	b.accessible("import")
 	prefix := "imp-" + strings.ToLower(c.lang) + "-"
 	const rosterPassword = "Roster-pass-2026x"
-	bad := b.rosterFile("bad.csv", "username,display_name,role,password\n"+
-		prefix+"1,One,learner,"+rosterPassword+"\n"+prefix+"1,Two,learner,"+rosterPassword+"\n")
+	// In Chinese, the roster is as Excel on Chinese Windows saves it: GBK,
+	// with Chinese column names.
+	header, one, two := "username,display_name,role,password\n", "One", "Two"
+	if c.lang == "zh-CN" {
+		header, one, two = "用户名,姓名,角色,初始密码\n", "赵一", "钱二"
+	}
+	bad := b.rosterFile("bad.csv", header+prefix+"1,"+one+",learner,"+rosterPassword+"\n"+prefix+"1,"+two+",learner,"+rosterPassword+"\n")
 	b.do("check a roster with a mistake",
 		chromedp.SetUploadFiles(css("#file"), []string{bad}),
 		chromedp.SendKeys(css("#institution"), inst),
@@ -229,8 +235,7 @@ func (b *browserSession) administer(c adminCase) {
 		t.Error("a roster with a problem may be committed")
 	}
 	b.accessible("import problems")
-	good := b.rosterFile("good.csv", "username,display_name,role,password\n"+
-		prefix+"1,One,learner,"+rosterPassword+"\n"+prefix+"2,Two,learner,"+rosterPassword+"\n")
+	good := b.rosterFile("good.csv", header+prefix+"1,"+one+",learner,"+rosterPassword+"\n"+prefix+"2,"+two+",learner,"+rosterPassword+"\n")
 	b.do("check the corrected roster",
 		chromedp.SetUploadFiles(css("#file"), []string{good}),
 		jsClick("#import-form button[type=submit]"),
@@ -241,6 +246,26 @@ func (b *browserSession) administer(c adminCase) {
 	code, body = api.login(prefix+"2", rosterPassword)
 	if code != 200 || !strings.Contains(body, `"must_change_password":true`) {
 		t.Errorf("sign-in with the roster's password: %d %s, want 200 and must_change_password", code, body)
+	}
+
+	// The learner signs in with the one-time password and must choose a
+	// new one before anything else.
+	l := newBrowserSession(t, browserCtx, b.base, browserLearner{lang: c.lang, username: c.learner})
+	l.do("sign in with the one-time password", chromedp.Navigate(b.base+"/login?lang="+c.lang),
+		chromedp.SendKeys(css("#username"), c.learner),
+		chromedp.SendKeys(css("#password"), otp),
+		jsClick("#login-form button[type=submit]"),
+		chromedp.WaitVisible(css("#new-password")),
+	)
+	l.accessible("choose a new password")
+	l.do("choose a new password",
+		chromedp.SendKeys(css("#new-password"), "a-new-password-"+c.lang),
+		chromedp.SendKeys(css("#repeat-password"), "a-new-password-"+c.lang),
+		jsClick("#change-form button[type=submit]"),
+		chromedp.WaitVisible(css("#greeting")),
+	)
+	if code, _ := api.login(c.learner, "a-new-password-"+c.lang); code != 200 {
+		t.Errorf("sign-in with the new password: %d", code)
 	}
 }
 
@@ -259,10 +284,17 @@ func jsSelect(css, value string) chromedp.Action[chromedp.Void] {
 	}
 }
 
-// rosterFile writes a roster for the file input.
+// rosterFile writes a roster for the file input: GBK-encoded for Chinese.
 func (b *browserSession) rosterFile(name, content string) string {
+	data := []byte(content)
+	if b.l.lang == "zh-CN" {
+		var err error
+		if data, err = simplifiedchinese.GBK.NewEncoder().Bytes(data); err != nil {
+			b.t.Fatal(err)
+		}
+	}
 	path := filepath.Join(b.t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 	return path
