@@ -134,7 +134,17 @@ func TestEventKeysBackfilled(t *testing.T) {
 		}
 		x := &cxLearner{st: st, clk: clk}
 		coursetest.Import(t, st, coursetest.Simple("upgrade"))
-		x.u = cxUser(t, st, "old")
+		// Written as the version-3 schema had it: the model of today carries
+		// columns later migrations add.
+		now := clk.Now()
+		if _, err := st.DB().Exec(`INSERT INTO users (username, display_name, password_hash, role, locale, created_at, updated_at)
+			VALUES ('old', '学员 old', 'x', 'learner', 'zh-CN', ?, ?)`, now, now); err != nil {
+			t.Fatal(err)
+		}
+		x.u = &store.User{Username: "old", Role: "learner"}
+		if err := st.DB().QueryRow(`SELECT id FROM users WHERE username = 'old'`).Scan(&x.u.ID); err != nil {
+			t.Fatal(err)
+		}
 		x.c = cxEnroll(t, st, x.u, "upgrade")
 		x.lessons = coursetest.Lessons(t, st, "upgrade")
 		clk.Add(time.Minute)
