@@ -153,9 +153,14 @@ func userAudits(t *testing.T, st *store.Store, since int64) []store.AuditEntry {
 	return out
 }
 
-// signedIn reports whether c's session is still alive.
+// signedInNow reports whether c's session is still alive, asking the
+// session store itself as well as the server: the server also refuses a
+// disabled user's session, which would hide one left behind in the store,
+// where another instance would still find it.
 func signedInNow(c *client) bool {
-	return c.do(request{method: "GET", path: "/api/v1/me"}).Code == 200
+	_, err := c.ts.sessions.Get(context.Background(), c.cookies["xuetang_session"])
+	served := c.do(request{method: "GET", path: "/api/v1/me"}).Code == 200
+	return err == nil || served
 }
 
 // Every staff action on one user, for every role, on a user in the
