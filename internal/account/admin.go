@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuetang-edu/xuetang/internal/errs"
@@ -184,13 +185,35 @@ func (s *Service) managed(ctx context.Context, actor Principal, id int64) (*stor
 	return u, tp, inst, nil
 }
 
+// UserListing is an account as staff lists and forms show it.
+type UserListing struct {
+	ID                 int64
+	Username           string
+	DisplayName        string
+	Role               string
+	InstitutionCode    string // "": none
+	InstitutionName    string
+	Region             string // the user's own region, else their institution's
+	Disabled           bool
+	MustChangePassword bool
+	CreatedAt          time.Time
+}
+
 // listing is a user as staff lists show them.
-func listing(u *store.User, inst *store.Institution, p Principal) store.UserListing {
-	l := store.UserListing{User: *u, Region: p.RegionCode}
+func listing(u *store.User, inst *store.Institution, p Principal) UserListing {
+	l := UserListing{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Region: p.RegionCode,
+		Disabled: u.Disabled, MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt}
 	if inst != nil {
 		l.InstitutionCode, l.InstitutionName = inst.Code, inst.Name
 	}
 	return l
+}
+
+// listingOf maps a row of the store's user list.
+func listingOf(r *store.UserListing) UserListing {
+	return UserListing{ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: r.Role,
+		InstitutionCode: r.InstitutionCode, InstitutionName: r.InstitutionName, Region: r.Region,
+		Disabled: r.Disabled, MustChangePassword: r.MustChangePassword, CreatedAt: r.CreatedAt}
 }
 
 // Page limits for staff lists.
@@ -234,7 +257,7 @@ type UserQuery struct {
 // ListUsers returns a page of the users actor sees, by id, and the cursor
 // of the next page ("" at the end). Teachers see their institution's
 // learners; learners see nobody.
-func (s *Service) ListUsers(ctx context.Context, actor Principal, q UserQuery) ([]store.UserListing, string, error) {
+func (s *Service) ListUsers(ctx context.Context, actor Principal, q UserQuery) ([]UserListing, string, error) {
 	if err := requireRole(actor, RoleAdmin, RoleRegionAdmin, RoleInstitutionAdmin, RoleTeacher); err != nil {
 		return nil, "", err
 	}
@@ -259,13 +282,17 @@ func (s *Service) ListUsers(ctx context.Context, actor Principal, q UserQuery) (
 		rows = rows[:limit]
 		next = encodeCursor('u', rows[limit-1].ID)
 	}
-	return rows, next, nil
+	out := make([]UserListing, len(rows))
+	for i := range rows {
+		out[i] = listingOf(&rows[i])
+	}
+	return out, next, nil
 }
 
 // Created is an account made by staff. OneTimePassword is the generated
 // password to hand over once; "" when the caller chose the password.
 type Created struct {
-	User            store.UserListing
+	User            UserListing
 	OneTimePassword string
 }
 
@@ -528,20 +555,20 @@ type Edit struct {
 
 // UpdateUser changes a display name or role within what actor may grant.
 // A role other than region admin carries no region of its own.
-func (s *Service) UpdateUser(ctx context.Context, actor Principal, id int64, ed Edit, ip string) (store.UserListing, error) {
+func (s *Service) UpdateUser(ctx context.Context, actor Principal, id int64, ed Edit, ip string) (UserListing, error) {
 	if err := requireRole(actor, staff...); err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	u, tp, inst, err := s.managed(ctx, actor, id)
 	if err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	var ch store.UserChange
 	var detail []string
 	if ed.DisplayName != nil {
 		name := strings.TrimSpace(*ed.DisplayName)
 		if name == "" || utf8.RuneCountInString(name) > 100 {
-			return store.UserListing{}, errs.New(errs.Invalid, "error.display_name_invalid").With("field", "display_name")
+			return UserListing{}, errs.New(errs.Invalid, "error.display_name_invalid").With("field", "display_name")
 		}
 		if name != u.DisplayName {
 			ch.DisplayName = &name
@@ -550,7 +577,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id int64, ed 
 	}
 	if ed.Role != nil || ed.RegionCode != nil {
 		if err := s.changeRole(ctx, actor, u, inst, ed, &ch, &detail); err != nil {
-			return store.UserListing{}, err
+			return UserListing{}, err
 		}
 	}
 	if len(detail) == 0 {
@@ -558,7 +585,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id int64, ed 
 	}
 	nu, err := s.db.ChangeUser(ctx, id, ch, auditEntry(actor, "user.update", tp, ip, strings.Join(detail, "; ")))
 	if err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	s.Forget(id)
 	return listing(nu, inst, PrincipalOf(nu, inst)), nil
@@ -619,16 +646,16 @@ func (s *Service) changeRole(ctx context.Context, actor Principal, u *store.User
 
 // SetDisabled disables or enables an account. Disabling ends every
 // session of the user at once.
-func (s *Service) SetDisabled(ctx context.Context, actor Principal, id int64, disabled bool, ip string) (store.UserListing, error) {
+func (s *Service) SetDisabled(ctx context.Context, actor Principal, id int64, disabled bool, ip string) (UserListing, error) {
 	if err := requireRole(actor, staff...); err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	u, tp, inst, err := s.managed(ctx, actor, id)
 	if err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	if u.ID == actor.UserID {
-		return store.UserListing{}, errSelf
+		return UserListing{}, errSelf
 	}
 	action := "user.enable"
 	if disabled {
@@ -636,12 +663,12 @@ func (s *Service) SetDisabled(ctx context.Context, actor Principal, id int64, di
 	}
 	nu, err := s.db.ChangeUser(ctx, id, store.UserChange{Disabled: &disabled}, auditEntry(actor, action, tp, ip, ""))
 	if err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	s.Forget(id)
 	if disabled {
 		if err := s.sessions.DeleteUser(ctx, id); err != nil {
-			return store.UserListing{}, err
+			return UserListing{}, err
 		}
 	}
 	return listing(nu, inst, tp), nil
@@ -683,29 +710,29 @@ func (s *Service) ResetPassword(ctx context.Context, actor Principal, id int64, 
 // MoveLearner moves a learner to another institution in actor's scope.
 // Their enrolments, progress and certificates belong to them, not to the
 // institution, so their history moves with them.
-func (s *Service) MoveLearner(ctx context.Context, actor Principal, id int64, institutionCode, ip string) (store.UserListing, error) {
+func (s *Service) MoveLearner(ctx context.Context, actor Principal, id int64, institutionCode, ip string) (UserListing, error) {
 	if err := requireRole(actor, staff...); err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	u, tp, from, err := s.managed(ctx, actor, id)
 	if err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	if u.Role != RoleLearner {
-		return store.UserListing{}, errs.New(errs.Invalid, "error.move_learners_only")
+		return UserListing{}, errs.New(errs.Invalid, "error.move_learners_only")
 	}
 	to, err := s.institution(ctx, institutions{}, strings.TrimSpace(institutionCode))
 	if err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	if to == nil || !institutionInScope(actor, to) {
-		return store.UserListing{}, errs.New(errs.Invalid, "error.institution_unknown").With("code", institutionCode).With("field", "institution")
+		return UserListing{}, errs.New(errs.Invalid, "error.institution_unknown").With("code", institutionCode).With("field", "institution")
 	}
 	if from != nil && from.ID == to.ID {
 		return listing(u, from, tp), nil
 	}
 	if to.ClosedAt != nil {
-		return store.UserListing{}, errClosed(to)
+		return UserListing{}, errClosed(to)
 	}
 	fromCode := ""
 	if from != nil {
@@ -718,7 +745,7 @@ func (s *Service) MoveLearner(ctx context.Context, actor Principal, id int64, in
 	nu, err := s.db.ChangeUser(ctx, id, store.UserChange{InstitutionID: &to.ID},
 		auditEntry(actor, "user.move", np, ip, fmt.Sprintf("institution %q -> %q", fromCode, to.Code)))
 	if err != nil {
-		return store.UserListing{}, err
+		return UserListing{}, err
 	}
 	s.Forget(id)
 	return listing(nu, to, np), nil

@@ -21,6 +21,21 @@ type AuditQuery struct {
 	Limit         int
 }
 
+// AuditEntry is an audit log entry as its readers see it; where actor and
+// target stood is for scoping the search and is left out.
+type AuditEntry struct {
+	ID      int64
+	At      time.Time
+	ActorID *int64 // nil: the system
+	// ActorUsername is "" when the actor's account is gone.
+	ActorUsername string
+	Action        string
+	Target        string
+	Detail        string
+	IP            string
+	Outcome       string
+}
+
 // auditScope is which entries p may read: admins all; region and
 // institution admins those whose actor or target stood in their scope.
 func auditScope(p Principal) (store.AuditScope, error) {
@@ -44,7 +59,7 @@ func auditScope(p Principal) (store.AuditScope, error) {
 
 // AuditLog returns a page of the entries actor may read, newest first,
 // and the cursor of the next page ("" at the end).
-func (s *Service) AuditLog(ctx context.Context, actor Principal, q AuditQuery) ([]store.AuditListing, string, error) {
+func (s *Service) AuditLog(ctx context.Context, actor Principal, q AuditQuery) ([]AuditEntry, string, error) {
 	sc, err := auditScope(actor)
 	if err != nil {
 		return nil, "", err
@@ -83,7 +98,12 @@ func (s *Service) AuditLog(ctx context.Context, actor Principal, q AuditQuery) (
 		rows = rows[:limit]
 		next = encodeCursor('a', rows[limit-1].ID)
 	}
-	return rows, next, nil
+	out := make([]AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = AuditEntry{ID: r.ID, At: r.At, ActorID: r.ActorID, ActorUsername: r.ActorUsername, Action: r.Action,
+			Target: r.Target, Detail: r.Detail, IP: r.IP, Outcome: r.Outcome}
+	}
+	return out, next, nil
 }
 
 // userRef resolves a username, else a numeric id, to an id; 0 when it

@@ -165,6 +165,16 @@ func (s *Service) Create(ctx context.Context, n NewUser) (*store.User, error) {
 	return u, nil
 }
 
+// Register is Create for the layers above the domain (the walk-in sign-up):
+// the new account as they see it, without the stored row.
+func (s *Service) Register(ctx context.Context, n NewUser) (*User, error) {
+	u, err := s.Create(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return userOf(u), nil
+}
+
 // Login is a sign-in attempt.
 type Login struct {
 	Username, Password string

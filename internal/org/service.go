@@ -126,7 +126,7 @@ func (s *Service) checkRegion(ctx context.Context, a Actor, code string) error {
 
 // Create adds an institution. Admins create anywhere, region admins inside
 // their region; other roles may not.
-func (s *Service) Create(ctx context.Context, a Actor, d Draft) (*store.InstitutionRow, error) {
+func (s *Service) Create(ctx context.Context, a Actor, d Draft) (*Institution, error) {
 	return s.row(ctx)(s.create(ctx, a, d))
 }
 
@@ -151,13 +151,33 @@ func (s *Service) create(ctx context.Context, a Actor, d Draft) (*store.Institut
 
 // Get returns an institution in the actor's scope; others are not found,
 // so ids cannot be probed.
-func (s *Service) Get(ctx context.Context, a Actor, id int64) (*store.InstitutionRow, error) {
+func (s *Service) Get(ctx context.Context, a Actor, id int64) (*Institution, error) {
 	return s.row(ctx)(s.get(ctx, a, id))
 }
 
+// Institution is an institution with its region's name, as the layers
+// above the domain show it.
+type Institution struct {
+	ID               int64
+	Code             string
+	Name             string
+	Kind             string
+	RegionCode       string
+	RegionName       string // "": the region is not in the division tree
+	SelfRegistration bool
+	// ClosedAt set: the institution takes no new learners; its history stays.
+	ClosedAt  *time.Time
+	CreatedAt time.Time
+}
+
+func institutionOf(r *store.InstitutionRow) Institution {
+	return Institution{ID: r.ID, Code: r.Code, Name: r.Name, Kind: r.Kind, RegionCode: r.RegionCode, RegionName: r.RegionName,
+		SelfRegistration: r.SelfRegistration, ClosedAt: r.ClosedAt, CreatedAt: r.CreatedAt}
+}
+
 // row adds the region's name to an institution, as the API shows it.
-func (s *Service) row(ctx context.Context) func(*store.Institution, error) (*store.InstitutionRow, error) {
-	return func(in *store.Institution, err error) (*store.InstitutionRow, error) {
+func (s *Service) row(ctx context.Context) func(*store.Institution, error) (*Institution, error) {
+	return func(in *store.Institution, err error) (*Institution, error) {
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +187,8 @@ func (s *Service) row(ctx context.Context) func(*store.Institution, error) (*sto
 		} else if !errors.Is(err, errs.ErrNotFound) {
 			return nil, err
 		}
-		return r, nil
+		v := institutionOf(r)
+		return &v, nil
 	}
 }
 
@@ -199,7 +220,7 @@ func (a Actor) CanClose() bool { return a.manages() }
 
 // Update applies a patch. A field the actor may not change is refused
 // whole, before anything is written.
-func (s *Service) Update(ctx context.Context, a Actor, id int64, p Patch) (*store.InstitutionRow, error) {
+func (s *Service) Update(ctx context.Context, a Actor, id int64, p Patch) (*Institution, error) {
 	return s.row(ctx)(s.update(ctx, a, id, p))
 }
 
@@ -260,12 +281,12 @@ func (s *Service) update(ctx context.Context, a Actor, id int64, p Patch) (*stor
 
 // Close stops an institution taking new learners and sign-ups; its people
 // and their history stay. Closing a closed institution changes nothing.
-func (s *Service) Close(ctx context.Context, a Actor, id int64) (*store.InstitutionRow, error) {
+func (s *Service) Close(ctx context.Context, a Actor, id int64) (*Institution, error) {
 	return s.row(ctx)(s.setClosed(ctx, a, id, true))
 }
 
 // Reopen undoes Close.
-func (s *Service) Reopen(ctx context.Context, a Actor, id int64) (*store.InstitutionRow, error) {
+func (s *Service) Reopen(ctx context.Context, a Actor, id int64) (*Institution, error) {
 	return s.row(ctx)(s.setClosed(ctx, a, id, false))
 }
 
@@ -298,7 +319,7 @@ type Query struct {
 // Page is one page of a list; Next is the cursor of the following page,
 // "" at the end.
 type Page struct {
-	Institutions []store.InstitutionRow
+	Institutions []Institution
 	Next         string
 }
 
@@ -351,10 +372,14 @@ func (s *Service) List(ctx context.Context, a Actor, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	page := Page{Institutions: rows}
+	var page Page
 	if len(rows) > want {
-		page.Institutions = rows[:want]
+		rows = rows[:want]
 		page.Next = encodeCursor(rows[want-1].ID)
+	}
+	page.Institutions = make([]Institution, len(rows))
+	for i := range rows {
+		page.Institutions[i] = institutionOf(&rows[i])
 	}
 	return page, nil
 }
@@ -381,7 +406,7 @@ func decodeCursor(c string) (int64, error) {
 // JoinTarget returns the institution a walk-in visitor may sign up at: it
 // exists, is open and allows self-registration. Anything else is not found,
 // so a poster's address tells nothing about institutions that allow none.
-func (s *Service) JoinTarget(ctx context.Context, code string) (*store.InstitutionRow, error) {
+func (s *Service) JoinTarget(ctx context.Context, code string) (*Institution, error) {
 	in, err := s.db.InstitutionByCode(ctx, code)
 	if errors.Is(err, errs.ErrNotFound) || (err == nil && (in.ClosedAt != nil || !in.SelfRegistration)) {
 		return nil, errs.New(errs.NotFound, "error.join_unavailable")

@@ -25,9 +25,16 @@ type Service struct{ db Store }
 // New wires the service.
 func New(db Store) *Service { return &Service{db: db} }
 
+// Region is a division as the layers above the domain show it.
+type Region struct {
+	Code  string
+	Name  string
+	Level int // LevelCountry ... LevelCounty
+}
+
 // Children lists the divisions directly under parent; "" means the provinces.
 // An unknown parent is not found; a known one without children lists none.
-func (s *Service) Children(ctx context.Context, parent string) ([]store.Region, error) {
+func (s *Service) Children(ctx context.Context, parent string) ([]Region, error) {
 	if parent == "" {
 		parent = store.CountryCode
 	}
@@ -35,15 +42,21 @@ func (s *Service) Children(ctx context.Context, parent string) ([]store.Region, 
 		return nil, errs.New(errs.Invalid, "error.region_invalid")
 	}
 	rs, err := s.db.RegionChildren(ctx, parent)
-	if err != nil || len(rs) > 0 {
-		return rs, err
-	}
-	if _, err := s.db.RegionByCode(ctx, parent); errors.Is(err, errs.ErrNotFound) {
-		return nil, errs.New(errs.NotFound, "error.region_unknown").With("code", parent)
-	} else if err != nil {
+	if err != nil {
 		return nil, err
 	}
-	return rs, nil
+	if len(rs) == 0 {
+		if _, err := s.db.RegionByCode(ctx, parent); errors.Is(err, errs.ErrNotFound) {
+			return nil, errs.New(errs.NotFound, "error.region_unknown").With("code", parent)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Region, len(rs))
+	for i, r := range rs {
+		out[i] = Region{Code: r.Code, Name: r.Name, Level: r.Level}
+	}
+	return out, nil
 }
 
 // LoadShipped applies the list embedded in the binary unless this version of

@@ -10,12 +10,11 @@ import (
 
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/errs"
-	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // AuditReader is what the audit log handler calls.
 type AuditReader interface {
-	AuditLog(ctx context.Context, actor account.Principal, q account.AuditQuery) ([]store.AuditListing, string, error)
+	AuditLog(ctx context.Context, actor account.Principal, q account.AuditQuery) ([]account.AuditEntry, string, error)
 }
 
 // AuditAPI lets admins search the audit log: everything for admins, their

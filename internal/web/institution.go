@@ -9,16 +9,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/xuetang-edu/xuetang/internal/org"
-	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // InstitutionService is what the institution administration API needs.
 type InstitutionService interface {
-	Create(ctx context.Context, a org.Actor, d org.Draft) (*store.InstitutionRow, error)
-	Get(ctx context.Context, a org.Actor, id int64) (*store.InstitutionRow, error)
-	Update(ctx context.Context, a org.Actor, id int64, p org.Patch) (*store.InstitutionRow, error)
-	Close(ctx context.Context, a org.Actor, id int64) (*store.InstitutionRow, error)
-	Reopen(ctx context.Context, a org.Actor, id int64) (*store.InstitutionRow, error)
+	Create(ctx context.Context, a org.Actor, d org.Draft) (*org.Institution, error)
+	Get(ctx context.Context, a org.Actor, id int64) (*org.Institution, error)
+	Update(ctx context.Context, a org.Actor, id int64, p org.Patch) (*org.Institution, error)
+	Close(ctx context.Context, a org.Actor, id int64) (*org.Institution, error)
+	Reopen(ctx context.Context, a org.Actor, id int64) (*org.Institution, error)
 	List(ctx context.Context, a org.Actor, q org.Query) (org.Page, error)
 }
 
@@ -54,7 +53,7 @@ type institutionJSON struct {
 	CanClose bool     `json:"can_close"`
 }
 
-func toInstitutionJSON(r *store.InstitutionRow, a org.Actor) institutionJSON {
+func toInstitutionJSON(r *org.Institution, a org.Actor) institutionJSON {
 	ed := a.Editable()
 	if ed == nil {
 		ed = []string{}
@@ -143,7 +142,7 @@ func (h *InstitutionAPI) Reopen(c echo.Context) error {
 	return h.one(c, h.Institutions.Reopen)
 }
 
-func (h *InstitutionAPI) one(c echo.Context, f func(context.Context, org.Actor, int64) (*store.InstitutionRow, error)) error {
+func (h *InstitutionAPI) one(c echo.Context, f func(context.Context, org.Actor, int64) (*org.Institution, error)) error {
 	a, err := orgActor(c)
 	if err != nil {
 		return err

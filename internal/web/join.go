@@ -13,18 +13,18 @@ import (
 
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/org"
 	"github.com/xuetang-edu/xuetang/internal/session"
-	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // JoinTargets finds the institutions open to walk-in sign-up (internal/org).
 type JoinTargets interface {
-	JoinTarget(ctx context.Context, code string) (*store.InstitutionRow, error)
+	JoinTarget(ctx context.Context, code string) (*org.Institution, error)
 }
 
 // LearnerCreator creates accounts (internal/account).
 type LearnerCreator interface {
-	Create(ctx context.Context, n account.NewUser) (*store.User, error)
+	Register(ctx context.Context, n account.NewUser) (*account.User, error)
 }
 
 // JoinAPI lets a visitor who scanned an institution's poster create a
@@ -116,7 +116,7 @@ func (h *JoinAPI) Join(c echo.Context) error {
 	} else if !ok {
 		return errs.New(errs.Invalid, "error.join_wrong_answer").With("field", "answer")
 	}
-	u, err := h.Accounts.Create(ctx, account.NewUser{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password,
+	u, err := h.Accounts.Register(ctx, account.NewUser{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password,
 		Role: account.RoleLearner, InstitutionCode: in.Code})
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ type joinQuestion struct{ zh, en, id string }
 
 // newJoinQuestion picks a sum and records its answer under a random id:
 // the key holds the answer, so checking needs no server-side secret and
-// works on every instance that shares the throttle store.
+// works on every instance that shares the throttle backend (Redis or SQL).
 func newJoinQuestion(ctx context.Context, th session.Throttle) (joinQuestion, error) {
 	a, b := 1+randN(9), 1+randN(9)
 	plus := randN(2) == 0 || a == b

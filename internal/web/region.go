@@ -9,12 +9,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/xuetang-edu/xuetang/internal/store"
+	"github.com/xuetang-edu/xuetang/internal/region"
 )
 
 // RegionLister is what the region picker needs.
 type RegionLister interface {
-	Children(ctx context.Context, parent string) ([]store.Region, error)
+	Children(ctx context.Context, parent string) ([]region.Region, error)
 }
 
 // RegionAPI serves the GB/T 2260 division tree, publicly.

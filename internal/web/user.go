@@ -8,17 +8,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/xuetang-edu/xuetang/internal/account"
-	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // UserAdmin is what the staff account handlers call.
 type UserAdmin interface {
-	ListUsers(ctx context.Context, actor account.Principal, q account.UserQuery) ([]store.UserListing, string, error)
+	ListUsers(ctx context.Context, actor account.Principal, q account.UserQuery) ([]account.UserListing, string, error)
 	CreateUser(ctx context.Context, actor account.Principal, n account.NewUser, ip string) (account.Created, error)
-	UpdateUser(ctx context.Context, actor account.Principal, id int64, ed account.Edit, ip string) (store.UserListing, error)
-	SetDisabled(ctx context.Context, actor account.Principal, id int64, disabled bool, ip string) (store.UserListing, error)
+	UpdateUser(ctx context.Context, actor account.Principal, id int64, ed account.Edit, ip string) (account.UserListing, error)
+	SetDisabled(ctx context.Context, actor account.Principal, id int64, disabled bool, ip string) (account.UserListing, error)
 	ResetPassword(ctx context.Context, actor account.Principal, id int64, ip string) (string, error)
-	MoveLearner(ctx context.Context, actor account.Principal, id int64, institutionCode, ip string) (store.UserListing, error)
+	MoveLearner(ctx context.Context, actor account.Principal, id int64, institutionCode, ip string) (account.UserListing, error)
 }
 
 // UserAdminAPI is staff managing accounts under /api/v1/admin/users. Who
@@ -42,7 +41,7 @@ func (h *UserAdminAPI) routes(api *echo.Group) {
 }
 
 // userJSON is one account as staff see it.
-func userJSON(l store.UserListing) map[string]any {
+func userJSON(l account.UserListing) map[string]any {
 	out := map[string]any{
 		"id": l.ID, "username": l.Username, "display_name": l.DisplayName, "role": l.Role,
 		"institution": nil, "region_code": l.Region, "disabled": l.Disabled,
