@@ -2,9 +2,8 @@
 // actor, target and dates; times in the deployment's time zone.
 import { el } from '../shell.js';
 import { t } from '../i18n.js';
-import { api } from '../api.js';
 import { dateTime } from '../format.js';
-import { startAdmin, missing, notAvailable, errorText, say, ready, fieldError } from './common.js';
+import { startAdmin, notAvailable, fieldError, listPager, keepInAddress } from './common.js';
 
 const me = await startAdmin();
 const form = document.getElementById('audit-filter');
@@ -15,49 +14,20 @@ const more = document.getElementById('load-more');
 const fields = ['actor', 'target', 'from', 'to'];
 
 let filter = {};
-let cursor = null;
-let loading = false;
-
-async function load(reset) {
-  await fetchPage(reset);
-  ready();
-}
-
-async function fetchPage(reset) {
-  if (loading) return;
-  loading = true;
-  more.hidden = true;
-  if (reset) { cursor = null; rows.replaceChildren(); }
-  say(status, t('common.loading'));
-  const params = new URLSearchParams(filter);
-  if (cursor) params.set('cursor', cursor);
-  let data;
-  try {
-    data = await api('GET', '/admin/audit?' + params);
-  } catch (err) {
-    loading = false;
-    if (missing(err)) {
-      say(status, '');
-      form.hidden = true;
-      region.replaceWith(notAvailable('audit-unavailable'));
-      return;
-    }
-    if (!fieldError(form, err)) say(status, errorText(err), 'error');
-    else say(status, '');
-    more.hidden = !cursor;
-    return;
-  }
-  loading = false;
-  fieldError(form, null);
-  const first = rows.children.length;
-  for (const e of data?.entries || []) rows.append(entryRow(e));
-  cursor = data?.next || null;
-  more.hidden = !cursor;
-  const n = rows.children.length;
-  region.hidden = n === 0;
-  say(status, n ? t(cursor ? 'admin.audit.count_more' : 'admin.audit.count', { n }) : t('admin.audit.none'));
-  if (!reset && rows.children[first]) rows.children[first].querySelector('th').focus();
-}
+const pager = listPager({
+  path: '/admin/audit', key: 'entries', prefix: 'admin.audit',
+  list: rows, more, status, render: entryRow,
+  params: () => filter,
+  onMissing() {
+    form.hidden = true;
+    region.replaceWith(notAvailable('audit-unavailable'));
+  },
+  onError: (err) => fieldError(form, err),
+  onPage(n) {
+    fieldError(form, null);
+    region.hidden = n === 0;
+  },
+});
 
 // The actor may come as {id, username} or a bare name; null is the system.
 function actorName(a) {
@@ -94,16 +64,13 @@ function readForm() {
 form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   readForm();
-  const u = new URL(location.href);
-  for (const f of fields) { if (filter[f]) u.searchParams.set(f, filter[f]); else u.searchParams.delete(f); }
-  history.replaceState(null, '', u);
-  load(true);
+  keepInAddress(Object.fromEntries(fields.map((f) => [f, filter[f]])));
+  pager.load(true);
 });
-more.addEventListener('click', () => load(false));
 
 if (me) {
   const q = new URLSearchParams(location.search);
   for (const f of fields) form.elements[f].value = q.get(f) || '';
   readForm();
-  load(true);
+  pager.load(true);
 }

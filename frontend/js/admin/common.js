@@ -1,8 +1,10 @@
 // What every administration page shares: the signed-in check, the menu of
-// the pages this role may use, and the "not available" and error notices.
+// the pages this role may use, the "not available" and error notices, and
+// the keyset "show more" list.
 import { start, el, pagesFor } from '../shell.js';
 import { t } from '../i18n.js';
 import { loginURL } from '../format.js';
+import { api } from '../api.js';
 
 // startAdmin renders the page frame and returns the signed-in staff member,
 // or null when the page should not be used (the server normally answers
@@ -86,4 +88,80 @@ export function institutionName(i) {
   if (!i) return '';
   if (typeof i === 'string') return i;
   return i.name && i.code ? `${i.name} (${i.code})` : i.name || i.code || '';
+}
+
+// listPager drives a keyset list: GET path with params() and the cursor,
+// render(item) for each of data[key] appended to list, "show more" while
+// the server hands back a next cursor, and the count in status under the
+// catalog keys prefix + '.count', '.count_more' and (unless empty() says
+// otherwise) '.none'. ?limit= in the page address sets the page size, for
+// a slow connection (or a test).
+//   onMissing(): the server lacks this API; replace the page's controls.
+//   onError(err): true when it showed the error itself (clears status).
+//   onPage(n): after each page, with the number of items now listed.
+// Each rendered item marks the element that takes focus after "show more"
+// (its heading) with tabindex="-1".
+export function listPager({ path, key, prefix, list, more, status, render, params = () => ({}), empty, onMissing, onError, onPage }) {
+  const limit = new URLSearchParams(location.search).get('limit') || '';
+  let cursor = null;
+  let loading = false;
+
+  const summary = () => {
+    const n = list.children.length;
+    if (n) return t(prefix + (cursor ? '.count_more' : '.count'), { n });
+    return empty ? empty() : t(prefix + '.none');
+  };
+
+  async function fetchPage(reset) {
+    if (loading) return;
+    loading = true;
+    more.hidden = true;
+    if (reset) { cursor = null; list.replaceChildren(); }
+    say(status, t('common.loading'));
+    const q = new URLSearchParams(params());
+    if (limit) q.set('limit', limit);
+    if (cursor) q.set('cursor', cursor);
+    let data;
+    try {
+      data = await api('GET', path + '?' + q);
+    } catch (err) {
+      loading = false;
+      if (missing(err)) {
+        say(status, '');
+        onMissing();
+        return;
+      }
+      if (onError?.(err)) say(status, '');
+      else say(status, errorText(err), 'error');
+      more.hidden = !cursor; // a failed "show more" can be tried again
+      return;
+    }
+    loading = false;
+    const first = list.children.length;
+    for (const item of data?.[key] || []) list.append(render(item));
+    cursor = data?.next || null;
+    more.hidden = !cursor;
+    onPage?.(list.children.length);
+    say(status, summary());
+    // After "show more", continue from the first new item, not the top.
+    if (!reset && list.children[first]) list.children[first].querySelector('[tabindex="-1"]').focus();
+  }
+
+  async function load(reset) {
+    await fetchPage(reset);
+    ready();
+  }
+
+  more.addEventListener('click', () => load(false));
+  return { load, summary };
+}
+
+// keepInAddress puts the filters in the page address (empty ones left
+// out), so a reload or a shared link shows the same list.
+export function keepInAddress(values) {
+  const u = new URL(location.href);
+  for (const [k, v] of Object.entries(values)) {
+    if (v) u.searchParams.set(k, v); else u.searchParams.delete(k);
+  }
+  history.replaceState(null, '', u);
 }

@@ -4,7 +4,7 @@ import { el } from '../shell.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { facts, date } from '../format.js';
-import { startAdmin, missing, notAvailable, errorText, say, ready, fieldError } from './common.js';
+import { startAdmin, missing, notAvailable, errorText, say, fieldError, listPager, keepInAddress } from './common.js';
 
 const me = await startAdmin();
 const createForm = document.getElementById('create-form');
@@ -15,8 +15,12 @@ const status = document.getElementById('list-status');
 const more = document.getElementById('load-more');
 
 let query = new URLSearchParams(location.search).get('q') || '';
-let cursor = null;
-let loading = false;
+const pager = listPager({
+  path: '/admin/institutions', key: 'institutions', prefix: 'admin.inst',
+  list, more, status, render: item,
+  params: () => ({ q: query }),
+  onMissing: unavailable,
+});
 
 function unavailable() {
   document.getElementById('create-section').hidden = true;
@@ -24,39 +28,6 @@ function unavailable() {
   say(status, '');
   more.hidden = true;
   list.replaceWith(notAvailable('institutions-unavailable'));
-}
-
-async function load(reset) {
-  await fetchPage(reset);
-  ready();
-}
-
-async function fetchPage(reset) {
-  if (loading) return;
-  loading = true;
-  more.hidden = true;
-  if (reset) { cursor = null; list.replaceChildren(); }
-  say(status, t('common.loading'));
-  const params = new URLSearchParams({ q: query });
-  if (cursor) params.set('cursor', cursor);
-  let data;
-  try {
-    data = await api('GET', '/admin/institutions?' + params);
-  } catch (err) {
-    loading = false;
-    if (missing(err)) return unavailable();
-    say(status, errorText(err), 'error');
-    more.hidden = !cursor;
-    return;
-  }
-  loading = false;
-  const first = list.children.length;
-  for (const i of data?.institutions || []) list.append(item(i));
-  cursor = data?.next || null;
-  more.hidden = !cursor;
-  const n = list.children.length;
-  say(status, n ? t(cursor ? 'admin.inst.count_more' : 'admin.inst.count', { n }) : t('admin.inst.none'));
-  if (!reset && list.children[first]) list.children[first].querySelector('h3').focus();
 }
 
 function item(i) {
@@ -152,7 +123,7 @@ createForm.addEventListener('submit', async (ev) => {
     createForm.reset();
     for (const s of levels.slice(1)) { s.replaceChildren(); s.disabled = true; }
     list.prepend(item(inst));
-    status.textContent = t(cursor ? 'admin.inst.count_more' : 'admin.inst.count', { n: list.children.length });
+    status.textContent = pager.summary();
     say(createStatus, t('admin.inst.created', { name: inst.name }), 'ok');
   } catch (err) {
     if (missing(err)) return unavailable();
@@ -181,15 +152,12 @@ function regionError(err) {
 search.addEventListener('submit', (ev) => {
   ev.preventDefault();
   query = search.q.value.trim();
-  const u = new URL(location.href);
-  if (query) u.searchParams.set('q', query); else u.searchParams.delete('q');
-  history.replaceState(null, '', u);
-  load(true);
+  keepInAddress({ q: query });
+  pager.load(true);
 });
-more.addEventListener('click', () => load(false));
 
 if (me) {
   search.q.value = query;
   startPicker();
-  load(true);
+  pager.load(true);
 }

@@ -4,7 +4,7 @@ import { el } from '../shell.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { facts } from '../format.js';
-import { startAdmin, missing, notAvailable, errorText, say, ready, userName, institutionName } from './common.js';
+import { startAdmin, missing, notAvailable, errorText, say, userName, institutionName, listPager, keepInAddress } from './common.js';
 
 const me = await startAdmin();
 const form = document.getElementById('user-search');
@@ -13,52 +13,17 @@ const status = document.getElementById('list-status');
 const more = document.getElementById('load-more');
 const dialog = document.getElementById('confirm-dialog');
 
-const search = new URLSearchParams(location.search);
-let query = search.get('q') || '';
-// ?limit= sets the page size, for a slow connection (or a test).
-const limit = search.get('limit') || '';
-let cursor = null;
-let loading = false;
-
-async function load(reset) {
-  await fetchPage(reset);
-  ready();
-}
-
-async function fetchPage(reset) {
-  if (loading) return;
-  loading = true;
-  more.hidden = true;
-  if (reset) { cursor = null; list.replaceChildren(); }
-  say(status, t('common.loading'));
-  const params = new URLSearchParams({ q: query });
-  if (limit) params.set('limit', limit);
-  if (cursor) params.set('cursor', cursor);
-  let data;
-  try {
-    data = await api('GET', '/admin/users?' + params);
-  } catch (err) {
-    loading = false;
-    if (missing(err)) {
-      say(status, '');
-      form.hidden = true;
-      list.replaceWith(notAvailable('users-unavailable'));
-      return;
-    }
-    say(status, errorText(err), 'error');
-    more.hidden = !cursor; // a failed "load more" can be tried again
-    return;
-  }
-  loading = false;
-  const first = list.children.length;
-  for (const u of data?.users || []) list.append(userItem(u));
-  cursor = data?.next || null;
-  more.hidden = !cursor;
-  const n = list.children.length;
-  say(status, n ? t(cursor ? 'admin.users.count_more' : 'admin.users.count', { n }) : t(query ? 'admin.users.none_match' : 'admin.users.none'));
-  // After "load more", continue from the first new person, not the top.
-  if (!reset && list.children[first]) list.children[first].querySelector('h2').focus();
-}
+let query = new URLSearchParams(location.search).get('q') || '';
+const pager = listPager({
+  path: '/admin/users', key: 'users', prefix: 'admin.users',
+  list, more, status, render: userItem,
+  params: () => ({ q: query }),
+  empty: () => t(query ? 'admin.users.none_match' : 'admin.users.none'),
+  onMissing() {
+    form.hidden = true;
+    list.replaceWith(notAvailable('users-unavailable'));
+  },
+});
 
 function userItem(u) {
   const li = el('li', { class: 'card user-card', 'data-username': u.username, 'data-id': String(u.id) });
@@ -196,14 +161,11 @@ async function resetPassword(u, btn, render) {
 form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   query = form.q.value.trim();
-  const u = new URL(location.href);
-  if (query) u.searchParams.set('q', query); else u.searchParams.delete('q');
-  history.replaceState(null, '', u);
-  load(true);
+  keepInAddress({ q: query });
+  pager.load(true);
 });
-more.addEventListener('click', () => load(false));
 
 if (me) {
   form.q.value = query;
-  load(true);
+  pager.load(true);
 }
