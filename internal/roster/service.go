@@ -21,7 +21,7 @@ import (
 
 // Store is what an import needs from the database.
 type Store interface {
-	TakenUsernames(ctx context.Context, names []string) (map[string]bool, error)
+	UsernamesInUse(ctx context.Context, names []string) ([]string, error)
 	InstitutionByCode(ctx context.Context, code string) (*store.Institution, error)
 	InstitutionByID(ctx context.Context, id int64) (*store.Institution, error)
 	CreateImportJob(ctx context.Context, j *store.ImportJob) error
@@ -137,9 +137,13 @@ func (s *Service) check(ctx context.Context, r Request) (*Plan, Target, error) {
 		return nil, Target{}, err
 	}
 	plan := Check(t, r.Actor, target, s.today())
-	taken, err := s.db.TakenUsernames(ctx, plan.Usernames())
+	inUse, err := s.db.UsernamesInUse(ctx, plan.Usernames())
 	if err != nil {
 		return nil, Target{}, err
+	}
+	taken := make(map[string]bool, len(inUse))
+	for _, n := range inUse {
+		taken[n] = true
 	}
 	plan.AddTaken(taken)
 	return plan, target, nil

@@ -76,24 +76,6 @@ func (importedUserRow) TableName() string { return "users" }
 // (15 columns a row) and SQLite's statement limits.
 const importBatch = 500
 
-// TakenUsernames reports which of the (normalised) usernames already have
-// an account, asking in batches rather than once per name.
-func (s *Store) TakenUsernames(ctx context.Context, names []string) (map[string]bool, error) {
-	taken := map[string]bool{}
-	for start := 0; start < len(names); start += importBatch {
-		end := min(start+importBatch, len(names))
-		var found []string
-		if err := s.r.WithContext(ctx).Model(&User{}).Where("username IN ?", names[start:end]).
-			Pluck("username", &found).Error; err != nil {
-			return nil, classify(err)
-		}
-		for _, n := range found {
-			taken[n] = true
-		}
-	}
-	return taken, nil
-}
-
 // ImportUsers creates every account of an import or none: users in
 // multi-row inserts, the classes they name (created at the institution when
 // missing) and their memberships, the audit entry, and the job marked done,
