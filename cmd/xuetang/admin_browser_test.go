@@ -38,6 +38,8 @@ func TestBrowserAdministration(t *testing.T) {
 		"XUETANG_ADDR":      "127.0.0.1:0",
 		"XUETANG_DATA_DIR":  t.TempDir(),
 		"XUETANG_LOG_LEVEL": "warn",
+		// Nobody here is that old: the retention page lists no one.
+		"XUETANG_ACCOUNT_RETENTION": "400d",
 	}
 	getenv := func(k string) string { return env[k] }
 	for _, c := range cases {
@@ -194,6 +196,23 @@ func (b *browserSession) administer(c adminCase, browserCtx context.Context) {
 		}
 	}
 	b.accessible("audit")
+
+	// Personal information: the privacy notice is offered until accepted;
+	// the retention rule's list of inactive accounts.
+	if n := b.count("#privacy-banner a[href^='/privacy']"); n != 1 {
+		t.Errorf("before accepting, %d privacy notices in the header, want 1", n)
+	}
+	b.do("open the privacy notice", chromedp.Navigate(b.base+"/privacy"), chromedp.WaitVisible(css("#privacy-form button")))
+	b.accessible("privacy notice")
+	b.do("accept the privacy notice", jsClick("#privacy-form button[type=submit]"), chromedp.WaitVisible(css("#greeting")))
+	if n := b.count("#privacy-banner"); n != 0 {
+		t.Errorf("after accepting, %d privacy notices in the header", n)
+	}
+	b.adminPage("/admin/retention")
+	if got := b.text("retention rule", "#retention-rule"); !strings.Contains(got, "400") {
+		t.Errorf("the retention page says %q, want the 400-day rule", got)
+	}
+	b.accessible("retention")
 
 	// An institution, created through the form.
 	b.adminPage("/admin/institutions")

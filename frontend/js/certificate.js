@@ -55,7 +55,7 @@ function render(c) {
   const org = el('p', { class: 'cert-org' });
   org.append(el('span', { lang: 'zh-CN' }, zh('app.name')), el('span', { lang: 'en' }, en('app.name')));
   inner.append(org, both('h1', 'cert.heading', { id: 'cert-heading' }), both('p', 'cert.certify', { class: 'cert-line' }),
-    el('p', { class: 'cert-name', id: 'cert-name' }, c.learner_name),
+    el('p', { class: 'cert-name', id: 'cert-name' }, c.holder_removed ? t('cert.holder_removed') : c.learner_name),
     both('p', 'cert.completed', { class: 'cert-line' }),
     el('p', { class: 'cert-course', id: 'cert-course', lang: c.language }, c.course_title));
 

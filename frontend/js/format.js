@@ -110,3 +110,14 @@ export function tick(text) {
   s.append(el('span', { 'aria-hidden': 'true' }, '✓ '), el('span', {}, text));
   return s;
 }
+
+// nextPage resolves ?next= the way the browser will and keeps it only when it
+// stays on this site: a prefix test is not enough, since the URL parser reads
+// "/\\evil.example" and "/.//evil.example" as addresses on another host.
+export function nextPage(next) {
+  if (!next) return '/';
+  let u;
+  try { u = new URL(next, location.origin); } catch (_) { return '/'; }
+  if (u.origin !== location.origin || u.pathname.startsWith('//')) return '/';
+  return u.pathname + u.search + u.hash;
+}

@@ -1,6 +1,7 @@
 import { api, ensureCsrf } from './api.js';
 import { start, } from './shell.js';
 import { t } from './i18n.js';
+import { nextPage } from './format.js';
 
 const me = await start();
 const next = () => nextPage(new URLSearchParams(location.search).get('next'));
@@ -72,15 +73,4 @@ function showChange(current) {
       btn.disabled = false;
     }
   });
-}
-
-// nextPage resolves ?next= the way the browser will and keeps it only when it
-// stays on this site: a prefix test is not enough, since the URL parser reads
-// "/\\evil.example" and "/.//evil.example" as addresses on another host.
-function nextPage(next) {
-  if (!next) return '/';
-  let u;
-  try { u = new URL(next, location.origin); } catch (_) { return '/'; }
-  if (u.origin !== location.origin || u.pathname.startsWith('//')) return '/';
-  return u.pathname + u.search + u.hash;
 }

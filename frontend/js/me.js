@@ -72,6 +72,15 @@ function render(data) {
     ce.append(ul);
   }
   parts.push(ce);
+
+  // A copy of everything kept about the learner (PIPL), and the notice.
+  const mine = el('section', { 'aria-labelledby': 'data-heading', id: 'my-data' });
+  mine.append(el('h2', { id: 'data-heading' }, t('me.data_heading')), el('p', {}, t('me.data_help')));
+  const links = el('p', { class: 'actions' });
+  links.append(el('a', { href: '/api/v1/me/data?format=json', download: '', id: 'data-json' }, t('me.data_json')), ' ',
+    el('a', { href: '/api/v1/me/data?format=csv', download: '', id: 'data-csv' }, t('me.data_csv')));
+  mine.append(links, linkPara('/privacy', t('me.privacy_link')));
+  parts.push(mine);
   main.replaceChildren(...parts);
 }
 

@@ -74,6 +74,15 @@ function renderHeader(me) {
     nav.append(el('a', { href: '/login' }, t('nav.sign_in')));
   }
   header.append(skip, brand, nav);
+  // The privacy notice, until the user accepts the version in force: a
+  // notice, not a wall, so a queued lesson or a class in progress is never
+  // interrupted; accepting is on the notice's own page.
+  if (me && !me.privacy_accepted && location.pathname !== '/privacy') {
+    const next = encodeURIComponent(location.pathname + location.search);
+    const note = el('p', { class: 'privacy-banner', id: 'privacy-banner' }, t('privacy.banner') + ' ');
+    note.append(el('a', { href: '/privacy?next=' + next }, t('privacy.read')));
+    header.append(note);
+  }
 }
 
 // staffPages are the administration pages and the roles that see each;
@@ -85,6 +94,7 @@ export const staffPages = [
   { href: '/admin/import', key: 'admin.import', roles: ['institution_admin', 'region_admin', 'admin'] },
   { href: '/admin/audit', key: 'admin.audit', roles: ['institution_admin', 'region_admin', 'admin'] },
   { href: '/admin/institutions', key: 'admin.institutions', roles: ['region_admin', 'admin'] },
+  { href: '/admin/retention', key: 'admin.retention', roles: ['institution_admin', 'region_admin', 'admin'] },
 ];
 
 export function pagesFor(role) { return role ? staffPages.filter((p) => p.roles.includes(role)) : []; }

@@ -34,11 +34,12 @@ async function check(serial) {
   const box = el('div', { class: revoked ? 'notice error-box' : 'notice success' });
   const h = el('h2');
   if (revoked) h.append(el('span', { 'aria-hidden': 'true' }, '✗ '), el('span', {}, t('verify.revoked', { date: date(c.revoked_at) })));
-  else h.append(el('span', { 'aria-hidden': 'true' }, '✓ '), el('span', {}, t('verify.valid')));
+  else h.append(el('span', { 'aria-hidden': 'true' }, '✓ '), el('span', {}, t(c.holder_removed ? 'verify.valid_holder_removed' : 'verify.valid')));
   box.append(h);
+  if (c.holder_removed) box.append(el('p', { id: 'holder-removed' }, t('verify.holder_removed')));
   if (revoked) box.append(el('p', { id: 'revoked-reason' }, t('verify.revoked_reason', { reason: c.revoked_reason })));
   box.append(facts([
-    [t('verify.learner'), c.learner_name],
+    [t('verify.learner'), c.holder_removed ? t('verify.holder_removed_name') : c.learner_name],
     [t('verify.course'), c.course_title, { lang: c.language }],
     [t('course.study_hours'), hours(c.study_hours)],
     [t('verify.issued'), date(c.issued_at)],

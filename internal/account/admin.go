@@ -387,9 +387,17 @@ func (s *Service) prepare(ctx context.Context, actor Principal, n *NewUser, cach
 	if !mayGrant(actor, n.Role, p.inst, n.RegionCode) {
 		return p, errs.New(errs.Forbidden, "error.role_not_grantable").With("role", n.Role).With("field", "role")
 	}
+	consent, err := n.checkGuardian(s.now().In(s.loc))
+	if err != nil {
+		return p, err
+	}
 	now := s.now().UTC()
 	u := &store.User{Username: n.Username, DisplayName: n.DisplayName, Role: n.Role, Locale: n.Locale,
-		MustChangePassword: true, CreatedAt: now, UpdatedAt: now}
+		MustChangePassword: true, GuardianConsentDate: consent, CreatedAt: now, UpdatedAt: now}
+	if n.GuardianName != "" {
+		g := n.GuardianName
+		u.GuardianName = &g
+	}
 	if n.BirthYear != 0 {
 		by := n.BirthYear
 		u.BirthYear = &by

@@ -28,20 +28,23 @@ type Store interface {
 	CreateUsers(ctx context.Context, us []*store.User, audit func(*store.User) *store.AuditEntry) error
 	UsernamesInUse(ctx context.Context, names []string) ([]string, error)
 	ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditListing, error)
+	PrivacyStore
 }
 
 // Service signs people in and manages accounts.
 type Service struct {
-	db       Store
-	sessions session.Store
-	throttle session.Throttle
-	params   Params
-	idle     time.Duration
-	maxAge   time.Duration
-	shared   time.Duration
-	now      func() time.Time
-	dummy    string
-	cache    userCache
+	db        Store
+	sessions  session.Store
+	throttle  session.Throttle
+	params    Params
+	idle      time.Duration
+	maxAge    time.Duration
+	shared    time.Duration
+	now       func() time.Time
+	dummy     string
+	cache     userCache
+	retention time.Duration
+	loc       *time.Location
 }
 
 // Config for the service.
@@ -51,6 +54,12 @@ type Config struct {
 	SessionMaxAge     time.Duration
 	SharedSessionIdle time.Duration
 	Now               func() time.Time
+	// Retention: learner accounts inactive this long may be anonymised
+	// (0: the rule is off).
+	Retention time.Duration
+	// Location is the deployment's time zone: the day a child's guardian
+	// consented is a date there.
+	Location *time.Location
 }
 
 // NewService wires the service.
@@ -61,11 +70,15 @@ func NewService(db Store, sessions session.Store, throttle session.Throttle, c C
 	if c.Params.Memory == 0 {
 		c.Params = DefaultParams
 	}
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
 	// Checking a password against this when the username is unknown keeps
 	// the response time the same, so timing does not reveal which usernames exist.
 	dummy, _ := HashPassword("xuetang-dummy-password", c.Params)
 	return &Service{db: db, sessions: sessions, throttle: throttle, params: c.Params,
-		idle: c.SessionIdle, maxAge: c.SessionMaxAge, shared: c.SharedSessionIdle, now: c.Now, dummy: dummy}
+		idle: c.SessionIdle, maxAge: c.SessionMaxAge, shared: c.SharedSessionIdle, now: c.Now, dummy: dummy,
+		retention: c.Retention, loc: c.Location}
 }
 
 var usernameRe = regexp.MustCompile(`^[\p{L}\p{N}._@-]{2,64}$`)
@@ -78,6 +91,47 @@ func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpa
 type NewUser struct {
 	Username, Password, Role, DisplayName, InstitutionCode, RegionCode, Locale string
 	BirthYear                                                                  int
+	// The guardian who consented to a child's account, and on which day
+	// (YYYY-MM-DD): required when NeedsGuardian.
+	GuardianName, GuardianConsentDate string
+}
+
+// GuardianAge: a person who may be younger than this on any day of this
+// year needs a guardian's consent for an account. Only the birth year is
+// known (never a birth date), so someone born in (this year - 14) counts
+// as under 14.
+const GuardianAge = 14
+
+// NeedsGuardian reports whether an account for someone born in birthYear
+// needs a guardian's consent, today.
+func NeedsGuardian(birthYear int, today time.Time) bool {
+	return birthYear != 0 && today.Year()-birthYear <= GuardianAge
+}
+
+// checkGuardian applies the consent rule at creation: the guardian's name
+// and a consent date that is neither in the future nor before the birth year.
+func (n *NewUser) checkGuardian(today time.Time) (*time.Time, error) {
+	n.GuardianName = strings.TrimSpace(n.GuardianName)
+	if utf8.RuneCountInString(n.GuardianName) > 100 {
+		return nil, errs.New(errs.Invalid, "error.guardian_name_invalid").With("field", "guardian_name")
+	}
+	var consent *time.Time
+	if s := strings.TrimSpace(n.GuardianConsentDate); s != "" {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil || d.After(today) || (n.BirthYear != 0 && d.Year() < n.BirthYear) {
+			return nil, errs.New(errs.Invalid, "error.guardian_date_invalid").With("field", "guardian_consent_date")
+		}
+		consent = &d
+	}
+	if NeedsGuardian(n.BirthYear, today) {
+		if n.GuardianName == "" {
+			return nil, errs.New(errs.Invalid, "error.guardian_required").With("age", GuardianAge).With("field", "guardian_name")
+		}
+		if consent == nil {
+			return nil, errs.New(errs.Invalid, "error.guardian_required").With("age", GuardianAge).With("field", "guardian_consent_date")
+		}
+	}
+	return consent, nil
 }
 
 // Validate checks the pure rules.
@@ -243,6 +297,9 @@ func (s *Service) SignIn(ctx context.Context, l Login) (Result, error) {
 		return Result{}, err
 	}
 	_ = s.db.Audit(ctx, auditEntry(p, "auth.login", p, l.IP, ""))
+	// Best effort: a missed stamp only makes the account look older to
+	// the retention rule, which asks an admin before it acts.
+	_ = s.db.RecordSignIn(ctx, u.ID)
 	return Result{Token: token, Session: sess, User: userOf(u), Principal: p, Institution: institutionOf(inst)}, nil
 }
 

@@ -16,6 +16,8 @@ type User struct {
 	// other action waits until the user chooses one.
 	MustChangePassword bool
 	Disabled           bool
+	// PrivacyVersion is the privacy notice the user accepted ("": none).
+	PrivacyVersion string
 }
 
 // Institution is a user's institution as pages name it.
@@ -35,6 +37,9 @@ func userOf(u *store.User) *User {
 	}
 	if u.RegionCode != nil {
 		v.RegionCode = *u.RegionCode
+	}
+	if u.PrivacyVersion != nil {
+		v.PrivacyVersion = *u.PrivacyVersion
 	}
 	return v
 }

@@ -29,7 +29,10 @@ type Config struct {
 	SessionMaxAge     time.Duration
 	SharedSessionIdle time.Duration
 	ShutdownTimeout   time.Duration
-	LogLevel          string
+	// AccountRetention: learner accounts inactive this long are listed for
+	// admins to anonymise; 0 leaves the rule off.
+	AccountRetention time.Duration
+	LogLevel         string
 	// TrustProxy takes the client address from X-Forwarded-For (and the
 	// public host from X-Forwarded-Host); only safe when a reverse proxy in
 	// front sets those headers itself.
@@ -148,6 +151,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		*d.dst = dur
 	}
+	if v := getenv("XUETANG_ACCOUNT_RETENTION"); v != "" {
+		age, err := ParseAge(v)
+		if err != nil {
+			return c, &Error{"XUETANG_ACCOUNT_RETENTION", v, "want an age such as 1095d (days) or 8760h"}
+		}
+		c.AccountRetention = age
+	}
 	switch v := getenv("XUETANG_TRUST_PROXY"); v {
 	case "", "0", "false":
 	case "1", "true":
@@ -254,4 +264,22 @@ func redact(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// ParseAge reads a positive age as whole days ("1095d") or a Go duration
+// ("8760h"): retention rules are thought of in days, which Go durations
+// do not spell.
+func ParseAge(v string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 || n > 100*366 {
+			return 0, fmt.Errorf("bad number of days %q", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	dur, err := time.ParseDuration(v)
+	if err != nil || dur <= 0 {
+		return 0, fmt.Errorf("bad age %q", v)
+	}
+	return dur, nil
 }

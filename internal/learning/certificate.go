@@ -27,6 +27,9 @@ type CertificateView struct {
 	// RevokedAt and RevokedReason say a certificate no longer stands.
 	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
 	RevokedReason string     `json:"revoked_reason,omitempty"`
+	// HolderRemoved: the holder's account was deleted; the certificate was
+	// issued and still stands, but names nobody.
+	HolderRemoved bool `json:"holder_removed"`
 }
 
 // Certificate looks up a certificate by serial for anyone; unknown is errs.NotFound.
@@ -46,7 +49,7 @@ func (s *Service) Certificate(ctx context.Context, serial string) (*CertificateV
 	return &CertificateView{Serial: c.Serial, LearnerName: c.LearnerName, CourseTitle: c.CourseTitle,
 		CourseSlug: course.Slug, Language: course.Language, StudyHours: c.StudyHours, IssuedAt: c.IssuedAt,
 		InstitutionName: c.InstitutionName, VerifyURL: s.VerifyURL(c.Serial), TimeZone: s.loc.String(),
-		RevokedAt: c.RevokedAt, RevokedReason: c.RevokedReason}, nil
+		RevokedAt: c.RevokedAt, RevokedReason: c.RevokedReason, HolderRemoved: c.HolderRemovedAt != nil}, nil
 }
 
 // VerifyURL is the public page that verifies a certificate.

@@ -64,11 +64,7 @@ var roleNames = map[string]string{
 const (
 	maxUsernameRunes = 64
 	maxNameRunes     = 100
-	// GuardianAge: a person who may be younger than this on any day of
-	// this year needs a guardian's consent. Only the birth year is known,
-	// so someone born in (this year - 14) counts as under 14.
-	GuardianAge  = 14
-	minBirthYear = 1900
+	minBirthYear     = 1900
 )
 
 // Problem is one fault in the file: where (row as a spreadsheet numbers
@@ -261,12 +257,12 @@ func Check(t *Table, actor account.Principal, target Target, today time.Time) *P
 				person.ConsentDate = d.Format(time.DateOnly)
 			}
 		}
-		if person.BirthYear != 0 && today.Year()-person.BirthYear <= GuardianAge {
+		if account.NeedsGuardian(person.BirthYear, today) {
 			if person.GuardianName == "" {
-				bad(ColGuardianName, "import.guardian_required", "age", GuardianAge)
+				bad(ColGuardianName, "import.guardian_required", "age", account.GuardianAge)
 			}
 			if cell(ColConsentDate) == "" {
-				bad(ColConsentDate, "import.guardian_required", "age", GuardianAge)
+				bad(ColConsentDate, "import.guardian_required", "age", account.GuardianAge)
 			}
 		}
 		if len(p.Problems) == before {

@@ -27,6 +27,9 @@ type Certificate struct {
 	IssuedAt        time.Time
 	RevokedAt       *time.Time
 	RevokedReason   string `gorm:"size:500"`
+	// HolderRemovedAt: the holder's account was deleted; the certificate
+	// still verifies as issued, without a name.
+	HolderRemovedAt *time.Time
 }
 
 func (Certificate) TableName() string { return "certificates" }

@@ -26,8 +26,18 @@ type User struct {
 	// or an import); the user must replace it before doing anything else.
 	MustChangePassword bool
 	PasswordChangedAt  *time.Time
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// Guardian consent for a child's account (who gave it, on which day).
+	GuardianName        *string    `gorm:"size:100"`
+	GuardianConsentDate *time.Time `gorm:"type:date"`
+	// PrivacyVersion is the privacy notice the user accepted, and when.
+	PrivacyVersion    *string `gorm:"size:16"`
+	PrivacyAcceptedAt *time.Time
+	LastSignInAt      *time.Time
+	// DeletedAt: personal fields erased; the learning records stay,
+	// anonymised, so statistics stay right.
+	DeletedAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (User) TableName() string { return "users" }
@@ -157,11 +167,26 @@ func (s *Store) ListUsers(ctx context.Context, q UserQuery) ([]UserListing, erro
 	if !sc.All && sc.RegionPrefix == "" && sc.InstitutionID == 0 {
 		return nil, nil
 	}
+	db := s.scopedUsers(ctx, sc).Where("u.id > ?", q.AfterID)
+	if q.Role != "" {
+		db = db.Where("u.role = ?", q.Role)
+	}
+	if q.Text != "" {
+		pat := "%" + likeEscape(q.Text) + "%"
+		db = db.Where("(u.username LIKE ? ESCAPE '!' OR u.display_name LIKE ? ESCAPE '!')", pat, pat)
+	}
+	var out []UserListing
+	err := db.Order("u.id").Limit(q.Limit).Scan(&out).Error
+	return out, classify(err)
+}
+
+// scopedUsers selects the users of sc with their institution, aliased u
+// and i, in the shape of UserListing.
+func (s *Store) scopedUsers(ctx context.Context, sc UserScope) *gorm.DB {
 	db := s.r.WithContext(ctx).Table("users AS u").
-		Select("u.*, COALESCE(i.code, '') AS institution_code, COALESCE(i.name, '') AS institution_name, "+
+		Select("u.*, COALESCE(i.code, '') AS institution_code, COALESCE(i.name, '') AS institution_name, " +
 			"COALESCE(u.region_code, i.region_code, '') AS region").
-		Joins("LEFT JOIN institutions i ON i.id = u.institution_id").
-		Where("u.id > ?", q.AfterID)
+		Joins("LEFT JOIN institutions i ON i.id = u.institution_id")
 	switch {
 	case sc.All:
 	case sc.RegionPrefix != "":
@@ -175,16 +200,7 @@ func (s *Store) ListUsers(ctx context.Context, q UserQuery) ([]UserListing, erro
 	if sc.HideRegionAdminsAt != "" {
 		db = db.Where("NOT (u.role = ? AND COALESCE(u.region_code, i.region_code, '') = ?)", "region_admin", sc.HideRegionAdminsAt)
 	}
-	if q.Role != "" {
-		db = db.Where("u.role = ?", q.Role)
-	}
-	if q.Text != "" {
-		pat := "%" + likeEscape(q.Text) + "%"
-		db = db.Where("(u.username LIKE ? ESCAPE '!' OR u.display_name LIKE ? ESCAPE '!')", pat, pat)
-	}
-	var out []UserListing
-	err := db.Order("u.id").Limit(q.Limit).Scan(&out).Error
-	return out, classify(err)
+	return db
 }
 
 // UserChange is a set of fields to change on one user; nil fields stay.

@@ -22,6 +22,7 @@ var adminPages = []struct {
 	{"/admin/import", "admin/import.html", []string{account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin}},
 	{"/admin/audit", "admin/audit.html", []string{account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin}},
 	{"/admin/institutions", "admin/institutions.html", []string{account.RoleRegionAdmin, account.RoleAdmin}},
+	{"/admin/retention", "admin/retention.html", []string{account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin}},
 }
 
 // adminRoutes serves the administration pages to the staff roles that use

@@ -201,6 +201,7 @@ var passwordChangeAllows = map[string]bool{
 	"POST /api/v1/auth/login":           true,
 	"POST /api/v1/auth/logout":          true,
 	"POST /api/v1/me/password":          true,
+	"POST /api/v1/me/privacy":           true,
 	"POST /api/v1/progress":             true,
 	"POST /api/v1/lessons/:id/attempts": true,
 }
@@ -307,6 +308,7 @@ func (h *AuthAPI) meJSON(a *authState) map[string]any {
 		"id": u.ID, "username": u.Username, "display_name": u.DisplayName, "role": u.Role,
 		"locale": u.Locale, "shared": a.sess.Shared, "region_code": a.principal.RegionCode,
 		"institution": nil, "time_zone": h.TimeZone, "must_change_password": u.MustChangePassword,
+		"privacy_version": account.PrivacyVersion, "privacy_accepted": u.PrivacyVersion == account.PrivacyVersion,
 	}
 	if a.inst != nil {
 		out["institution"] = map[string]any{"code": a.inst.Code, "name": a.inst.Name, "kind": a.inst.Kind}

@@ -14,6 +14,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/coursetest"
 	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/learning"
+	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
 	"github.com/xuetang-edu/xuetang/internal/web"
 )
@@ -232,6 +233,43 @@ func TestCertificateRevocationAndQR(t *testing.T) {
 		c.callJSON(t, "GET", "/api/v1/me", nil, 200, &me)
 		if me.TimeZone != "Asia/Shanghai" {
 			t.Errorf("/me time_zone = %q", me.TimeZone)
+		}
+	})
+}
+
+// A deleted holder's certificate still verifies, without the name.
+func TestCertificateOfDeletedHolder(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		cs := newCourseServer(t, b, coursetest.Simple("hours"))
+		c, _ := cs.learner(t, "gone", "")
+		cs.finishCourse(t, c)
+		var mine struct {
+			Certificates []struct{ Serial string } `json:"certificates"`
+		}
+		c.callJSON(t, "GET", "/api/v1/me/courses", nil, 200, &mine)
+		if len(mine.Certificates) != 1 {
+			t.Fatalf("certificates = %+v", mine.Certificates)
+		}
+		serial := mine.Certificates[0].Serial
+		u, err := cs.st.UserByUsername(context.Background(), "gone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cs.st.AnonymiseUsers(context.Background(), []int64{u.ID}, func(int64) *store.AuditEntry {
+			return &store.AuditEntry{Action: "user.delete", Target: "user:x"}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			LearnerName   string     `json:"learner_name"`
+			HolderRemoved bool       `json:"holder_removed"`
+			RevokedAt     *time.Time `json:"revoked_at"`
+			StudyHours    float64    `json:"study_hours"`
+		}
+		cs.client().callJSON(t, "GET", "/api/v1/certificates/"+serial, nil, 200, &v)
+		if v.LearnerName != "" || !v.HolderRemoved || v.RevokedAt != nil || v.StudyHours == 0 {
+			t.Errorf("certificate of a deleted holder = %+v", v)
 		}
 	})
 }

@@ -61,6 +61,7 @@ type serverOptions struct {
 	metricsToken string
 	trustProxy   bool
 	baseURL      string
+	retention    time.Duration
 }
 
 type option func(*serverOptions)
@@ -81,6 +82,9 @@ func withBaseURL(u string) option { return func(o *serverOptions) { o.baseURL = 
 
 // withTrustProxy trusts X-Forwarded-For and X-Forwarded-Host.
 func withTrustProxy() option { return func(o *serverOptions) { o.trustProxy = true } }
+
+// withRetention turns on the retention rule for inactive accounts.
+func withRetention(d time.Duration) option { return func(o *serverOptions) { o.retention = d } }
 
 // withDatabasePinger replaces what /readyz pings for the database.
 func withDatabasePinger(p web.Pinger) option { return func(o *serverOptions) { o.database = p } }
@@ -110,6 +114,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 	reg := prometheus.NewRegistry()
 	accounts := account.NewService(st, sessions, throttle, account.Config{
 		Params: fastParams, SessionIdle: 2 * time.Hour, SessionMaxAge: 7 * 24 * time.Hour, SharedSessionIdle: 10 * time.Minute,
+		Retention: o.retention,
 	})
 	var db web.Pinger = st
 	if o.database != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,6 +19,10 @@ type UserAdmin interface {
 	SetDisabled(ctx context.Context, actor account.Principal, id int64, disabled bool, ip string) (account.UserListing, error)
 	ResetPassword(ctx context.Context, actor account.Principal, id int64, ip string) (string, error)
 	MoveLearner(ctx context.Context, actor account.Principal, id int64, institutionCode, ip string) (account.UserListing, error)
+	DeleteUser(ctx context.Context, actor account.Principal, id int64, ip string) error
+	InactiveLearners(ctx context.Context, actor account.Principal, cursor string, limit int) ([]account.UserListing, string, error)
+	AnonymiseInactive(ctx context.Context, actor account.Principal, ids []int64, ip string) (int, error)
+	Retention() time.Duration
 }
 
 // UserAdminAPI is staff managing accounts under /api/v1/admin/users. Who
@@ -38,6 +43,9 @@ func (h *UserAdminAPI) routes(api *echo.Group) {
 	api.POST("/admin/users/:id/enable", h.Enable)
 	api.POST("/admin/users/:id/password-reset", h.ResetPassword)
 	api.POST("/admin/users/:id/move", h.Move)
+	api.DELETE("/admin/users/:id", h.Delete)
+	api.GET("/admin/retention", h.Inactive)
+	api.POST("/admin/retention/anonymise", h.AnonymiseInactive)
 }
 
 // userJSON is one account as staff see it.
@@ -97,6 +105,9 @@ type createUserRequest struct {
 	Password    string `json:"password"`
 	BirthYear   int    `json:"birth_year"`
 	Locale      string `json:"locale"`
+	// Required for anyone who may be under 14 (account.NeedsGuardian).
+	GuardianName        string `json:"guardian_name"`
+	GuardianConsentDate string `json:"guardian_consent_date"`
 }
 
 // Create answers POST /api/v1/admin/users.
@@ -115,6 +126,7 @@ func (h *UserAdminAPI) Create(c echo.Context) error {
 	cr, err := h.Users.CreateUser(c.Request().Context(), a.principal, account.NewUser{
 		Username: req.Username, DisplayName: req.DisplayName, Role: req.Role, InstitutionCode: req.Institution,
 		RegionCode: req.Region, Password: req.Password, BirthYear: req.BirthYear, Locale: req.Locale,
+		GuardianName: req.GuardianName, GuardianConsentDate: req.GuardianConsentDate,
 	}, c.RealIP())
 	if err != nil {
 		return err
@@ -199,4 +211,61 @@ func (h *UserAdminAPI) Move(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"user": userJSON(l)})
+}
+
+// Delete answers DELETE /api/v1/admin/users/{id}: the account's personal
+// fields are erased and its learning records kept, anonymised.
+func (h *UserAdminAPI) Delete(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Users.DeleteUser(c.Request().Context(), a.principal, targetID(c), c.RealIP()); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deleted": true})
+}
+
+// Inactive answers GET /api/v1/admin/retention?cursor=&limit=: the learners
+// in scope the retention rule covers.
+func (h *UserAdminAPI) Inactive(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	limit, _ := strconv.Atoi(c.QueryParam("limit"))
+	rows, next, err := h.Users.InactiveLearners(c.Request().Context(), a.principal, c.QueryParam("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	users := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		users[i] = userJSON(r)
+	}
+	var nextJSON any
+	if next != "" {
+		nextJSON = next
+	}
+	return c.JSON(http.StatusOK, map[string]any{"retention_days": int(h.Users.Retention() / (24 * time.Hour)),
+		"users": users, "next": nextJSON})
+}
+
+// AnonymiseInactive answers POST /api/v1/admin/retention/anonymise
+// {"ids":[...]}: each still inactive learner in scope is anonymised.
+func (h *UserAdminAPI) AnonymiseInactive(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		IDs []int64 `json:"ids"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	n, err := h.Users.AnonymiseInactive(c.Request().Context(), a.principal, req.IDs, c.RealIP())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"anonymised": n})
 }

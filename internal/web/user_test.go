@@ -239,6 +239,28 @@ func TestUserActionsByRoleAndScope(t *testing.T) {
 					t.Errorf("sign-in with the one-time password: %s", rec.Body)
 				}
 			}},
+		{name: "delete", method: "DELETE", suffix: "", audit: "user.delete",
+			effect: func(t *testing.T, w *adminWorld, u *store.User, before, after userState, rec *httptest.ResponseRecorder, tc *client) {
+				got, err := w.ts.st.UserByID(context.Background(), u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Username != store.DeletedUsername(u.ID) || got.DisplayName != "" || !got.Disabled || got.DeletedAt == nil ||
+					got.PasswordHash == before.PasswordHash {
+					t.Errorf("after delete: %+v", got)
+				}
+				if after.InstitutionID != before.InstitutionID {
+					t.Error("a deletion moved the learner out of their institution's statistics")
+				}
+				if signedInNow(tc) {
+					t.Error("the deleted user's session survived")
+				}
+				c := w.ts.client()
+				c.prepareCSRF(t)
+				if code := c.do(request{method: "POST", path: "/api/v1/auth/login", body: loginBody(u.Username, staffPassword), csrf: true}).Code; code != 401 {
+					t.Errorf("a deleted user signed in: %d", code)
+				}
+			}},
 		{name: "move", method: "POST", suffix: "/move", audit: "user.move",
 			body: func(w *adminWorld, target string) string {
 				if target == tHome {

@@ -60,7 +60,8 @@ function userItem(u) {
   // administrators (the API refuses it to teachers anyway).
   if (u.id === me.id) actions.append(el('p', { class: 'muted' }, t('admin.users.is_you')));
   else if (me.role === 'teacher') actions.append(button('reset', 'admin.users.reset_password'));
-  else actions.append(button('reset', 'admin.users.reset_password'), button('unlock', 'admin.users.unlock'), toggle);
+  else actions.append(button('reset', 'admin.users.reset_password'), button('unlock', 'admin.users.unlock'), toggle,
+    button('delete', 'admin.users.delete'));
   li.append(actions, note);
   render();
   return li;
@@ -71,6 +72,7 @@ async function act(u, action, btn, note, render) {
   action = btn.dataset.action;
   if (action === 'reset') return resetPassword(u, btn, render);
   if (action === 'disable' && !(await confirmDialog(btn, t('admin.users.disable_title', { name: userName(u) }), t('admin.users.disable_text'), t('admin.users.disable')))) return;
+  if (action === 'delete') return deleteUser(u, btn, note);
   btn.disabled = true;
   say(note, t('common.working'));
   try {
@@ -82,6 +84,22 @@ async function act(u, action, btn, note, render) {
     say(note, missing(err) ? t('admin.action_not_available') : errorText(err), 'error');
   } finally {
     btn.disabled = false;
+  }
+}
+
+// deleteUser erases an account's personal details after asking; the card
+// then says so and offers nothing more to do.
+async function deleteUser(u, btn, note) {
+  if (!(await confirmDialog(btn, t('admin.users.delete'), t('admin.users.delete_confirm', { name: userName(u) }), t('admin.users.delete')))) return;
+  btn.disabled = true;
+  say(note, t('common.working'));
+  try {
+    await api('DELETE', `/admin/users/${encodeURIComponent(u.id)}`);
+    btn.closest('.actions').replaceChildren();
+    say(note, t('admin.users.deleted'), 'ok');
+  } catch (err) {
+    btn.disabled = false;
+    say(note, missing(err) ? t('admin.action_not_available') : errorText(err), 'error');
   }
 }
 
