@@ -228,6 +228,22 @@ func (b *browserSession) administer(c adminCase, browserCtx context.Context) {
 		chromedp.WaitVisible(css("#create-status.ok")),
 	)
 	b.accessible("institution created")
+	card = fmt.Sprintf(`#inst-list li[data-code=%q]`, inst)
+	b.do("edit the institution",
+		jsClick(card+" details.edit summary"),
+		chromedp.WaitVisible(css(card+" details.edit input[name=name]")),
+		chromedp.SetValue(css(card+" details.edit input[name=name]"), "Library "+c.lang+" (renamed)"),
+		jsClick(card+" details.edit input[name=self_registration]"),
+		jsClick(card+" details.edit button[type=submit]"),
+		chromedp.WaitVisible(css(card+` a[href$="/poster"]`)),
+	)
+	if got := b.text("renamed", card+" h3"); got != "Library "+c.lang+" (renamed)" {
+		t.Errorf("after editing, the institution is called %q", got)
+	}
+	b.accessible("institution edited")
+	// Its walk-in sign-up page, now open.
+	b.do("open the sign-up page", chromedp.Navigate(b.base+"/join/"+inst+"?lang="+c.lang), chromedp.WaitVisible(css("#join-form")))
+	b.accessible("walk-in sign-up")
 
 	// A roster into it: checked with one mistake, corrected, created.
 	b.adminPage("/admin/import")

@@ -59,10 +59,74 @@ function item(i) {
       });
       body.append(b);
     }
+    if (i.self_registration) {
+      const p = el('p');
+      p.append(el('a', { href: `/join/${encodeURIComponent(i.code)}/poster` }, t('admin.inst.poster')));
+      body.append(p);
+    }
+    if (i.editable?.length) body.append(editForm(i, nameId, note, render));
   };
   render();
   li.append(body, note);
   return li;
+}
+
+// editForm changes the fields this person may change (the server lists
+// them in editable), behind a disclosure so the list stays short.
+function editForm(i, nameId, note, render) {
+  const may = new Set(i.editable);
+  const box = el('details', { class: 'edit' });
+  box.append(el('summary', { 'aria-describedby': nameId }, t('admin.inst.edit')));
+  const form = el('form', { novalidate: true });
+  const id = (f) => `e-${i.id}-${f}`;
+  const field = (f, label, input) => {
+    const d = el('div', { class: 'field' });
+    d.append(el('label', { for: id(f) }, label), input);
+    return d;
+  };
+  if (may.has('name')) form.append(field('name', t('admin.inst.name'), el('input', { id: id('name'), name: 'name', value: i.name, maxlength: '200', required: true })));
+  if (may.has('kind')) {
+    const sel = el('select', { id: id('kind'), name: 'kind' });
+    for (const k of ['school', 'library', 'culture_station', 'cadre_centre', 'community_centre', 'other']) {
+      const o = el('option', { value: k }, t('admin.kind.' + k));
+      if (k === i.kind) o.selected = true;
+      sel.append(o);
+    }
+    form.append(field('kind', t('admin.inst.kind'), sel));
+  }
+  if (may.has('region_code')) {
+    form.append(field('region_code', t('admin.inst.region_code'), el('input', { id: id('region_code'), name: 'region_code', value: i.region_code,
+      inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: '6' })));
+  }
+  if (may.has('self_registration')) {
+    const lab = el('label', { class: 'check', for: id('self') });
+    const cb = el('input', { type: 'checkbox', id: id('self'), name: 'self_registration' });
+    cb.checked = !!i.self_registration;
+    lab.append(cb, ' ', t('admin.inst.self_registration'));
+    form.append(lab);
+  }
+  form.append(el('button', { type: 'submit' }, t('admin.inst.save')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const patch = {};
+    for (const f of ['name', 'kind', 'region_code']) {
+      const input = form.elements[f];
+      if (input && input.value !== i[f]) patch[f] = input.value.trim();
+    }
+    const cb = form.elements.self_registration;
+    if (cb && cb.checked !== !!i.self_registration) patch.self_registration = cb.checked;
+    fieldError(form, null);
+    try {
+      Object.assign(i, await api('PATCH', `/admin/institutions/${encodeURIComponent(i.id)}`, patch));
+      render();
+      document.getElementById(nameId).textContent = i.name;
+      say(note, t('admin.inst.saved', { name: i.name }), 'ok');
+    } catch (err) {
+      if (!fieldError(form, err)) say(note, errorText(err), 'error');
+    }
+  });
+  box.append(form);
+  return box;
 }
 
 // The region is chosen from the GB/T 2260 divisions, province, then city,
