@@ -19,6 +19,5 @@ func Models() []any {
 		&CourseAsset{}, &Enrollment{}, &Assignment{}, &Region{}, &RegionDataset{}, &Institution{}, &LessonProgress{},
 		&ProgressEvent{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
 		&throttleCounter{}, &User{}, &ImportJob{},
-		&importedUserRow{}, // the users columns a bulk import writes
 	}
 }

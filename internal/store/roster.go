@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/xuetang-edu/xuetang/internal/errs"
 )
 
 // Import job statuses.
@@ -50,51 +52,31 @@ type UserImport struct {
 	Audit         AuditEntry // the one entry summarising the import
 }
 
-// importedUserRow writes the users columns an import sets, including those
-// (must_change_password, guardian consent) the User model does not carry.
-type importedUserRow struct {
-	ID                  int64
-	Username            string
-	DisplayName         string
-	PasswordHash        string
-	Role                string
-	InstitutionID       *int64
-	RegionCode          *string
-	Locale              string
-	BirthYear           *int
-	Disabled            bool
-	MustChangePassword  bool
-	GuardianName        *string
-	GuardianConsentDate *string
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
-}
-
-func (importedUserRow) TableName() string { return "users" }
-
-// importBatch keeps each INSERT well under MySQL's 65,535 placeholders
-// (15 columns a row) and SQLite's statement limits.
-const importBatch = 500
-
-// ImportUsers creates every account of an import or none: users in
-// multi-row inserts, the classes they name (created at the institution when
-// missing) and their memberships, the audit entry, and the job marked done,
-// all in one transaction. A username taken since the preview fails the
-// whole import with errs.Conflict.
+// ImportUsers creates every account of an import or none: users (the same
+// insert as CreateUsers), the classes they name (created at the institution
+// when missing) and their memberships, the audit entry, and the job marked
+// done, all in one transaction. A username taken since the preview fails
+// the whole import with errs.Conflict.
 func (s *Store) ImportUsers(ctx context.Context, im UserImport) (int, error) {
 	now := s.now()
-	rows := make([]importedUserRow, len(im.Users))
+	users := make([]*User, len(im.Users))
 	for i, u := range im.Users {
-		rows[i] = importedUserRow{Username: u.Username, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash,
+		users[i] = &User{Username: u.Username, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash,
 			Role: u.Role, InstitutionID: im.InstitutionID, RegionCode: u.RegionCode, Locale: "zh-CN", BirthYear: u.BirthYear,
-			MustChangePassword: true, GuardianName: u.GuardianName, GuardianConsentDate: u.ConsentDate,
-			CreatedAt: now, UpdatedAt: now}
+			MustChangePassword: true, GuardianName: u.GuardianName, CreatedAt: now, UpdatedAt: now}
+		if u.ConsentDate != nil {
+			d, err := time.Parse(time.DateOnly, *u.ConsentDate)
+			if err != nil {
+				return 0, errs.Wrap(errs.Invalid, "import.date_invalid", err)
+			}
+			users[i].GuardianConsentDate = &d
+		}
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.CreateInBatches(rows, importBatch).Error; err != nil {
+		if err := insertUsers(tx, users); err != nil {
 			return err
 		}
-		if err := addToClasses(tx, im, now); err != nil {
+		if err := addToClasses(tx, im, users, now); err != nil {
 			return err
 		}
 		im.Audit.At = now
@@ -102,7 +84,7 @@ func (s *Store) ImportUsers(ctx context.Context, im UserImport) (int, error) {
 			return err
 		}
 		res := tx.Model(&ImportJob{}).Where("id = ?", im.JobID).Updates(map[string]any{
-			"status": ImportDone, "rows_done": len(rows), "created": len(rows), "finished_at": now})
+			"status": ImportDone, "rows_done": len(users), "created": len(users), "finished_at": now})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound
 		}
@@ -111,23 +93,23 @@ func (s *Store) ImportUsers(ctx context.Context, im UserImport) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return len(rows), nil
+	return len(users), nil
 }
 
 // addToClasses puts each imported user in the class their row names. The
 // new users' ids are read back by username: ids of a multi-row insert are
 // not promised to be consecutive on every server setting.
-func addToClasses(tx *gorm.DB, im UserImport, now time.Time) error {
-	byClass := map[string][]string{}
+func addToClasses(tx *gorm.DB, im UserImport, users []*User, now time.Time) error {
+	byClass := map[string][]int64{}
 	var names []string
-	for _, u := range im.Users {
+	for i, u := range im.Users {
 		if u.Class == "" || im.InstitutionID == nil {
 			continue
 		}
 		if _, ok := byClass[u.Class]; !ok {
 			names = append(names, u.Class)
 		}
-		byClass[u.Class] = append(byClass[u.Class], u.Username)
+		byClass[u.Class] = append(byClass[u.Class], users[i].ID)
 	}
 	if len(names) == 0 {
 		return nil
@@ -154,19 +136,11 @@ func addToClasses(tx *gorm.DB, im UserImport, now time.Time) error {
 	}
 	var members []ClassMember
 	for _, n := range names {
-		users := byClass[n]
-		for start := 0; start < len(users); start += importBatch {
-			end := min(start+importBatch, len(users))
-			var ids []int64
-			if err := tx.Model(&User{}).Where("username IN ?", users[start:end]).Pluck("id", &ids).Error; err != nil {
-				return err
-			}
-			for _, id := range ids {
-				members = append(members, ClassMember{ClassID: classID[n], UserID: id, JoinedAt: now})
-			}
+		for _, id := range byClass[n] {
+			members = append(members, ClassMember{ClassID: classID[n], UserID: id, JoinedAt: now})
 		}
 	}
-	return tx.CreateInBatches(members, importBatch).Error
+	return tx.CreateInBatches(members, userBatch).Error
 }
 
 // CreateImportJob records a job before its work starts.

@@ -280,7 +280,7 @@ func (s *Store) CreateUsers(ctx context.Context, us []*User, audit func(*User) *
 		return nil
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.CreateInBatches(us, 500).Error; err != nil {
+		if err := insertUsers(tx, us); err != nil {
 			return err
 		}
 		now := s.now()
@@ -300,6 +300,45 @@ func (s *Store) CreateUsers(ctx context.Context, us []*User, audit func(*User) *
 		}
 		return tx.CreateInBatches(entries, 500).Error
 	})
+}
+
+// userBatch keeps each multi-row INSERT of users well under MySQL's
+// 65,535 placeholders and SQLite's statement limits.
+const userBatch = 500
+
+// insertUsers is the one way accounts are inserted (one at a time by
+// staff, thousands by an import): multi-row INSERTs, then each user's id
+// read back by username. The ids GORM derives from a multi-row insert
+// assume consecutive values, which MySQL 8's default interleaved
+// auto-increment locking does not promise while other inserts run.
+func insertUsers(tx *gorm.DB, us []*User) error {
+	for start := 0; start < len(us); start += userBatch {
+		batch := us[start:min(start+userBatch, len(us))]
+		if err := tx.Create(batch).Error; err != nil {
+			return err
+		}
+		names := make([]string, len(batch))
+		for i, u := range batch {
+			names[i] = u.Username
+		}
+		var rows []struct {
+			ID       int64
+			Username string
+		}
+		if err := tx.Model(&User{}).Select("id, username").Where("username IN ?", names).Scan(&rows).Error; err != nil {
+			return err
+		}
+		ids := make(map[string]int64, len(rows))
+		for _, r := range rows {
+			ids[r.Username] = r.ID
+		}
+		for _, u := range batch {
+			if u.ID = ids[u.Username]; u.ID == 0 {
+				return errs.New(errs.Internal, "error.internal")
+			}
+		}
+	}
+	return nil
 }
 
 // UsernamesInUse returns which of names are already accounts.
