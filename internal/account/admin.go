@@ -746,12 +746,18 @@ func (s *Service) MoveLearner(ctx context.Context, actor Principal, id int64, in
 	if from != nil {
 		fromCode = from.Code
 	}
-	// The entry is filed under the destination: the learner's place now.
+	// One entry filed under the destination (the learner's place now) and,
+	// when they had one, one under the origin, so the admins of the place
+	// the learner left also see where they went.
 	moved := *u
 	moved.InstitutionID = &to.ID
 	np := PrincipalOf(&moved, to)
-	nu, err := s.db.ChangeUser(ctx, id, store.UserChange{InstitutionID: &to.ID},
-		auditEntry(actor, "user.move", np, ip, fmt.Sprintf("institution %q -> %q", fromCode, to.Code)))
+	detail := fmt.Sprintf("institution %q -> %q", fromCode, to.Code)
+	entries := []*store.AuditEntry{auditEntry(actor, "user.move", np, ip, detail)}
+	if from != nil {
+		entries = append(entries, auditEntry(actor, "user.move_out", tp, ip, detail))
+	}
+	nu, err := s.db.ChangeUser(ctx, id, store.UserChange{InstitutionID: &to.ID}, entries...)
 	if err != nil {
 		return UserListing{}, err
 	}

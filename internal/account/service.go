@@ -24,7 +24,7 @@ type Store interface {
 	Audit(ctx context.Context, e *store.AuditEntry) error
 	RegionByCode(ctx context.Context, code string) (*store.Region, error)
 	ListUsers(ctx context.Context, q store.UserQuery) ([]store.UserListing, error)
-	ChangeUser(ctx context.Context, id int64, ch store.UserChange, e *store.AuditEntry) (*store.User, error)
+	ChangeUser(ctx context.Context, id int64, ch store.UserChange, es ...*store.AuditEntry) (*store.User, error)
 	CreateUsers(ctx context.Context, us []*store.User, audit func(*store.User) *store.AuditEntry) error
 	UsernamesInUse(ctx context.Context, names []string) ([]string, error)
 	ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditListing, error)

@@ -250,7 +250,7 @@ func (ch UserChange) columns(now time.Time) map[string]any {
 // ChangeUser applies ch and appends e to the audit log in one
 // transaction: a change is never made without its entry, nor recorded
 // without being made. The user is returned as stored afterwards.
-func (s *Store) ChangeUser(ctx context.Context, id int64, ch UserChange, e *AuditEntry) (*User, error) {
+func (s *Store) ChangeUser(ctx context.Context, id int64, ch UserChange, es ...*AuditEntry) (*User, error) {
 	var u User
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		now := s.now()
@@ -261,8 +261,10 @@ func (s *Store) ChangeUser(ctx context.Context, id int64, ch UserChange, e *Audi
 		if res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound
 		}
-		if err := s.auditIn(tx, e, now); err != nil {
-			return err
+		for _, e := range es {
+			if err := s.auditIn(tx, e, now); err != nil {
+				return err
+			}
 		}
 		return tx.Take(&u, id).Error
 	})

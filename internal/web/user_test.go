@@ -332,9 +332,29 @@ func TestUserActionsByRoleAndScope(t *testing.T) {
 					after := stateOf(t, st, u.ID)
 					act.effect(t, w, u, before, after, rec, tc)
 					staff := w.staff[role]
-					if len(audits) != 1 || audits[0].Action != act.audit || audits[0].ActorID == nil || *audits[0].ActorID != staff.ID ||
-						audits[0].Target != account.UserTarget(u.ID) || audits[0].IP != "203.0.113.9" || audits[0].Outcome != "ok" {
-						t.Errorf("audit = %+v", audits)
+					// A move is filed under both places: the destination
+					// (user.move) and the origin (user.move_out).
+					wantActions := []string{act.audit}
+					if act.audit == "user.move" {
+						wantActions = []string{"user.move_out", "user.move"} // newest first
+					}
+					var got []string
+					for _, a := range audits {
+						got = append(got, a.Action)
+						if a.ActorID == nil || *a.ActorID != staff.ID || a.Target != account.UserTarget(u.ID) || a.IP != "203.0.113.9" || a.Outcome != "ok" {
+							t.Errorf("audit = %+v", a)
+						}
+					}
+					if !slices.Equal(got, wantActions) {
+						t.Errorf("audited %v, want %v", got, wantActions)
+					}
+					if act.audit == "user.move" && len(audits) == 2 {
+						if out := audits[0]; out.TargetInstitutionID == nil || *out.TargetInstitutionID != before.InstitutionID {
+							t.Errorf("user.move_out is not filed under the origin %d: %+v", before.InstitutionID, out)
+						}
+						if in := audits[1]; in.TargetInstitutionID == nil || *in.TargetInstitutionID != after.InstitutionID {
+							t.Errorf("user.move is not filed under the destination %d: %+v", after.InstitutionID, in)
+						}
 					}
 				})
 			}
