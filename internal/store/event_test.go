@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -22,13 +23,20 @@ func (x *cxLearner) secondLearner(t *testing.T, name string) *cxLearner {
 	return &cxLearner{st: x.st, clk: x.clk, u: u, c: cxEnroll(t, x.st, u, x.c.Slug), lessons: x.lessons}
 }
 
+// keyOf is an event id as the 16 bytes stored.
+func keyOf(t *testing.T, eventID string) []byte {
+	t.Helper()
+	key, err := hex.DecodeString(strings.ReplaceAll(eventID, "-", ""))
+	if err != nil || len(key) != 16 {
+		t.Fatalf("event id %q: %v", eventID, err)
+	}
+	return key
+}
+
 // eventRows counts the stored rows of one learner's event.
 func eventRows(t *testing.T, st *store.Store, userID int64, eventID string) int {
 	t.Helper()
-	key, err := hex.DecodeString(strings.ReplaceAll(eventID, "-", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := keyOf(t, eventID)
 	var n int
 	if err := st.DB().QueryRow("SELECT COUNT(*) FROM progress_events WHERE user_id = ? AND event_key = ?", userID, key).
 		Scan(&n); err != nil {
@@ -109,6 +117,59 @@ func TestEventIDsArePerLearner(t *testing.T) {
 	})
 }
 
+// migrateTo applies the migrations up to and including version v.
+func migrateTo(t *testing.T, st *store.Store, v int64) {
+	t.Helper()
+	all := store.MigrationsFS(st.Dialect())
+	before := fstest.MapFS{}
+	for _, n := range migrationFiles(t, st.Dialect()) {
+		if n >= fmt.Sprintf("%05d", v+1) {
+			continue
+		}
+		data, err := fs.ReadFile(all, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[n] = &fstest.MapFile{Data: data}
+	}
+	if got, err := st.MigrateFS(context.Background(), before); err != nil || got != v {
+		t.Fatalf("migrate to %d = %d, %v", v, got, err)
+	}
+}
+
+// An instance still running the code before event_key may write an event
+// after 00005's backfill, with its text id only: the contract migration
+// (00010) gives it its key before dropping the text, so the event still
+// counts as sent.
+func TestEventContractKeepsLateEvents(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		clk := storetest.NewClock()
+		st := openEmpty(t, b, clk.Now)
+		migrateTo(t, st, 9)
+		coursetest.Import(t, st, coursetest.Simple("late"))
+		x := &cxLearner{st: st, clk: clk, u: cxUser(t, st, "late")}
+		x.c = cxEnroll(t, st, x.u, "late")
+		x.lessons = coursetest.Lessons(t, st, "late")
+		clk.Add(time.Minute)
+		late := x.event(1, "heartbeat", 30)
+		if _, err := st.DB().Exec(`INSERT INTO progress_events (event_id, user_id, lesson_id, type, seconds, credited_seconds, received_at)
+			VALUES (?, ?, ?, 'heartbeat', 30, 30, ?)`, late.EventID, x.u.ID, late.LessonID, clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := eventRows(t, st, x.u.ID, late.EventID); n != 1 {
+			t.Fatalf("the late event has %d rows with its key, want 1", n)
+		}
+		clk.Add(time.Minute)
+		if o := x.record(t, late)[0]; !o.Duplicate {
+			t.Errorf("the late event sent again = %+v, want a duplicate", o)
+		}
+	})
+}
+
 // Events stored before the 16-byte key (migration 00004) get it from
 // their text id, and still count as sent: a retry after the upgrade is a
 // duplicate, while another learner may use the same id.
@@ -117,21 +178,7 @@ func TestEventKeysBackfilled(t *testing.T) {
 		ctx := context.Background()
 		clk := storetest.NewClock()
 		st := openEmpty(t, b, clk.Now)
-		all := store.MigrationsFS(st.Dialect())
-		before := fstest.MapFS{}
-		for _, n := range migrationFiles(t, st.Dialect()) {
-			if n >= "00004" {
-				continue
-			}
-			data, err := fs.ReadFile(all, n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			before[n] = &fstest.MapFile{Data: data}
-		}
-		if v, err := st.MigrateFS(ctx, before); err != nil || v != 3 {
-			t.Fatalf("migrate to 3 = %d, %v", v, err)
-		}
+		migrateTo(t, st, 3)
 		x := &cxLearner{st: st, clk: clk}
 		coursetest.Import(t, st, coursetest.Simple("upgrade"))
 		// Written as the version-3 schema had it: the model of today carries

@@ -145,17 +145,17 @@ func (s *Store) heartbeatRequest(p *batchPlan, users []int64) (string, []driver.
 	sb.WriteString(") FOR UPDATE; SELECT user_id, MAX(last_seen_at) FROM lesson_progress WHERE user_id IN (")
 	inUsers()
 	sb.WriteString(") GROUP BY user_id; ")
-	sb.WriteString("INSERT INTO progress_events (event_id, event_key, user_id, lesson_id, type, seconds, credited_seconds, received_at) VALUES ")
+	sb.WriteString("INSERT INTO progress_events (event_key, user_id, lesson_id, type, seconds, credited_seconds, received_at) VALUES ")
 	for i, e := range p.events {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-		add(e.EventID, e.EventKey, e.UserID, e.LessonID, e.Type, e.Seconds, e.CreditedSeconds, e.ReceivedAt)
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		add(e.EventKey, e.UserID, e.LessonID, e.Type, e.Seconds, e.CreditedSeconds, e.ReceivedAt)
 	}
 	// An event id the learner sent before (unique per learner) changes
 	// nothing and counts no affected row.
-	sb.WriteString(" ON DUPLICATE KEY UPDATE event_id = event_id; SELECT ROW_COUNT(); ")
+	sb.WriteString(" ON DUPLICATE KEY UPDATE event_key = event_key; SELECT ROW_COUNT(); ")
 	uq, uargs := s.progressUpsert(p.bumps)
 	sb.WriteString(uq)
 	add(uargs...)

@@ -34,11 +34,8 @@ func (LessonProgress) TableName() string { return "lesson_progress" }
 // idempotent, per learner: two learners' clients may pick the same id.
 type ProgressEvent struct {
 	ID int64
-	// EventID is the id as text, still written for instances running the
-	// code before event_key (migration 00004); the contract migration that
-	// drops it is described there.
-	EventID string `gorm:"size:36"`
-	// EventKey is the id's 16 bytes, unique per learner.
+	// EventKey is the client's event id (a UUID) as its 16 bytes, unique
+	// per learner.
 	EventKey        []byte `gorm:"size:16"`
 	UserID          int64
 	LessonID        int64
@@ -120,21 +117,6 @@ func parseEventID(id string) (eventKey, bool) {
 		return k, false
 	}
 	return k, true
-}
-
-// String is the id in its 36-character lower-case form.
-func (k eventKey) String() string {
-	var b [36]byte
-	hex.Encode(b[0:8], k[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], k[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], k[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], k[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:36], k[10:16])
-	return string(b[:])
 }
 
 // checkEventIDs refuses a batch holding an id that is not a UUID: it could
@@ -329,7 +311,7 @@ func planBatch(in []ProgressInput, existing map[eventRef]bool, last map[int64]ti
 		if at.After(last[ev.UserID]) {
 			last[ev.UserID] = at
 		}
-		p.events = append(p.events, ProgressEvent{EventID: key.String(), EventKey: key[:], UserID: ev.UserID, LessonID: ev.LessonID,
+		p.events = append(p.events, ProgressEvent{EventKey: key[:], UserID: ev.UserID, LessonID: ev.LessonID,
 			Type: ev.Type, Seconds: ev.Seconds, CreditedSeconds: credit, ReceivedAt: now})
 		k := lessonKey{ev.UserID, ev.CourseID, ev.LessonSlug}
 		b, ok := bumps[k]
@@ -387,36 +369,25 @@ func lessonsSoFar(tx *gorm.DB, in []ProgressInput) (map[lessonKey]lessonSoFar, e
 // storedEvents finds which of a batch's events are stored already.
 func storedEvents(tx *gorm.DB, in []ProgressInput, users []int64) (map[eventRef]bool, error) {
 	keys := make([]any, 0, len(in))
-	ids := make([]string, 0, len(in))
 	for _, ev := range in {
 		k, _ := parseEventID(ev.EventID)
 		keys = append(keys, k[:])
-		ids = append(ids, k.String())
 	}
 	var rows []struct {
 		UserID   int64
-		EventID  string
 		EventKey []byte
 	}
-	// Rows written by instances running the code before event_key have
-	// none; until the contract migration fills it they are found by text.
-	// Each half of the union reads its own (user_id, ...) unique index.
-	if err := tx.Raw("SELECT user_id, event_id, event_key FROM progress_events WHERE user_id IN ? AND event_key IN ? "+
-		"UNION ALL SELECT user_id, event_id, event_key FROM progress_events WHERE user_id IN ? AND event_id IN ?",
-		users, keys, users, ids).Scan(&rows).Error; err != nil {
+	if err := tx.Raw("SELECT user_id, event_key FROM progress_events WHERE user_id IN ? AND event_key IN ?", users, keys).
+		Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	stored := make(map[eventRef]bool, len(rows))
 	for _, r := range rows {
-		k, ok := eventKey{}, len(r.EventKey) == len(eventKey{})
-		if ok {
-			k = eventKey(r.EventKey)
-		} else if k, ok = parseEventID(r.EventID); !ok {
-			continue
+		if len(r.EventKey) == len(eventKey{}) {
+			stored[eventRef{r.UserID, eventKey(r.EventKey)}] = true
 		}
-		stored[eventRef{r.UserID, k}] = true
 	}
-	// Another learner's rows matched by key or id alone are not this batch's.
+	// Another learner's rows matched by key alone are not this batch's.
 	out := make(map[eventRef]bool, len(in))
 	for _, ev := range in {
 		k, _ := parseEventID(ev.EventID)
