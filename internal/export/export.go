@@ -392,12 +392,14 @@ func indicatorCells(c []any, r *store.IndicatorRow) {
 // auditEntry records a finished export: who, what was asked, what scope it
 // read and how many rows left the system.
 func auditEntry(a Actor, p plan, jobID string, rows int64) *store.AuditEntry {
-	detail, _ := json.Marshal(map[string]any{"kind": p.Kind, "format": p.Format, "filters": p.Filters,
-		"scope": scopeText(a), "rows": rows, "job": jobID})
+	d := map[string]any{"kind": p.Kind, "format": p.Format, "filters": p.Filters, "scope": scopeText(a), "rows": rows}
 	target := "export:" + jobID
 	if jobID == "" {
 		target = "export:cli"
+	} else {
+		d["job"] = jobID
 	}
+	detail, _ := json.Marshal(d)
 	e := &store.AuditEntry{Action: "export." + p.Kind, Target: target, Detail: string(detail), IP: a.IP}
 	if a.UserID != 0 {
 		id := a.UserID
