@@ -288,3 +288,36 @@ func TestExpiredFilesAreDeleted(t *testing.T) {
 		t.Errorf("expired file opens: %v", err)
 	}
 }
+
+// A cancel through another instance reaches the one writing at its next
+// heartbeat: the job stops there and leaves no file.
+func TestCancelThroughAnotherInstance(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, storetest.OpenSQLite(t, nil))
+	dir := t.TempDir()
+	slow := &stalling{Store: w.st, running: make(chan struct{}, 1)}
+	writer := w.service(t, slow, export.Config{Dir: dir})
+	if err := writer.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	other := w.service(t, nil, export.Config{Dir: dir})
+	id, err := other.Submit(ctx, w.instAdm, export.Request{Format: export.FormatXLSX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-slow.running
+	if j, err := other.Cancel(ctx, w.instAdm, id); err != nil || j.Status != store.ExportCancelled {
+		t.Fatalf("cancel: %+v, %v", j, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(files(t, dir)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if fs := files(t, dir); len(fs) > 0 {
+		t.Errorf("files after cancel: %v", fs)
+	}
+	if j, _ := writer.Job(ctx, w.instAdm, id); j.Status != store.ExportCancelled {
+		t.Errorf("job %+v", j)
+	}
+}

@@ -374,8 +374,8 @@ func (s *Service) run(j *store.ExportJob) {
 	}
 	key := errs.As(err).Key
 	switch {
-	case errors.Is(context.Cause(ctx), errCancelled):
-		return // EndExportJob already said cancelled
+	case errors.Is(err, errCancelled), errors.Is(context.Cause(ctx), errCancelled):
+		return // the job row already says cancelled
 	case s.ctx.Err() != nil:
 		key = "export.error_interrupted"
 	}
@@ -408,7 +408,7 @@ func (s *Service) runJob(ctx context.Context, j *store.ExportJob) (err error) {
 	if still, err := s.db.ExportJobProgress(ctx, j.ID, 0, est); err != nil {
 		return err
 	} else if !still {
-		return context.Cause(ctx)
+		return errCancelled // on another instance, before it started here
 	}
 
 	tmp, err := os.CreateTemp(s.cfg.Dir, j.ID+"-*.part")
@@ -456,7 +456,7 @@ func (s *Service) runJob(ctx context.Context, j *store.ExportJob) (err error) {
 		// gone: the file must not outlive a job that is not done.
 		_ = s.removeFile(name)
 		if errors.Is(err, errs.ErrNotFound) {
-			return context.Cause(ctx)
+			return errCancelled
 		}
 		return err
 	}
