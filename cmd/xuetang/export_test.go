@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/coursetest"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
@@ -144,4 +146,52 @@ func TestExportCommand(t *testing.T) {
 			t.Errorf("files in the output folder: %v", names)
 		}
 	})
+}
+
+// The server runs browser exports in the background and serves the file
+// from XUETANG_DATA_DIR/exports.
+func TestServedExport(t *testing.T) {
+	env := serveEnv(t)
+	env["XUETANG_LOG_LEVEL"] = "warn"
+	var out, errOut bytes.Buffer
+	if code := run([]string{"user", "create", "--username", "boss", "--role", "admin"}, strings.NewReader("a-long-admin-password-1\n"),
+		&out, &errOut, mapEnv(env)); code != 0 {
+		t.Fatalf("user create: %s", errOut.String())
+	}
+	cfg, err := config.FromEnv(mapEnv(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServe(t, cfg, serveHooks{})
+	c := newAppClient(t, base)
+	if status, body := c.login("boss", "a-long-admin-password-1"); status != 200 {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	status, body := c.do("POST", "/api/v1/admin/exports", `{"kind":"indicators","format":"xlsx"}`)
+	var started struct{ ID string }
+	if status != 202 || json.Unmarshal(body, &started) != nil || started.ID == "" {
+		t.Fatalf("start: %d %s", status, body)
+	}
+	var job struct {
+		Status      string  `json:"status"`
+		DownloadURL *string `json:"download_url"`
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for job.Status != "done" {
+		if time.Now().After(deadline) {
+			t.Fatalf("job still %q", job.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
+		_, body := c.do("GET", "/api/v1/admin/exports/"+started.ID, "")
+		if err := json.Unmarshal(body, &job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, file := c.do("GET", *job.DownloadURL, "")
+	if status != 200 || !bytes.HasPrefix(file, []byte("PK")) {
+		t.Fatalf("download: %d, %d bytes", status, len(file))
+	}
+	if _, err := os.Stat(filepath.Join(env["XUETANG_DATA_DIR"], "exports", started.ID+".xlsx")); err != nil {
+		t.Errorf("the file is not in the data dir: %v", err)
+	}
 }
