@@ -195,3 +195,26 @@ func TestServedExport(t *testing.T) {
 		t.Errorf("the file is not in the data dir: %v", err)
 	}
 }
+
+// Progress goes only to a terminal, redrawn in place on one line.
+func TestExportProgress(t *testing.T) {
+	var buf bytes.Buffer
+	if isTerminal(&buf) {
+		t.Error("a buffer taken for a terminal")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Error("a regular file taken for a terminal")
+	}
+	p := terminalProgress(&buf)
+	p(0, 2000)
+	p(1000, -1)
+	p(2000, -1)
+	if got := buf.String(); !strings.HasPrefix(got, "\rexporting: 0 of about 2000 rows") || !strings.HasSuffix(got, "\rexporting: 2000 of about 2000 rows") {
+		t.Errorf("progress %q", got)
+	}
+}
