@@ -180,6 +180,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	// Deferred before the server starts, so it runs after the server has
 	// stopped: a background import still running then ends as failed.
 	defer imports.Close()
+	exports := exportService(cfg, st, cat, log, hooks.now)
+	if err := exports.Start(ctx); err != nil {
+		return err
+	}
+	// Like imports: stopped after the server, so a job cut off ends failed.
+	defer exports.Close()
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Auth: &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
@@ -192,6 +198,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Roster:       &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL},
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
+		Exports:      &web.ExportAPI{Exports: exports},
 	})
 	if err != nil {
 		return err

@@ -46,6 +46,9 @@ commands:
   regions import FILE.csv       update the GB/T 2260 divisions from a newer list (code,name)
   certificates revoke SERIAL --reason TEXT
                                 withdraw a certificate; its verification page then says so
+  export completions|indicators --format csv|xlsx --out FILE [--region CODE] [--institution CODE]
+         [--course SLUG] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--lang zh-CN|en]
+                                write completion records (or indicators per institution)
   version                       print the version
 `
 
@@ -115,6 +118,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return institutionCommand(ctx, cfg, log, args, stdout)
 	case "regions":
 		return regionsCommand(ctx, cfg, log, args, stdout)
+	case "export":
+		return exportCommand(ctx, cfg, log, args, stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

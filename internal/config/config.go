@@ -52,6 +52,10 @@ type Config struct {
 	// Location is the deployment's time zone: dates shown, study-hour years,
 	// quiz days and statistics periods.
 	Location *time.Location
+	// ExportTTL is how long a finished export file is kept for download.
+	ExportTTL time.Duration
+	// ExportWorkers is how many exports one instance writes at once.
+	ExportWorkers int
 }
 
 // minMetricsToken keeps a guessable word from guarding /metrics.
@@ -83,6 +87,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MinTimeShare:      0.6,
 		// One 学时 is 45 minutes of lesson time nationally.
 		MinutesPerStudyHour: 45,
+		ExportTTL:           24 * time.Hour,
+		ExportWorkers:       1,
 	}
 	if v := getenv("XUETANG_ADDR"); v != "" {
 		// The port is checked here too: a bad one would otherwise surface
@@ -139,6 +145,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		{"XUETANG_SESSION_MAX_AGE", &c.SessionMaxAge},
 		{"XUETANG_SHARED_SESSION_IDLE_TIMEOUT", &c.SharedSessionIdle},
 		{"XUETANG_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
+		{"XUETANG_EXPORT_TTL", &c.ExportTTL},
 	}
 	for _, d := range durations {
 		v := getenv(d.name)
@@ -179,6 +186,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, &Error{"XUETANG_PROGRESS_WRITERS", v, "want a whole number from 1 to 8"}
 		}
 		c.ProgressWriters = n
+	}
+	if v := getenv("XUETANG_EXPORT_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 4 {
+			return c, &Error{"XUETANG_EXPORT_WORKERS", v, "want a whole number from 1 to 4"}
+		}
+		c.ExportWorkers = n
 	}
 	if v := getenv("XUETANG_MIN_TIME_SHARE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)

@@ -32,6 +32,8 @@ func TestDefaults(t *testing.T) {
 		ProgressWriters:     1,
 		MinTimeShare:        0.6,
 		MinutesPerStudyHour: 45,
+		ExportTTL:           24 * time.Hour,
+		ExportWorkers:       1,
 	}
 	if c.Location == nil || c.Location.String() != "Asia/Shanghai" {
 		t.Errorf("Location = %v, want Asia/Shanghai", c.Location)
@@ -59,6 +61,8 @@ func TestGoodValues(t *testing.T) {
 		"XUETANG_LOG_LEVEL":                   "debug",
 		"XUETANG_PROGRESS_WRITERS":            "3",
 		"XUETANG_METRICS_TOKEN":               "s3cr3t-Metrics_token~2026/ab+c==",
+		"XUETANG_EXPORT_TTL":                  "2h",
+		"XUETANG_EXPORT_WORKERS":              "2",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +85,8 @@ func TestGoodValues(t *testing.T) {
 		MetricsToken:        "s3cr3t-Metrics_token~2026/ab+c==",
 		MinTimeShare:        0.6,
 		MinutesPerStudyHour: 45,
+		ExportTTL:           2 * time.Hour,
+		ExportWorkers:       2,
 		Location:            c.Location,
 	}
 	if c != want {
@@ -117,6 +123,10 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_PROGRESS_WRITERS", "0"},
 		{"XUETANG_PROGRESS_WRITERS", "9"},
 		{"XUETANG_PROGRESS_WRITERS", "two"},
+		{"XUETANG_EXPORT_TTL", "a day"},
+		{"XUETANG_EXPORT_TTL", "0s"},
+		{"XUETANG_EXPORT_WORKERS", "0"},
+		{"XUETANG_EXPORT_WORKERS", "5"},
 		{"XUETANG_METRICS_TOKEN", "short"},
 		{"XUETANG_METRICS_TOKEN", "a token with spaces in it"},
 		{"XUETANG_METRICS_TOKEN", "0123456789abcdef\n"},

@@ -18,6 +18,6 @@ func Models() []any {
 		&AuditEntry{}, &Class{}, &ClassMember{}, &Course{}, &CourseVersion{}, &Lesson{}, &Question{},
 		&CourseAsset{}, &Enrollment{}, &Assignment{}, &Region{}, &RegionDataset{}, &Institution{}, &LessonProgress{},
 		&ProgressEvent{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
-		&throttleCounter{}, &User{}, &ImportJob{},
+		&throttleCounter{}, &User{}, &ImportJob{}, &ExportJob{},
 	}
 }

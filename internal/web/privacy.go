@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/export"
 )
 
 // AcceptPrivacy answers POST /api/v1/me/privacy {"version"}: the signed-in
@@ -56,5 +57,5 @@ func (h *AuthAPI) MyData(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentType, "application/zip")
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`-csv.zip"`)
 	res.WriteHeader(http.StatusOK)
-	return d.WriteCSVZip(res)
+	return export.MyDataZip(res, d)
 }

@@ -37,6 +37,8 @@ type Deps struct {
 	Join         *JoinAPI
 	Users        *UserAdminAPI
 	Audit        *AuditAPI
+	// Exports may be nil (servers built for other tests).
+	Exports *ExportAPI
 }
 
 // New builds the router.
@@ -64,7 +66,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(m.middleware)
 	e.Use(securityHeaders)
 	e.Use(noStoreAPI)
-	e.Use(compress(func(c echo.Context) bool { return c.Path() == "/metrics" }))
+	e.Use(compress(func(c echo.Context) bool { return c.Path() == "/metrics" || c.Path() == exportFileRoute }))
 
 	e.GET("/healthz", d.Health.Healthz)
 	e.GET("/readyz", d.Health.Readyz)
@@ -96,6 +98,7 @@ func New(d Deps) (*echo.Echo, error) {
 	api.POST("/admin/users/:id/unlock", d.Auth.Unlock)
 	d.Users.routes(api)
 	d.Audit.routes(api)
+	d.Exports.routes(api, d.Catalog)
 
 	d.Learner.routes(app, api, pg)
 	if d.Roster != nil {
