@@ -36,6 +36,11 @@ var htmlPolicy = func() *bluemonday.Policy {
 	p.RequireNoFollowOnLinks(true)
 	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^nofollow noopener$`)).OnElements("a")
 	p.AllowAttrs("loading").Matching(regexp.MustCompile(`^lazy$`)).OnElements("img")
+	// The UGC policy's alt pattern drops any alt text with Chinese
+	// punctuation, quotes or symbols (¥, @, +, ?): the text a screen reader
+	// says would vanish. Any printable text is safe in an attribute, which
+	// is escaped on output.
+	p.AllowAttrs("alt").Matching(regexp.MustCompile(`^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]*$`)).OnElements("img")
 	return p
 }()
 

@@ -22,6 +22,8 @@ func TestRenderMarkdown(t *testing.T) {
 		{"image rewritten", "![锁](assets/lock.svg) ![b](./assets/img/b%20c.png)\n",
 			[]string{`<img src="` + base + `assets/lock.svg" alt="锁" loading="lazy">`,
 				`<img src="` + base + `assets/img/b%20c.png" alt="b" loading="lazy">`}, nil},
+		{"alt text with punctuation kept", "![手机屏幕：设置页，“已连接”（Wi-Fi）、¥20 @家人 +1?](assets/a.svg) ![a \"q\" <b>](assets/b.svg)\n",
+			[]string{`alt="手机屏幕：设置页，“已连接”（Wi-Fi）、¥20 @家人 +1?"`, `alt="a &#34;q&#34;`}, []string{"<b>"}},
 		{"foreign image left alone", "![x](https://example.com/x.png)\n",
 			[]string{`src="https://example.com/x.png"`}, []string{base}},
 		{"links", "[site](https://example.com/a) and https://example.org\n",
