@@ -66,7 +66,7 @@ function render(c) {
     d.append(both('dt', key), value instanceof Node ? (() => { const dd = el('dd', attrs); dd.append(value); return dd; })() : el('dd', attrs, String(value)));
     dl.append(d);
   };
-  row('cert.study_hours', num(c.study_hours), { id: 'cert-hours' });
+  row('cert.study_hours', num(c.study_hours, 2), { id: 'cert-hours' });
   const when = el('span');
   when.append(el('span', { lang: 'zh-CN' }, date(c.issued_at, 'zh-CN')), el('span', { 'aria-hidden': 'true' }, ' / '),
     el('span', { lang: 'en' }, date(c.issued_at, 'en')));

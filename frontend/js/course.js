@@ -54,7 +54,7 @@ function render(c) {
   parts.push(facts([
     [t('course.audience'), audienceList(c.audience)],
     [t('course.level'), c.level ? t('level.' + c.level) : ''],
-    [t('course.study_hours'), num(c.study_hours)],
+    [t('course.study_hours'), num(c.study_hours, 2)],
     [t('course.pass_score'), t('course.pass_score_value', { n: num(c.pass_score, 0) })],
     [t('course.lessons'), num(c.lessons_count ?? (c.lessons || []).length, 0)],
     [t('course.duration'), c.minutes ? minutes(c.minutes) : ''],

@@ -7,8 +7,9 @@ export function num(n, digits = 1) {
   return new Intl.NumberFormat(lang(), { maximumFractionDigits: digits }).format(Number(n) || 0);
 }
 
-// hours formats 学时 (credited study hours).
-export function hours(h) { return t('unit.study_hours', { n: num(h) }); }
+// hours formats 学时 (credited study hours). Credits come in quarters, so two
+// decimals: one would show 1.75 as 1.8, more than was credited.
+export function hours(h) { return t('unit.study_hours', { n: num(h, 2) }); }
 
 export function minutes(m) { return t('unit.minutes', { n: num(m, 0) }); }
 

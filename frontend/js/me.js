@@ -27,7 +27,7 @@ function render(data) {
   hs.append(el('h2', { id: 'hours-heading' }, t('me.hours_heading', { year: h.year || new Date().getFullYear() })));
   const big = el('p', { class: 'big', id: 'hours-earned' });
   big.textContent = h.target
-    ? t('me.hours_of_target', { earned: num(h.earned || 0), target: num(h.target) })
+    ? t('me.hours_of_target', { earned: num(h.earned || 0, 2), target: num(h.target, 2) })
     : hours(h.earned || 0);
   hs.append(big);
   if (h.target) {
