@@ -46,6 +46,7 @@ commands:
   regions import FILE.csv       update the GB/T 2260 divisions from a newer list (code,name)
   certificates revoke SERIAL --reason TEXT
                                 withdraw a certificate; its verification page then says so
+  stats rebuild                 recompute every statistic from the raw tables
   version                       print the version
 `
 
@@ -115,6 +116,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return institutionCommand(ctx, cfg, log, args, stdout)
 	case "regions":
 		return regionsCommand(ctx, cfg, log, args, stdout)
+	case "stats":
+		return statsCommand(ctx, cfg, log, args, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

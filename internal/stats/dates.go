@@ -34,7 +34,7 @@ func ParseRange(from, to string, today int) (Range, error) {
 		}
 	}
 	if r.From > r.To {
-		return Range{}, errs.New(errs.Invalid, "error.stats_dates_order").With("field", "from")
+		return Range{}, errs.New(errs.Invalid, "stats.error.dates_order").With("field", "from")
 	}
 	return r, nil
 }
@@ -42,7 +42,7 @@ func ParseRange(from, to string, today int) (Range, error) {
 func parseDay(s, field string) (int, error) {
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil || t.Year() < 1900 || t.Year() > 9999 {
-		return 0, errs.New(errs.Invalid, "error.stats_date").With("field", field).With("value", s)
+		return 0, errs.New(errs.Invalid, "stats.error.date").With("field", field).With("value", s)
 	}
 	return store.DayNumber(t), nil
 }

@@ -197,6 +197,7 @@ type RegionTable struct {
 	Code, Name string
 	Level      int
 	Rows       []Place
+	TargetYear int
 	AsOf       *time.Time
 }
 
@@ -254,6 +255,7 @@ func (s *Service) Regions(ctx context.Context, p account.Principal, f Filter) (*
 		return nil, err
 	}
 	year := s.targetYear(r)
+	t.TargetYear = year
 	for i, pl := range places {
 		a := res[scopes[i]][""]
 		if a == nil {
@@ -304,7 +306,7 @@ func (s *Service) Trend(ctx context.Context, p account.Principal, f Filter, peri
 	}
 	pk, ok := periodNames[period]
 	if !ok {
-		return nil, errs.New(errs.Invalid, "error.stats_period").With("field", "period")
+		return nil, errs.New(errs.Invalid, "stats.error.period").With("field", "period")
 	}
 	r, err := s.parseRange(f)
 	if err != nil {
@@ -327,7 +329,7 @@ func (s *Service) Trend(ctx context.Context, p account.Principal, f Filter, peri
 	var starts []int
 	for st := store.PeriodStart(pk, r.From); st <= r.To; st = nextPeriod(pk, st) {
 		if len(starts) == MaxTrendPoints {
-			return nil, errs.New(errs.Invalid, "error.stats_range_too_long").With("max", MaxTrendPoints)
+			return nil, errs.New(errs.Invalid, "stats.error.range_too_long").With("max", MaxTrendPoints)
 		}
 		starts = append(starts, st)
 	}
@@ -365,9 +367,10 @@ type Row struct {
 
 // Breakdown is a scope's indicators per course, institution kind or age band.
 type Breakdown struct {
-	By   string
-	Rows []Row
-	AsOf *time.Time
+	By         string
+	Rows       []Row
+	TargetYear int
+	AsOf       *time.Time
 }
 
 // Age bands, by age reached in the target year (the year of the range's
@@ -404,7 +407,7 @@ func (s *Service) Breakdown(ctx context.Context, p account.Principal, f Filter, 
 	}
 	dim := map[string]string{"course": store.DimCourse, "kind": store.DimKind, "age_band": store.DimBirthYear}[by]
 	if dim == "" {
-		return nil, errs.New(errs.Invalid, "error.stats_breakdown").With("field", "by")
+		return nil, errs.New(errs.Invalid, "stats.error.breakdown").With("field", "by")
 	}
 	r, err := s.parseRange(f)
 	if err != nil {
@@ -429,7 +432,7 @@ func (s *Service) Breakdown(ctx context.Context, p account.Principal, f Filter, 
 		}
 		g.add(a.StatsCounter, true, true, true)
 	}
-	out := &Breakdown{By: by, Rows: []Row{}}
+	out := &Breakdown{By: by, Rows: []Row{}, TargetYear: year}
 	var names map[int64][2]string
 	if dim == store.DimCourse {
 		var ids []int64

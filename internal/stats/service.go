@@ -131,7 +131,7 @@ func (s *Service) resolve(ctx context.Context, p account.Principal, f Filter) (w
 			return where{}, errNoInst
 		}
 		if w.key != "" && w.key != store.ScopeAll && !strings.HasPrefix(in.RegionCode, w.key[1:]) {
-			return where{}, errs.New(errs.Invalid, "error.stats_institution_not_in_region").With("field", "institution")
+			return where{}, errs.New(errs.Invalid, "stats.error.institution_not_in_region").With("field", "institution")
 		}
 		return where{key: store.ScopeInstitution(in.ID), regionCode: in.RegionCode, institution: in}, nil
 	}

@@ -39,7 +39,7 @@ func (s *Service) targetScope(ctx context.Context, p account.Principal, scope st
 	if !ok {
 		return false, errForbidden
 	}
-	bad := errs.New(errs.Invalid, "error.stats_target_scope").With("field", "scope")
+	bad := errs.New(errs.Invalid, "stats.error.target_scope").With("field", "scope")
 	kind, val, _ := strings.Cut(scope, ":")
 	switch {
 	case scope == "default":
@@ -105,10 +105,10 @@ func (s *Service) SetTarget(ctx context.Context, p account.Principal, ip string,
 		return nil, errForbidden
 	}
 	if t.Year != 0 && (t.Year < 2000 || t.Year > 2100) {
-		return nil, errs.New(errs.Invalid, "error.stats_target_year").With("field", "year")
+		return nil, errs.New(errs.Invalid, "stats.error.target_year").With("field", "year")
 	}
 	if math.IsNaN(t.Hours) || t.Hours < 0 || t.Hours > MaxTargetHours {
-		return nil, errs.New(errs.Invalid, "error.stats_target_hours").With("field", "hours").With("max", MaxTargetHours)
+		return nil, errs.New(errs.Invalid, "stats.error.target_hours").With("field", "hours").With("max", MaxTargetHours)
 	}
 	t.Hours = math.Round(t.Hours*100) / 100
 	e := &store.AuditEntry{Action: "stats.target.set", IP: ip,

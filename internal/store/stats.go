@@ -164,12 +164,12 @@ func regionPrefix(code string) string {
 
 // CounterQuery selects counter rows.
 type CounterQuery struct {
-	Period     string
-	From, To   int // period starts, inclusive
-	Scopes     []string
-	Dim        string
-	Val        string // "" with AnyVal false: the empty value only
-	AnyVal     bool
+	Period   string
+	From, To int // period starts, inclusive
+	Scopes   []string
+	Dim      string
+	Val      string // "" with AnyVal false: the empty value only
+	AnyVal   bool
 }
 
 // StatsCounters returns the counter rows matching q.

@@ -70,7 +70,9 @@ func statsRows(t *testing.T, st *store.Store) map[string]string {
 	read("SELECT period, scope, dim, val, start, learners, active, enrolled, enrolled_done, completed, certificates, hours_centi, "+
 		"credited_seconds, reached FROM stats_counters WHERE learners <> 0 OR active <> 0 OR enrolled <> 0 OR enrolled_done <> 0 "+
 		"OR completed <> 0 OR certificates <> 0 OR hours_centi <> 0 OR credited_seconds <> 0 OR reached <> 0",
-		func(n []int64, s []string) string { return fmt.Sprintf("c %s %d %s %s %s", s[0], n[0], s[1], s[2], s[3]) })
+		func(n []int64, s []string) string {
+			return fmt.Sprintf("c %s %d %s %s %s", s[0], n[0], s[1], s[2], s[3])
+		})
 	read("SELECT user_id, day, course_id, credited_seconds, enrolled, enrolled_done, completed, certificates, hours_centi FROM stats_learner_days",
 		func(n []int64, _ []string) string { return fmt.Sprintf("d %d %d %d", n[0], n[1], n[2]) })
 	read("SELECT user_id, COALESCE(institution_id, 0), COALESCE(birth_year, 0), region_code, kind FROM stats_learners",

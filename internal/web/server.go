@@ -37,6 +37,8 @@ type Deps struct {
 	Join         *JoinAPI
 	Users        *UserAdminAPI
 	Audit        *AuditAPI
+	// Stats may be nil (servers built for other tests).
+	Stats *StatsAPI
 }
 
 // New builds the router.
@@ -93,6 +95,7 @@ func New(d Deps) (*echo.Echo, error) {
 	api.POST("/admin/users/:id/unlock", d.Auth.Unlock)
 	d.Users.routes(api)
 	d.Audit.routes(api)
+	d.Stats.routes(api)
 
 	d.Learner.routes(app, api, pg)
 	if d.Roster != nil {
