@@ -123,9 +123,13 @@ type statsWorld struct {
 
 func newStatsWorld(t *testing.T, b storetest.Backend, seed int64) *statsWorld {
 	t.Helper()
-	ctx := context.Background()
 	clk := storetest.NewClock()
-	st := b.Open(t, clk.Now)
+	return newStatsWorldOn(t, b.Open(t, clk.Now), clk, seed)
+}
+
+func newStatsWorldOn(t *testing.T, st *store.Store, clk *storetest.Clock, seed int64) *statsWorld {
+	t.Helper()
+	ctx := context.Background()
 	w := &statsWorld{st: st, clk: clk, rnd: rand.New(rand.NewSource(seed)), courses: map[string]*store.Course{}, lessons: map[string][]store.Lesson{}}
 	sc, cd, gd := "510000", "510100", "440000"
 	if err := st.UpsertRegions(ctx, []store.Region{{Code: sc, Name: "四川省"}, {Code: cd, Name: "成都市", ParentCode: &sc},
@@ -362,4 +366,108 @@ func statsScenario(t *testing.T, b storetest.Backend, seed int64) {
 	if rows, _ := st.LearnerYearTotals(ctx, w.users[2].ID); len(rows) == 0 || rows[len(rows)-1].HoursCenti == 0 {
 		t.Errorf("year totals of a learner who completed courses: %+v", rows)
 	}
+}
+
+// An event whose transaction commits after a later event's is counted once
+// it commits (the pass in between records its id as a gap), and passes run
+// by two app instances at once never count anything twice.
+func TestStatsLateCommitAndConcurrentPasses(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		clk := storetest.NewClock()
+		st, other := b.Open(t, clk.Now), (*store.Store)(nil)
+		if b.URL != "" {
+			// A second app instance on the same database.
+			url := storetest.FreshMySQLURL(t, b.URL)
+			for _, p := range []**store.Store{&st, &other} {
+				s, err := store.Open(ctx, store.Options{DatabaseURL: url, Now: clk.Now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				if _, err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				*p = s
+			}
+		} else {
+			other = st
+		}
+		w := newStatsWorldOn(t, st, clk, 9)
+		u := w.users[2]
+		w.enroll(t, u, "beta")
+		w.event(t, u, "beta", 0, "heartbeat", 30)
+		if _, err := st.StatsCatchUp(ctx, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		if b.URL != "" {
+			// MySQL: hold an event's id in an open transaction while a
+			// later one commits.
+			w.enroll(t, w.users[3], "beta")
+			tx, err := st.DB().BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback() // after a failure; a no-op once committed
+			l := w.lessons["beta"][1]
+			if _, err := tx.Exec("INSERT INTO progress_events (event_id, user_id, lesson_id, type, seconds, credited_seconds, received_at) "+
+				"VALUES (?, ?, ?, 'heartbeat', 40, 40, ?)", cxEventID(), u.ID, l.ID, w.clk.Now()); err != nil {
+				t.Fatal(err)
+			}
+			w.clk.Add(time.Minute)
+			w.event(t, w.users[3], "beta", 0, "heartbeat", 30)
+			if _, err := st.StatsCatchUp(ctx, shanghai); err != nil {
+				t.Fatal(err)
+			}
+			var gaps int
+			if err := st.DB().QueryRow("SELECT COUNT(*) FROM stats_gaps WHERE source = 'progress_events'").Scan(&gaps); err != nil || gaps != 1 {
+				t.Fatalf("gaps = %d (%v), want the open transaction's id", gaps, err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Two instances' workers race while learners keep learning.
+		done := make(chan error, 2)
+		stop := make(chan struct{})
+		for _, s := range []*store.Store{st, other} {
+			go func(s *store.Store) {
+				for {
+					select {
+					case <-stop:
+						done <- nil
+						return
+					default:
+					}
+					if _, err := s.StatsCatchUp(ctx, shanghai); err != nil {
+						done <- err
+						return
+					}
+				}
+			}(s)
+		}
+		for i := 0; i < 40; i++ {
+			u := w.users[i%len(w.users)]
+			w.enroll(t, u, "alpha")
+			w.clk.Add(time.Minute)
+			w.event(t, u, "alpha", i, "heartbeat", 30)
+			if i%10 == 0 {
+				w.finish(t, u, "alpha")
+			}
+		}
+		close(stop)
+		for i := 0; i < 2; i++ {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.StatsCatchUp(ctx, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		incremental := statsRows(t, st)
+		if err := st.StatsRebuild(ctx, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		diffRows(t, "after a late commit and concurrent passes", incremental, statsRows(t, st))
+	})
 }
