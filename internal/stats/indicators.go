@@ -21,6 +21,9 @@ type Indicators struct {
 	Certificates  int64
 	HoursCredited float64 // 学时
 	ActiveHours   float64 // clock hours of credited activity
+	// OfflineHours: 学时 of face-to-face training credited by hand, apart
+	// from HoursCredited (both count toward targets).
+	OfflineHours float64
 	// CompletionRate: of the enrolments made in the range, the share
 	// completed since; nil when there were none.
 	CompletionRate *float64
@@ -51,6 +54,7 @@ func (a *sums) add(r store.StatsCounter, learners, period, reached bool) {
 		a.Certificates += r.Certificates
 		a.HoursCenti += r.HoursCenti
 		a.CreditedSeconds += r.CreditedSeconds
+		a.OfflineCenti += r.OfflineCenti
 	}
 	if reached {
 		a.Reached += r.Reached
@@ -70,6 +74,7 @@ func ratio(n, d int64) *float64 {
 func (a *sums) indicators(year int) Indicators {
 	return Indicators{Learners: a.Learners, Active: a.Active, Enrolled: a.Enrolled, Completed: a.Completed,
 		Certificates: a.Certificates, HoursCredited: float64(a.HoursCenti) / 100, ActiveHours: round2(float64(a.CreditedSeconds) / 3600),
+		OfflineHours:   float64(a.OfflineCenti) / 100,
 		CompletionRate: ratio(a.EnrolledDone, a.Enrolled), TargetYear: year, TargetReached: ratio(a.Reached, a.Learners)}
 }
 
@@ -279,6 +284,7 @@ type Point struct {
 	Certificates  int64
 	HoursCredited float64
 	ActiveHours   float64
+	OfflineHours  float64
 }
 
 // Trend is a series of whole calendar periods.
@@ -347,7 +353,7 @@ func (s *Service) Trend(ctx context.Context, p account.Principal, f Filter, peri
 		c := by[st]
 		t.Points = append(t.Points, Point{Start: dayString(st), End: dayString(periodEnd(pk, st)), Active: c.Active,
 			Enrolled: c.Enrolled, Completed: c.Completed, Certificates: c.Certificates, HoursCredited: float64(c.HoursCenti) / 100,
-			ActiveHours: round2(float64(c.CreditedSeconds) / 3600)})
+			ActiveHours: round2(float64(c.CreditedSeconds) / 3600), OfflineHours: float64(c.OfflineCenti) / 100})
 	}
 	if t.AsOf, err = s.db.StatsAsOf(ctx); err != nil {
 		return nil, err

@@ -28,6 +28,9 @@ type Store interface {
 	CourseNames(ctx context.Context, ids []int64) (map[int64][2]string, error)
 	StudyHourTargets(ctx context.Context) ([]store.StudyHourTarget, error)
 	SetTargetAudited(ctx context.Context, t store.StudyHourTarget, e *store.AuditEntry) error
+	UserByUsername(ctx context.Context, username string) (*store.User, error)
+	AddManualCredit(ctx context.Context, mc *store.ManualCredit, e *store.AuditEntry) error
+	ManualCreditsOf(ctx context.Context, userID int64) ([]store.ManualCredit, error)
 }
 
 // Config sets the time zone of dates and periods and the clock.

@@ -76,6 +76,8 @@ type StatsLearnerDay struct {
 	Completed    int64
 	Certificates int64
 	HoursCenti   int64 // 学时 × 100, so sums stay exact
+	// OfflineCenti: manual credit for face-to-face training (course 0).
+	OfflineCenti int64
 }
 
 func (StatsLearnerDay) TableName() string { return "stats_learner_days" }
@@ -96,6 +98,7 @@ type StatsCounter struct {
 	HoursCenti      int64
 	CreditedSeconds int64
 	Reached         int64
+	OfflineCenti    int64
 }
 
 func (StatsCounter) TableName() string { return "stats_counters" }
@@ -294,6 +297,7 @@ type YearTotal struct {
 	HoursCenti      int64
 	CreditedSeconds int64
 	Completed       int64
+	OfflineCenti    int64 // face-to-face training credited by hand
 }
 
 // LearnerYearTotals returns a learner's totals per year, oldest first: a
@@ -314,6 +318,7 @@ func (s *Store) LearnerYearTotals(ctx context.Context, userID int64) ([]YearTota
 		t.HoursCenti += r.HoursCenti
 		t.CreditedSeconds += r.CreditedSeconds
 		t.Completed += r.Completed
+		t.OfflineCenti += r.OfflineCenti
 	}
 	out := make([]YearTotal, 0, len(by))
 	for _, t := range by {
@@ -370,4 +375,39 @@ func (s *Store) MarkUserDeleted(ctx context.Context, id int64, e *AuditEntry) er
 		}
 		return s.auditIn(tx, e, now)
 	})
+}
+
+// ManualCredit is face-to-face training (线下培训学时) credited to a learner by
+// an admin: it counts toward yearly targets and is always shown as such.
+// Entries are never changed; a negative one corrects a mistake.
+type ManualCredit struct {
+	ID        int64
+	UserID    int64
+	Day       int // yyyymmdd, in the deployment's time zone
+	Hours     float64
+	Title     string `gorm:"size:200"`
+	CreatedBy *int64
+	CreatedAt time.Time
+}
+
+func (ManualCredit) TableName() string { return "manual_credits" }
+
+// AddManualCredit records a credit and its audit entry in one transaction.
+func (s *Store) AddManualCredit(ctx context.Context, mc *ManualCredit, e *AuditEntry) error {
+	return classify(s.tx(ctx, func(tx *gorm.DB) error {
+		now := s.now()
+		mc.ID, mc.CreatedAt = 0, now
+		if err := tx.Create(mc).Error; err != nil {
+			return err
+		}
+		e.Detail = fmt.Sprintf("id=%d day=%d hours=%.2f title=%s", mc.ID, mc.Day, mc.Hours, mc.Title)
+		return s.auditIn(tx, e, now)
+	}))
+}
+
+// ManualCreditsOf lists a learner's manual credits, newest first.
+func (s *Store) ManualCreditsOf(ctx context.Context, userID int64) ([]ManualCredit, error) {
+	var out []ManualCredit
+	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Order("day DESC, id DESC").Find(&out).Error
+	return out, classify(err)
 }

@@ -68,12 +68,14 @@ func statsRows(t *testing.T, st *store.Store) map[string]string {
 		}
 	}
 	read("SELECT period, scope, dim, val, start, learners, active, enrolled, enrolled_done, completed, certificates, hours_centi, "+
-		"credited_seconds, reached FROM stats_counters WHERE learners <> 0 OR active <> 0 OR enrolled <> 0 OR enrolled_done <> 0 "+
-		"OR completed <> 0 OR certificates <> 0 OR hours_centi <> 0 OR credited_seconds <> 0 OR reached <> 0",
+		"credited_seconds, reached, offline_centi FROM stats_counters WHERE learners <> 0 OR active <> 0 OR enrolled <> 0 "+
+		"OR enrolled_done <> 0 OR completed <> 0 OR certificates <> 0 OR hours_centi <> 0 OR credited_seconds <> 0 OR reached <> 0 "+
+		"OR offline_centi <> 0",
 		func(n []int64, s []string) string {
 			return fmt.Sprintf("c %s %d %s %s %s", s[0], n[0], s[1], s[2], s[3])
 		})
-	read("SELECT user_id, day, course_id, credited_seconds, enrolled, enrolled_done, completed, certificates, hours_centi FROM stats_learner_days",
+	read("SELECT user_id, day, course_id, credited_seconds, enrolled, enrolled_done, completed, certificates, hours_centi, "+
+		"offline_centi FROM stats_learner_days",
 		func(n []int64, _ []string) string { return fmt.Sprintf("d %d %d %d", n[0], n[1], n[2]) })
 	read("SELECT user_id, COALESCE(institution_id, 0), COALESCE(birth_year, 0), region_code, kind FROM stats_learners",
 		func(n []int64, _ []string) string { return fmt.Sprintf("l %d", n[0]) })
@@ -269,13 +271,14 @@ func statsScenario(t *testing.T, b storetest.Backend, seed int64) {
 		}
 		clk.Add(time.Duration(1+rnd.Intn(90)) * time.Second)
 		if step >= 60 && !revoked {
+			w.enroll(t, w.users[3], "beta")
 			w.finish(t, w.users[3], "beta")
 		}
 		switch {
 		case step >= 60 && !revoked:
 			// A certificate revoked.
 			var c store.Certificate
-			if err := st.DB().QueryRow("SELECT serial FROM certificates ORDER BY id LIMIT 1").Scan(&c.Serial); err == nil {
+			if err := st.DB().QueryRow("SELECT serial FROM certificates WHERE user_id = ? ORDER BY id LIMIT 1", w.users[3].ID).Scan(&c.Serial); err == nil {
 				if _, err := st.RevokeCertificate(ctx, c.Serial, "抄袭", nil); err != nil {
 					t.Fatal(err)
 				}
@@ -314,6 +317,16 @@ func statsScenario(t *testing.T, b storetest.Backend, seed int64) {
 			newVersion = true
 		case step == 130:
 			clk.Add(300 * 24 * time.Hour) // into the next year
+		}
+		if step%37 == 5 {
+			// Face-to-face training credited by hand, and a correction.
+			hours := float64(1+rnd.Intn(8)) / 2
+			for _, h := range []float64{hours, -hours / 2} {
+				if err := st.AddManualCredit(ctx, &store.ManualCredit{UserID: u.ID, Day: store.DayNumber(clk.Now().In(shanghai)),
+					Hours: h, Title: "线下培训"}, &store.AuditEntry{Action: "stats.credit.add", Target: "user"}); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		if rnd.Intn(4) == 0 {
 			pass()
@@ -362,6 +375,14 @@ func statsScenario(t *testing.T, b storetest.Backend, seed int64) {
 	}
 	if want[3] >= want[2] && revoked {
 		t.Errorf("the revoked certificate still counts: %d certificates for %d completions", want[3], want[2])
+	}
+	var offline float64
+	if err := st.DB().QueryRow("SELECT COALESCE(SUM(m.hours), 0) FROM manual_credits m JOIN users u ON u.id = m.user_id " +
+		"WHERE u.role = 'learner' AND u.deleted_at IS NULL").Scan(&offline); err != nil {
+		t.Fatal(err)
+	}
+	if int64(offline*100+0.5) != r.OfflineCenti || offline == 0 {
+		t.Errorf("offline training: counters %d centi-hours, raw table %.2f h", r.OfflineCenti, offline)
 	}
 	if rows, _ := st.LearnerYearTotals(ctx, w.users[2].ID); len(rows) == 0 || rows[len(rows)-1].HoursCenti == 0 {
 		t.Errorf("year totals of a learner who completed courses: %+v", rows)

@@ -110,6 +110,7 @@ type cellKey struct {
 
 type cell struct {
 	Credited, Enrolled, EnrolledDone, Completed, Certs, Hours int64
+	Offline                                                   int64 // manual credit, 学时 × 100
 }
 
 func (c cell) zero() bool { return c == cell{} }
@@ -129,7 +130,7 @@ type counterKey struct {
 }
 
 type counterVals struct {
-	Learners, Active, Enrolled, EnrolledDone, Completed, Certs, Hours, Credited, Reached int64
+	Learners, Active, Enrolled, EnrolledDone, Completed, Certs, Hours, Credited, Reached, Offline int64
 }
 
 type counterMap map[counterKey]*counterVals
@@ -149,6 +150,7 @@ func (m counterMap) add(k counterKey, v counterVals, sign int64) {
 	c.Hours += sign * v.Hours
 	c.Credited += sign * v.Credited
 	c.Reached += sign * v.Reached
+	c.Offline += sign * v.Offline
 }
 
 // statsTargets are the yearly study-hour targets, resolved for learners
@@ -230,7 +232,7 @@ type periodRef struct {
 // addCell adds one cell's additive indicators in every kept period.
 func addCell(m counterMap, sign int64, h *statsHome, scopes []string, k cellKey, c cell, keep func(periodRef) bool) {
 	v := counterVals{Enrolled: c.Enrolled, EnrolledDone: c.EnrolledDone, Completed: c.Completed, Certs: c.Certs,
-		Hours: c.Hours, Credited: c.Credited}
+		Hours: c.Hours, Credited: c.Credited, Offline: c.Offline}
 	if v == (counterVals{}) {
 		return
 	}
@@ -244,7 +246,9 @@ func addCell(m counterMap, sign int64, h *statsHome, scopes []string, k cellKey,
 			for _, d := range h.dims() {
 				m.add(counterKey{pr.Period, pr.Start, sc, d[0], d[1]}, v, sign)
 			}
-			m.add(counterKey{pr.Period, pr.Start, sc, DimCourse, course}, v, sign)
+			if k.Course != 0 { // manual credit belongs to no course
+				m.add(counterKey{pr.Period, pr.Start, sc, DimCourse, course}, v, sign)
+			}
 		}
 	}
 }
@@ -269,7 +273,7 @@ func contribution(m counterMap, sign int64, h *statsHome, cells map[cellKey]cell
 	yearHours := map[int]int64{}
 	for k, c := range cells {
 		addCell(m, sign, h, scopes, k, c, keep)
-		yearHours[k.Day/10000] += c.Hours
+		yearHours[k.Day/10000] += c.Hours + c.Offline
 		if c.Credited <= 0 {
 			continue
 		}
@@ -325,7 +329,7 @@ func reachedContribution(m counterMap, sign int64, h *statsHome, yearHours map[i
 func yearHoursOf(cells map[cellKey]cell) map[int]int64 {
 	out := map[int]int64{}
 	for k, c := range cells {
-		out[k.Day/10000] += c.Hours
+		out[k.Day/10000] += c.Hours + c.Offline
 	}
 	return out
 }
@@ -354,7 +358,8 @@ func (s *Store) flushCounters(tx *gorm.DB, m counterMap) error {
 		}
 		return a.Val < b.Val
 	})
-	cols := []string{"learners", "active", "enrolled", "enrolled_done", "completed", "certificates", "hours_centi", "credited_seconds", "reached"}
+	cols := []string{"learners", "active", "enrolled", "enrolled_done", "completed", "certificates", "hours_centi", "credited_seconds",
+		"reached", "offline_centi"}
 	var upd []string
 	for _, c := range cols {
 		if s.dialect == MySQL {
@@ -371,15 +376,15 @@ func (s *Store) flushCounters(tx *gorm.DB, m counterMap) error {
 		end := min(start+200, len(keys))
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO stats_counters (period, start, scope, dim, val, " + strings.Join(cols, ", ") + ") VALUES ")
-		args := make([]any, 0, (end-start)*14)
+		args := make([]any, 0, (end-start)*15)
 		for i, k := range keys[start:end] {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			v := m[k]
 			args = append(args, k.Period, k.Start, k.Scope, k.Dim, k.Val, v.Learners, v.Active, v.Enrolled, v.EnrolledDone,
-				v.Completed, v.Certs, v.Hours, v.Credited, v.Reached)
+				v.Completed, v.Certs, v.Hours, v.Credited, v.Reached, v.Offline)
 		}
 		sb.WriteString(conflict + strings.Join(upd, ", "))
 		if err := tx.Exec(sb.String(), args...).Error; err != nil {
@@ -419,12 +424,12 @@ func (s *Store) writeCells(tx *gorm.DB, userID int64, before, after map[cellKey]
 
 func dayRow(userID int64, k cellKey, c cell) StatsLearnerDay {
 	return StatsLearnerDay{UserID: userID, Day: k.Day, CourseID: k.Course, CreditedSeconds: c.Credited, Enrolled: c.Enrolled,
-		EnrolledDone: c.EnrolledDone, Completed: c.Completed, Certificates: c.Certs, HoursCenti: c.Hours}
+		EnrolledDone: c.EnrolledDone, Completed: c.Completed, Certificates: c.Certs, HoursCenti: c.Hours, OfflineCenti: c.Offline}
 }
 
 // putDayRows inserts or overwrites whole rows.
 func (s *Store) putDayRows(tx *gorm.DB, rows []StatsLearnerDay) error {
-	cols := []string{"credited_seconds", "enrolled", "enrolled_done", "completed", "certificates", "hours_centi"}
+	cols := []string{"credited_seconds", "enrolled", "enrolled_done", "completed", "certificates", "hours_centi", "offline_centi"}
 	return s.upsertDayRows(tx, rows, cols, false)
 }
 
@@ -450,15 +455,15 @@ func (s *Store) upsertDayRows(tx *gorm.DB, rows []StatsLearnerDay, cols []string
 		end := min(start+300, len(rows))
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO stats_learner_days (user_id, day, course_id, credited_seconds, enrolled, enrolled_done, " +
-			"completed, certificates, hours_centi) VALUES ")
-		args := make([]any, 0, (end-start)*9)
+			"completed, certificates, hours_centi, offline_centi) VALUES ")
+		args := make([]any, 0, (end-start)*10)
 		for i, r := range rows[start:end] {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, r.UserID, r.Day, r.CourseID, r.CreditedSeconds, r.Enrolled, r.EnrolledDone, r.Completed,
-				r.Certificates, r.HoursCenti)
+				r.Certificates, r.HoursCenti, r.OfflineCenti)
 		}
 		sb.WriteString(conflict + strings.Join(upd, ", "))
 		if err := tx.Exec(sb.String(), args...).Error; err != nil {
@@ -552,6 +557,14 @@ func userFacts(tx *gorm.DB, ids []int64, loc *time.Location) (map[int64]map[cell
 		for _, c := range cs {
 			bump(c.UserID, cellKey{DayNumber(c.IssuedAt.In(loc)), c.CourseID}, func(x *cell) { x.Certs++ })
 		}
+		var mcs []ManualCredit
+		if err := tx.Select("user_id, day, hours").Where("user_id IN ?", ch).Find(&mcs).Error; err != nil {
+			return nil, err
+		}
+		for _, mc := range mcs {
+			h := centi(mc.Hours)
+			bump(mc.UserID, cellKey{mc.Day, 0}, func(x *cell) { x.Offline += h })
+		}
 	}
 	return out, nil
 }
@@ -568,7 +581,7 @@ func userCells(tx *gorm.DB, ids []int64) (map[int64]map[cellKey]cell, error) {
 				out[r.UserID] = map[cellKey]cell{}
 			}
 			out[r.UserID][cellKey{r.Day, r.CourseID}] = cell{Credited: r.CreditedSeconds, Enrolled: r.Enrolled,
-				EnrolledDone: r.EnrolledDone, Completed: r.Completed, Certs: r.Certificates, Hours: r.HoursCenti}
+				EnrolledDone: r.EnrolledDone, Completed: r.Completed, Certs: r.Certificates, Hours: r.HoursCenti, Offline: r.OfflineCenti}
 		}
 	}
 	return out, nil
@@ -717,7 +730,7 @@ func (s *Store) statsPass(tx *gorm.DB, loc *time.Location) (StatsPass, error) {
 	results["progress_events"] = res
 	out.Events = len(events)
 	factsDirty := map[int64]bool{}
-	for _, src := range []string{"enrollments", "certificates"} {
+	for _, src := range []string{"enrollments", "certificates", "manual_credits"} {
 		rows, res, err := readTail(tx, src, "id, user_id", lastOf[src], gapsOf[src], func(r tailRow) int64 { return r.ID })
 		if err != nil {
 			return out, err
@@ -1097,7 +1110,7 @@ func (s *Store) rebuild(tx *gorm.DB, loc *time.Location) error {
 		return err
 	}
 	maxID := map[string]int64{}
-	for _, src := range []string{"progress_events", "enrollments", "certificates"} {
+	for _, src := range []string{"progress_events", "enrollments", "certificates", "manual_credits"} {
 		var ids []int64
 		// The newest ids: any missing among them may belong to a
 		// transaction not yet committed, so the upkeep waits for them.

@@ -19,6 +19,8 @@ type StatsService interface {
 	Breakdown(ctx context.Context, p account.Principal, f stats.Filter, by string) (*stats.Breakdown, error)
 	Targets(ctx context.Context, p account.Principal) ([]stats.Target, error)
 	SetTarget(ctx context.Context, p account.Principal, ip string, t stats.Target) (*stats.Target, error)
+	AddCredit(ctx context.Context, p account.Principal, ip string, c stats.Credit) (*stats.Credit, error)
+	Credits(ctx context.Context, p account.Principal, username string) ([]stats.Credit, error)
 }
 
 // StatsAPI is /api/v1/admin/stats: admins see the country, region admins
@@ -36,6 +38,8 @@ func (h *StatsAPI) routes(api *echo.Group) {
 	g.GET("/breakdown", h.Breakdown)
 	g.GET("/targets", h.Targets)
 	g.PUT("/targets", h.SetTarget)
+	g.GET("/credits", h.Credits)
+	g.POST("/credits", h.AddCredit)
 }
 
 // indicatorsJSON is the shared part of every statistics row.
@@ -47,13 +51,15 @@ type indicatorsJSON struct {
 	Certificates       int64    `json:"certificates"`
 	HoursCredited      float64  `json:"hours_credited"`
 	ActiveHours        float64  `json:"active_hours"`
+	OfflineHours       float64  `json:"offline_hours"`
 	CompletionRate     *float64 `json:"completion_rate"`
 	TargetReachedShare *float64 `json:"target_reached_share"`
 }
 
 func toIndicatorsJSON(in stats.Indicators, withLearners bool) indicatorsJSON {
 	out := indicatorsJSON{Active: in.Active, Enrolled: in.Enrolled, Completed: in.Completed,
-		Certificates: in.Certificates, HoursCredited: in.HoursCredited, ActiveHours: in.ActiveHours, CompletionRate: in.CompletionRate}
+		Certificates: in.Certificates, HoursCredited: in.HoursCredited, ActiveHours: in.ActiveHours, OfflineHours: in.OfflineHours,
+		CompletionRate: in.CompletionRate}
 	if withLearners {
 		n := in.Learners
 		out.Learners = &n
@@ -142,6 +148,7 @@ type pointJSON struct {
 	Certificates  int64   `json:"certificates"`
 	HoursCredited float64 `json:"hours_credited"`
 	ActiveHours   float64 `json:"active_hours"`
+	OfflineHours  float64 `json:"offline_hours"`
 }
 
 // Trend answers GET /api/v1/admin/stats/trend?region=&institution=&course=&from=&to=&period=.
@@ -222,4 +229,60 @@ func (h *StatsAPI) SetTarget(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, targetJSON(*t))
+}
+
+type creditJSON struct {
+	ID        int64     `json:"id"`
+	Username  string    `json:"username"`
+	Date      string    `json:"date"`
+	Hours     float64   `json:"hours"`
+	Title     string    `json:"title"`
+	Kind      string    `json:"kind"` // always "offline": 线下培训学时, never course 学时
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toCreditJSON(c stats.Credit) creditJSON {
+	return creditJSON{ID: c.ID, Username: c.Username, Date: c.Date, Hours: c.Hours, Title: c.Title, Kind: "offline", CreatedAt: c.CreatedAt}
+}
+
+// Credits answers GET /api/v1/admin/stats/credits?username=.
+func (h *StatsAPI) Credits(c echo.Context) error {
+	p, err := statsPrincipal(c)
+	if err != nil {
+		return err
+	}
+	cs, err := h.Stats.Credits(c.Request().Context(), p, c.QueryParam("username"))
+	if err != nil {
+		return err
+	}
+	out := make([]creditJSON, len(cs))
+	for i, cr := range cs {
+		out[i] = toCreditJSON(cr)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"credits": out})
+}
+
+type creditRequest struct {
+	Username string  `json:"username"`
+	Date     string  `json:"date"`
+	Hours    float64 `json:"hours"`
+	Title    string  `json:"title"`
+}
+
+// AddCredit answers POST /api/v1/admin/stats/credits {"username","date","hours","title"} with 201.
+func (h *StatsAPI) AddCredit(c echo.Context) error {
+	p, err := statsPrincipal(c)
+	if err != nil {
+		return err
+	}
+	var req creditRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	cr, err := h.Stats.AddCredit(c.Request().Context(), p, c.RealIP(), stats.Credit{Username: req.Username, Date: req.Date,
+		Hours: req.Hours, Title: req.Title})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toCreditJSON(*cr))
 }

@@ -22,11 +22,11 @@ type statsEndpoint struct {
 
 func statsGet(format string) func(bool) string {
 	return func(in bool) string {
-		inst, region := "gz-lib", "440000"
+		inst, region, learner := "gz-lib", "440000", "remote-learner"
 		if in {
-			inst, region = "cd-lib", "510000"
+			inst, region, learner = "cd-lib", "510000", "home-learner"
 		}
-		return strings.NewReplacer("{inst}", inst, "{region}", region).Replace(format)
+		return strings.NewReplacer("{inst}", inst, "{region}", region, "{learner}", learner).Replace(format)
 	}
 }
 
@@ -39,6 +39,9 @@ var statsEndpoints = []statsEndpoint{
 	{name: "breakdown", method: "GET", path: statsGet("/api/v1/admin/stats/breakdown?by=age_band&institution={inst}")},
 	{name: "set target", method: "PUT", path: statsGet("/api/v1/admin/stats/targets"),
 		body: statsGet(`{"scope":"institution:{inst}","year":2026,"hours":30}`)},
+	{name: "credit", method: "POST", path: statsGet("/api/v1/admin/stats/credits"),
+		body: statsGet(`{"username":"{learner}","date":"2026-03-01","hours":2.5,"title":"线下培训：防诈骗讲座"}`)},
+	{name: "credits", method: "GET", path: statsGet("/api/v1/admin/stats/credits?username={learner}")},
 }
 
 // TestStatsByRoleAndScope runs every statistics endpoint for every role on
@@ -52,7 +55,9 @@ func TestStatsByRoleAndScope(t *testing.T) {
 	byRegion := map[string][2]int{account.RoleLearner: {403, 403}, account.RoleTeacher: {403, 403},
 		account.RoleInstitutionAdmin: {403, 403}, account.RoleRegionAdmin: {200, 403}, account.RoleAdmin: {200, 200}, "signed out": {401, 401}}
 	want := map[string]map[string][2]int{"summary": byInst, "summary by region": byRegion, "regions": byRegion,
-		"regions of an institution": byInst, "trend": byInst, "breakdown": byInst, "set target": byInst}
+		"regions of an institution": byInst, "trend": byInst, "breakdown": byInst, "set target": byInst, "credits": byInst,
+		"credit": {account.RoleLearner: {403, 403}, account.RoleTeacher: {403, 403}, account.RoleInstitutionAdmin: {201, 404},
+			account.RoleRegionAdmin: {201, 404}, account.RoleAdmin: {201, 201}, "signed out": {401, 401}}}
 	for _, role := range []string{account.RoleLearner, account.RoleTeacher, account.RoleInstitutionAdmin,
 		account.RoleRegionAdmin, account.RoleAdmin, "signed out"} {
 		t.Run(role, func(t *testing.T) {
@@ -78,8 +83,11 @@ func TestStatsByRoleAndScope(t *testing.T) {
 						t.Errorf("%s (in scope %v): status %d, want %d: %s", ep.name, in, rec.Code, wantCode, rec.Body)
 						continue
 					}
-					if rec.Code != 200 {
+					if rec.Code >= 400 {
 						errorOf(t, rec)
+					}
+					if ep.name == "credits" && rec.Code == 200 && !strings.Contains(rec.Body.String(), `"kind":"offline"`) {
+						t.Errorf("credits after a credit: %s", rec.Body)
 					}
 				}
 			}
@@ -91,7 +99,14 @@ func TestStatsByRoleAndScope(t *testing.T) {
 			if len(entries) != wantEntries {
 				t.Errorf("%d target changes audited, want %d", len(entries), wantEntries)
 			}
-			for _, e := range entries {
+			credits, err := w.ts.st.AuditEntries(context.Background(), "stats.credit.add", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(credits) != wantEntries {
+				t.Errorf("%d credits audited, want %d", len(credits), wantEntries)
+			}
+			for _, e := range append(entries, credits...) {
 				if e.ActorID == nil || *e.ActorID != w.staff[role].ID {
 					t.Errorf("audit entry without the actor: %+v", e)
 				}
@@ -195,6 +210,32 @@ func TestStatsNumbersAndBadInput(t *testing.T) {
 		if rec := admin.do(request{method: "PUT", path: "/api/v1/admin/stats/targets", body: body, csrf: true}); rec.Code != 400 {
 			t.Errorf("target %s: %d %s", body, rec.Code, rec.Body)
 		}
+	}
+	// Face-to-face training counts apart from course 学时 and toward targets.
+	if rec := admin.do(request{method: "PUT", path: "/api/v1/admin/stats/targets", body: `{"scope":"institution:cd-lib","year":2026,"hours":3}`, csrf: true}); rec.Code != 200 {
+		t.Fatalf("set target: %d %s", rec.Code, rec.Body)
+	}
+	if rec := admin.do(request{method: "POST", path: "/api/v1/admin/stats/credits",
+		body: `{"username":"home-learner","date":"2026-03-01","hours":3,"title":"线下培训"}`, csrf: true}); rec.Code != 201 {
+		t.Fatalf("credit: %d %s", rec.Code, rec.Body)
+	}
+	if _, err := w.ts.st.StatsCatchUp(context.Background(), time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	m = statsJSON(t, region, "/api/v1/admin/stats/summary?institution=cd-lib&from=2026-01-01&to=2026-12-31")
+	if m["offline_hours"] != 3.0 || m["hours_credited"] != 0.0 || m["target_reached_share"] != 0.5 {
+		t.Errorf("after 3 h of training at cd-lib (target 3 h, 2 learners): %v", m)
+	}
+	for _, body := range []string{`{"username":"home-learner","date":"2026-03-01","hours":0,"title":"x"}`,
+		`{"username":"home-learner","date":"2099-03-01","hours":1,"title":"x"}`,
+		`{"username":"home-learner","date":"2026-03-01","hours":1,"title":" "}`,
+		`{"username":"home-learner","date":"1 March","hours":1,"title":"x"}`} {
+		if rec := admin.do(request{method: "POST", path: "/api/v1/admin/stats/credits", body: body, csrf: true}); rec.Code != 400 {
+			t.Errorf("credit %s: %d %s", body, rec.Code, rec.Body)
+		}
+	}
+	if rec := admin.do(request{method: "POST", path: "/api/v1/admin/stats/credits", body: `{"username":"s-teacher","date":"2026-03-01","hours":1,"title":"x"}`, csrf: true}); rec.Code != 404 {
+		t.Errorf("credit for a teacher: %d", rec.Code)
 	}
 	// National targets are the country admin's.
 	if rec := region.do(request{method: "PUT", path: "/api/v1/admin/stats/targets", body: `{"scope":"default","year":0,"hours":5}`, csrf: true}); rec.Code != 403 {

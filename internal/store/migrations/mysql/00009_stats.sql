@@ -8,6 +8,22 @@ ALTER TABLE users ADD COLUMN deleted_at DATETIME(3) NULL;
 -- The worker finds changed accounts and revoked certificates by time.
 CREATE INDEX idx_users_updated ON users (updated_at);
 CREATE INDEX idx_certificates_revoked ON certificates (revoked_at);
+-- Face-to-face training (线下培训学时) an admin credits to a learner by hand:
+-- it counts toward yearly targets, shown apart from course 学时. Rows are
+-- never changed; a mistake is corrected by a negative entry.
+CREATE TABLE IF NOT EXISTS manual_credits (
+  id         BIGINT       NOT NULL AUTO_INCREMENT,
+  user_id    BIGINT       NOT NULL,
+  day        INT          NOT NULL,
+  hours      DECIMAL(6,2) NOT NULL,
+  title      VARCHAR(200) NOT NULL,
+  created_by BIGINT       NULL,
+  created_at DATETIME(3)  NOT NULL,
+  PRIMARY KEY (id),
+  KEY idx_manual_credits_user (user_id, day),
+  CONSTRAINT fk_manual_credits_user FOREIGN KEY (user_id) REFERENCES users (id),
+  CONSTRAINT fk_manual_credits_creator FOREIGN KEY (created_by) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- One row: the worker's lock (every pass locks it first, so two app
 -- instances never count the same fact twice) and how far the numbers go.
 CREATE TABLE IF NOT EXISTS stats_state (
@@ -61,6 +77,7 @@ CREATE TABLE IF NOT EXISTS stats_learner_days (
   completed        INT    NOT NULL DEFAULT 0,
   certificates     INT    NOT NULL DEFAULT 0,
   hours_centi      BIGINT NOT NULL DEFAULT 0,
+  offline_centi    BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (user_id, day, course_id),
   KEY idx_stats_learner_days_day (day, user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -82,6 +99,7 @@ CREATE TABLE IF NOT EXISTS stats_counters (
   hours_centi      BIGINT      NOT NULL DEFAULT 0,
   credited_seconds BIGINT      NOT NULL DEFAULT 0,
   reached          BIGINT      NOT NULL DEFAULT 0,
+  offline_centi    BIGINT      NOT NULL DEFAULT 0,
   PRIMARY KEY (period, start, scope, dim, val),
   KEY idx_stats_counters_scope (scope, dim, period, start)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -94,6 +112,7 @@ DROP TABLE IF EXISTS stats_learners;
 DROP TABLE IF EXISTS stats_gaps;
 DROP TABLE IF EXISTS stats_tails;
 DROP TABLE IF EXISTS stats_state;
+DROP TABLE IF EXISTS manual_credits;
 DROP INDEX idx_certificates_revoked ON certificates;
 DROP INDEX idx_users_updated ON users;
 ALTER TABLE users DROP COLUMN deleted_at;

@@ -8,6 +8,21 @@ ALTER TABLE users ADD COLUMN deleted_at DATETIME NULL;
 -- The worker finds changed accounts and revoked certificates by time.
 CREATE INDEX IF NOT EXISTS idx_users_updated ON users (updated_at);
 CREATE INDEX IF NOT EXISTS idx_certificates_revoked ON certificates (revoked_at);
+-- Face-to-face training (线下培训学时) an admin credits to a learner by hand:
+-- it counts toward yearly targets, shown apart from course 学时. Rows are
+-- never changed; a mistake is corrected by a negative entry.
+CREATE TABLE IF NOT EXISTS manual_credits (
+  id         INTEGER      NOT NULL PRIMARY KEY AUTOINCREMENT,
+  user_id    BIGINT       NOT NULL,
+  day        INT          NOT NULL,
+  hours      DECIMAL(6,2) NOT NULL,
+  title      VARCHAR(200) NOT NULL,
+  created_by BIGINT       NULL,
+  created_at DATETIME     NOT NULL,
+  FOREIGN KEY (user_id) REFERENCES users (id),
+  FOREIGN KEY (created_by) REFERENCES users (id)
+);
+CREATE INDEX IF NOT EXISTS idx_manual_credits_user ON manual_credits (user_id, day);
 -- One row: the worker's lock (every pass locks it first, so two app
 -- instances never count the same fact twice) and how far the numbers go.
 CREATE TABLE IF NOT EXISTS stats_state (
@@ -57,6 +72,7 @@ CREATE TABLE IF NOT EXISTS stats_learner_days (
   completed        INT    NOT NULL DEFAULT 0,
   certificates     INT    NOT NULL DEFAULT 0,
   hours_centi      BIGINT NOT NULL DEFAULT 0,
+  offline_centi    BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (user_id, day, course_id)
 );
 CREATE INDEX IF NOT EXISTS idx_stats_learner_days_day ON stats_learner_days (day, user_id);
@@ -78,6 +94,7 @@ CREATE TABLE IF NOT EXISTS stats_counters (
   hours_centi      BIGINT      NOT NULL DEFAULT 0,
   credited_seconds BIGINT      NOT NULL DEFAULT 0,
   reached          BIGINT      NOT NULL DEFAULT 0,
+  offline_centi    BIGINT      NOT NULL DEFAULT 0,
   PRIMARY KEY (period, start, scope, dim, val)
 );
 CREATE INDEX IF NOT EXISTS idx_stats_counters_scope ON stats_counters (scope, dim, period, start);
@@ -90,6 +107,7 @@ DROP TABLE IF EXISTS stats_learners;
 DROP TABLE IF EXISTS stats_gaps;
 DROP TABLE IF EXISTS stats_tails;
 DROP TABLE IF EXISTS stats_state;
+DROP TABLE IF EXISTS manual_credits;
 DROP INDEX IF EXISTS idx_certificates_revoked;
 DROP INDEX IF EXISTS idx_users_updated;
 ALTER TABLE users DROP COLUMN deleted_at;
