@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,9 +114,30 @@ func diffRows(t *testing.T, what string, a, b map[string]string) {
 
 // statsWorld is a small country: two provinces, three institutions, two
 // courses (one gains a second version), learners of every age.
+// statsClock is a test clock safe to read from passes running beside the
+// scenario.
+type statsClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newStatsClock() *statsClock { return &statsClock{t: storetest.NewClock().Now()} }
+
+func (c *statsClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *statsClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 type statsWorld struct {
 	st      *store.Store
-	clk     *storetest.Clock
+	clk     *statsClock
 	rnd     *rand.Rand
 	insts   []*store.Institution
 	courses map[string]*store.Course
@@ -125,11 +147,11 @@ type statsWorld struct {
 
 func newStatsWorld(t *testing.T, b storetest.Backend, seed int64) *statsWorld {
 	t.Helper()
-	clk := storetest.NewClock()
+	clk := newStatsClock()
 	return newStatsWorldOn(t, b.Open(t, clk.Now), clk, seed)
 }
 
-func newStatsWorldOn(t *testing.T, st *store.Store, clk *storetest.Clock, seed int64) *statsWorld {
+func newStatsWorldOn(t *testing.T, st *store.Store, clk *statsClock, seed int64) *statsWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := &statsWorld{st: st, clk: clk, rnd: rand.New(rand.NewSource(seed)), courses: map[string]*store.Course{}, lessons: map[string][]store.Lesson{}}
@@ -395,7 +417,7 @@ func statsScenario(t *testing.T, b storetest.Backend, seed int64) {
 func TestStatsLateCommitAndConcurrentPasses(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		clk := storetest.NewClock()
+		clk := newStatsClock()
 		st, other := b.Open(t, clk.Now), (*store.Store)(nil)
 		if b.URL != "" {
 			// A second app instance on the same database.
