@@ -20,6 +20,6 @@ func Models() []any {
 		&ProgressEvent{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
 		&throttleCounter{}, &User{}, &ImportJob{},
 		&importedUserRow{}, // the users columns a bulk import writes
-		&StatsState{}, &StatsTail{}, &StatsGap{}, &StatsLearner{}, &StatsInstitution{}, &StatsLearnerDay{}, &StatsCounter{}, &ManualCredit{},
+		&StatsState{}, &StatsTail{}, &StatsGap{}, &StatsLearner{}, &StatsLearnerDay{}, &StatsCounter{}, &ManualCredit{},
 	}
 }

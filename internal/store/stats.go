@@ -54,15 +54,6 @@ type StatsLearner struct {
 
 func (StatsLearner) TableName() string { return "stats_learners" }
 
-// StatsInstitution is an institution's kind and region as last attributed.
-type StatsInstitution struct {
-	ID         int64  `gorm:"primaryKey;autoIncrement:false"`
-	Kind       string `gorm:"size:20"`
-	RegionCode string `gorm:"size:6"`
-}
-
-func (StatsInstitution) TableName() string { return "stats_institutions" }
-
 // StatsLearnerDay is one learner's facts on one day (yyyymmdd in the
 // deployment's time zone) for one course.
 type StatsLearnerDay struct {

@@ -623,6 +623,12 @@ type tailRow struct {
 	UserID int64
 }
 
+type tailAudit struct {
+	ID     int64
+	Action string
+	Target string
+}
+
 // tailSource reads one raw table past its watermark, plus the ids it is
 // still waiting for; it returns the rows, the new watermark, the gaps to
 // record and the waited-for ids now found.
@@ -759,8 +765,32 @@ func (s *Store) statsPass(tx *gorm.DB, loc *time.Location) (StatsPass, error) {
 	for _, u := range changedUsers {
 		homeCheck[u] = true
 	}
-	if err := s.checkInstitutions(tx, homeCheck); err != nil {
+	// An institution's kind or region changes only in SaveInstitution,
+	// which writes its audit entry in the same transaction: the audit log,
+	// tailed like the other tables, names every institution to re-check.
+	audits, res, err := readTail(tx, "audit_log", "id, action, target", lastOf["audit_log"], gapsOf["audit_log"],
+		func(r tailAudit) int64 { return r.ID })
+	if err != nil {
 		return out, err
+	}
+	results["audit_log"] = res
+	var changedInsts []int64
+	for _, a := range audits {
+		if a.Action != "institution.update" {
+			continue
+		}
+		if id, err := strconv.ParseInt(strings.TrimPrefix(a.Target, "institution:"), 10, 64); err == nil {
+			changedInsts = append(changedInsts, id)
+		}
+	}
+	for _, ch := range chunks(changedInsts, 500) {
+		var us []int64
+		if err := tx.Model(&StatsLearner{}).Where("institution_id IN ?", ch).Pluck("user_id", &us).Error; err != nil {
+			return out, err
+		}
+		for _, u := range us {
+			homeCheck[u] = true
+		}
 	}
 
 	// Credited time per learner and cell, from the events.
@@ -852,44 +882,6 @@ func (s *Store) saveTail(tx *gorm.DB, src string, r tailResult, now time.Time) e
 		return nil
 	}
 	return tx.CreateInBatches(gaps, 500).Error
-}
-
-// checkInstitutions notices institutions whose kind or region changed and
-// marks their counted learners for re-attribution.
-func (s *Store) checkInstitutions(tx *gorm.DB, homeCheck map[int64]bool) error {
-	var changed []struct {
-		ID         int64
-		Kind       string
-		RegionCode string
-		Known      *int64
-	}
-	if err := tx.Table("institutions i").Select("i.id, i.kind, i.region_code, s.id AS known").
-		Joins("LEFT JOIN stats_institutions s ON s.id = i.id").
-		Where("s.id IS NULL OR s.kind <> i.kind OR s.region_code <> i.region_code").Scan(&changed).Error; err != nil {
-		return err
-	}
-	var moved []int64
-	for _, c := range changed {
-		if c.Known != nil {
-			moved = append(moved, c.ID)
-			if err := tx.Model(&StatsInstitution{}).Where("id = ?", c.ID).
-				Updates(map[string]any{"kind": c.Kind, "region_code": c.RegionCode}).Error; err != nil {
-				return err
-			}
-		} else if err := tx.Create(&StatsInstitution{ID: c.ID, Kind: c.Kind, RegionCode: c.RegionCode}).Error; err != nil {
-			return err
-		}
-	}
-	for _, ch := range chunks(moved, 500) {
-		var us []int64
-		if err := tx.Model(&StatsLearner{}).Where("institution_id IN ?", ch).Pluck("user_id", &us).Error; err != nil {
-			return err
-		}
-		for _, u := range us {
-			homeCheck[u] = true
-		}
-	}
-	return nil
 }
 
 // applyUsers brings each user's cells and attribution up to date and adds
@@ -1097,7 +1089,7 @@ func (s *Store) rebuild(tx *gorm.DB, loc *time.Location) error {
 	if _, err := lockStats(tx); err != nil {
 		return err
 	}
-	for _, t := range []string{"stats_counters", "stats_learner_days", "stats_learners", "stats_institutions", "stats_gaps", "stats_tails"} {
+	for _, t := range []string{"stats_counters", "stats_learner_days", "stats_learners", "stats_gaps", "stats_tails"} {
 		if err := tx.Exec("DELETE FROM " + t).Error; err != nil {
 			return err
 		}
@@ -1106,11 +1098,8 @@ func (s *Store) rebuild(tx *gorm.DB, loc *time.Location) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Exec("INSERT INTO stats_institutions (id, kind, region_code) SELECT id, kind, region_code FROM institutions").Error; err != nil {
-		return err
-	}
 	maxID := map[string]int64{}
-	for _, src := range []string{"progress_events", "enrollments", "certificates", "manual_credits"} {
+	for _, src := range []string{"progress_events", "enrollments", "certificates", "manual_credits", "audit_log"} {
 		var ids []int64
 		// The newest ids: any missing among them may belong to a
 		// transaction not yet committed, so the upkeep waits for them.

@@ -59,13 +59,6 @@ CREATE TABLE IF NOT EXISTS stats_learners (
   KEY idx_stats_learners_inst (institution_id),
   KEY idx_stats_learners_region (region_code)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
--- Institutions as last attributed, to notice a change of kind or region.
-CREATE TABLE IF NOT EXISTS stats_institutions (
-  id          BIGINT      NOT NULL,
-  kind        VARCHAR(20) NOT NULL,
-  region_code CHAR(6)     NOT NULL,
-  PRIMARY KEY (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- Per learner, day (yyyymmdd in the deployment's time zone) and course.
 CREATE TABLE IF NOT EXISTS stats_learner_days (
   user_id          BIGINT NOT NULL,
@@ -107,7 +100,6 @@ CREATE TABLE IF NOT EXISTS stats_counters (
 -- +goose Down
 DROP TABLE IF EXISTS stats_counters;
 DROP TABLE IF EXISTS stats_learner_days;
-DROP TABLE IF EXISTS stats_institutions;
 DROP TABLE IF EXISTS stats_learners;
 DROP TABLE IF EXISTS stats_gaps;
 DROP TABLE IF EXISTS stats_tails;

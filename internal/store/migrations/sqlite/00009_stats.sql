@@ -55,12 +55,6 @@ CREATE TABLE IF NOT EXISTS stats_learners (
 );
 CREATE INDEX IF NOT EXISTS idx_stats_learners_inst ON stats_learners (institution_id);
 CREATE INDEX IF NOT EXISTS idx_stats_learners_region ON stats_learners (region_code);
--- Institutions as last attributed, to notice a change of kind or region.
-CREATE TABLE IF NOT EXISTS stats_institutions (
-  id          BIGINT      NOT NULL PRIMARY KEY,
-  kind        VARCHAR(20) NOT NULL,
-  region_code CHAR(6)     NOT NULL
-);
 -- Per learner, day (yyyymmdd in the deployment's time zone) and course.
 CREATE TABLE IF NOT EXISTS stats_learner_days (
   user_id          BIGINT NOT NULL,
@@ -102,7 +96,6 @@ CREATE INDEX IF NOT EXISTS idx_stats_counters_scope ON stats_counters (scope, di
 -- +goose Down
 DROP TABLE IF EXISTS stats_counters;
 DROP TABLE IF EXISTS stats_learner_days;
-DROP TABLE IF EXISTS stats_institutions;
 DROP TABLE IF EXISTS stats_learners;
 DROP TABLE IF EXISTS stats_gaps;
 DROP TABLE IF EXISTS stats_tails;
