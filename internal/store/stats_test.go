@@ -514,3 +514,50 @@ func TestStatsLateCommitAndConcurrentPasses(t *testing.T) {
 		diffRows(t, "after a late commit and concurrent passes", incremental, statsRows(t, st))
 	})
 }
+
+// An institution that changes kind and region takes its learners' history
+// along at the next pass, with nothing else happening to them.
+func TestStatsFollowsInstitutionChange(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		w := newStatsWorld(t, b, 4)
+		w.clk.Add(time.Hour) // the accounts' creation is long checked
+		for _, u := range []*store.User{w.users[2], w.users[5]} { // at cd-cadre
+			w.enroll(t, u, "alpha")
+			w.clk.Add(time.Minute)
+			w.event(t, u, "alpha", 0, "heartbeat", 30)
+		}
+		if _, err := w.st.StatsCatchUp(ctx, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		w.clk.Add(time.Hour)
+		if _, err := w.st.StatsCatchUp(ctx, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		w.clk.Add(time.Hour)
+		in := *w.insts[2]
+		in.Kind, in.RegionCode = "school", "440100"
+		if err := w.st.SaveInstitution(ctx, &in, store.AuditEntry{Action: "institution.update"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.st.StatsCatchUp(ctx, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := w.st.StatsCounters(ctx, store.CounterQuery{Period: store.PeriodAll, Scopes: []string{store.ScopeRegion("51")},
+			Dim: store.DimKind, AnyVal: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.Val == "cadre_centre" && (r.Learners != 0 || r.Active != 0) {
+				t.Errorf("Sichuan still counts the moved cadre centre: %+v", r)
+			}
+		}
+		incremental := statsRows(t, w.st)
+		if err := w.st.StatsRebuild(ctx, shanghai); err != nil {
+			t.Fatal(err)
+		}
+		diffRows(t, "after an institution changed kind and region", incremental, statsRows(t, w.st))
+	})
+}
+
