@@ -521,7 +521,7 @@ func TestStatsFollowsInstitutionChange(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		w := newStatsWorld(t, b, 4)
-		w.clk.Add(time.Hour) // the accounts' creation is long checked
+		w.clk.Add(time.Hour)                                      // the accounts' creation is long checked
 		for _, u := range []*store.User{w.users[2], w.users[5]} { // at cd-cadre
 			w.enroll(t, u, "alpha")
 			w.clk.Add(time.Minute)
@@ -560,4 +560,3 @@ func TestStatsFollowsInstitutionChange(t *testing.T) {
 		diffRows(t, "after an institution changed kind and region", incremental, statsRows(t, w.st))
 	})
 }
-
