@@ -207,3 +207,41 @@ func TestSummaryRangesAreExact(t *testing.T) {
 		}
 	})
 }
+
+// The worker started on a database with history counts it (by a first
+// rebuild), keeps up with what follows, and stops cleanly.
+func TestWorkerStartsAndStops(t *testing.T) {
+	ctx := context.Background()
+	loc := time.UTC
+	st := storetest.OpenSQLite(t, nil)
+	u := &store.User{Username: "w1", DisplayName: "x", PasswordHash: "x", Role: "learner", Locale: "zh-CN"}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	w := stats.NewWorker(st, loc, nil, 20*time.Millisecond)
+	w.Start()
+	svc := stats.New(st, stats.Config{Location: loc})
+	admin := account.Principal{UserID: 1, Role: account.RoleAdmin}
+	learners := func() int64 {
+		s, err := svc.Summary(ctx, admin, stats.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Learners
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for learners() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := st.CreateUser(ctx, &store.User{Username: "w2", DisplayName: "x", PasswordHash: "x", Role: "learner", Locale: "zh-CN"}); err != nil {
+		t.Fatal(err)
+	}
+	for learners() != 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.Close()
+	if n := learners(); n != 2 {
+		t.Errorf("learners = %d after the worker ran, want 2", n)
+	}
+	stats.NewWorker(st, loc, nil, 0).Close() // never started: Close returns
+}

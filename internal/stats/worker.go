@@ -13,6 +13,7 @@ import (
 type Upkeep interface {
 	StatsCatchUp(ctx context.Context, loc *time.Location) (store.StatsPass, error)
 	StatsRebuild(ctx context.Context, loc *time.Location) error
+	StatsAsOf(ctx context.Context) (*time.Time, error)
 }
 
 // Worker keeps the statistics a few seconds behind the raw tables. Several
@@ -74,6 +75,13 @@ func (w *Worker) Start() {
 			<-w.stop
 			cancel()
 		}()
+		// A database that had history before the statistics existed is
+		// counted in one rebuild rather than thousands of small passes.
+		if asOf, err := w.db.StatsAsOf(ctx); err == nil && asOf == nil {
+			if err := w.Rebuild(ctx); err != nil && ctx.Err() == nil && w.log != nil {
+				w.log.Error("statistics first rebuild", "err", err)
+			}
+		}
 		t := time.NewTicker(w.interval)
 		defer t.Stop()
 		for {
