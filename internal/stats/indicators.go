@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"math"
 	"sort"
 	"strconv"
@@ -327,8 +328,10 @@ func (s *Service) Trend(ctx context.Context, p account.Principal, f Filter, peri
 	dim, val := store.DimTotal, ""
 	if f.Course != "" {
 		c, _, err := s.db.CourseBySlug(ctx, f.Course)
-		if err != nil {
+		if errors.Is(err, errs.ErrNotFound) {
 			return nil, errs.New(errs.NotFound, "error.course_not_found").With("field", "course")
+		} else if err != nil {
+			return nil, err
 		}
 		dim, val = store.DimCourse, strconv.FormatInt(c.ID, 10)
 	}

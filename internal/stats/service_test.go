@@ -184,6 +184,26 @@ func TestSummaryRangesAreExact(t *testing.T) {
 				t.Errorf("%v: provinces' active add up to %d, country %d", r, a, s.Active)
 			}
 		}
+		// A monthly trend's points are the months' own summaries, for the
+		// one course as for everything.
+		for _, course := range []string{"", "c1"} {
+			tr, err := f.svc.Trend(ctx, admin, stats.Filter{From: "2026-03-10", To: "2026-05-20", Course: course}, "month")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tr.Points) != 3 {
+				t.Fatalf("points %+v", tr.Points)
+			}
+			for _, pt := range tr.Points {
+				s, err := f.svc.Summary(ctx, admin, stats.Filter{From: pt.Start, To: pt.End})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pt.Active != s.Active || pt.Enrolled != s.Enrolled || pt.ActiveHours != s.ActiveHours || pt.Completed != s.Completed {
+					t.Errorf("course %q, month %s: point %+v, summary %+v", course, pt.Start, pt, s.Indicators)
+				}
+			}
+		}
 		// Ages in 2026: 11, 16, 46, 76 — one band each, three learners each.
 		bd, err := f.svc.Breakdown(ctx, admin, stats.Filter{}, "age_band")
 		if err != nil {

@@ -205,6 +205,9 @@ func TestStatsNumbersAndBadInput(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400 %s", bad.path, rec.Code, rec.Body, bad.key)
 		}
 	}
+	if rec := admin.do(request{method: "GET", path: "/api/v1/admin/stats/trend?course=no-such-course"}); rec.Code != 404 {
+		t.Errorf("trend of an unknown course: %d %s", rec.Code, rec.Body)
+	}
 	for _, body := range []string{`{"scope":"galaxy","year":2026,"hours":1}`, `{"scope":"default","year":1999,"hours":1}`,
 		`{"scope":"default","year":2026,"hours":-1}`, `{"scope":"kind:castle","year":0,"hours":1}`} {
 		if rec := admin.do(request{method: "PUT", path: "/api/v1/admin/stats/targets", body: body, csrf: true}); rec.Code != 400 {
