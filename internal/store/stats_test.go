@@ -318,6 +318,13 @@ func statsScenario(t *testing.T, b storetest.Backend, seed int64) {
 				t.Fatal(err)
 			}
 			deleted = true
+		case step == 95, step == 105:
+			// A learner becomes a teacher (out of every statistic), then
+			// a learner again (back in, history and all).
+			role := map[bool]string{true: "teacher", false: "learner"}[step == 95]
+			if _, err := st.ChangeUser(ctx, w.users[4].ID, store.UserChange{Role: &role}, nil); err != nil {
+				t.Fatal(err)
+			}
 		case step == 100:
 			in := *w.insts[2]
 			in.Kind = "community_centre"
