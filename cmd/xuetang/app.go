@@ -27,6 +27,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/region"
 	"github.com/xuetang-edu/xuetang/internal/roster"
 	"github.com/xuetang-edu/xuetang/internal/session"
+	"github.com/xuetang-edu/xuetang/internal/stats"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/web"
 )
@@ -186,6 +187,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	}
 	// Like imports: stopped after the server, so a job cut off ends failed.
 	defer exports.Close()
+	// The statistics upkeep runs beside the server, a pass every few
+	// seconds; stopped after the server (deferred first), its last pass
+	// either commits whole or rolls back.
+	statsWorker := stats.NewWorker(st, cfg.Location, log, 0)
+	statsWorker.Start()
+	defer statsWorker.Close()
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Auth: &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
@@ -199,6 +206,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 		Exports:      &web.ExportAPI{Exports: exports},
+		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now})},
 	})
 	if err != nil {
 		return err

@@ -49,6 +49,7 @@ commands:
   export completions|indicators --format csv|xlsx --out FILE [--region CODE] [--institution CODE]
          [--course SLUG] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--lang zh-CN|en]
                                 write completion records (or indicators per institution)
+  stats rebuild                 recompute every statistic from the raw tables
   version                       print the version
 `
 
@@ -120,6 +121,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return regionsCommand(ctx, cfg, log, args, stdout)
 	case "export":
 		return exportCommand(ctx, cfg, log, args, stdout, stderr)
+	case "stats":
+		return statsCommand(ctx, cfg, log, args, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

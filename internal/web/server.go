@@ -39,6 +39,8 @@ type Deps struct {
 	Audit        *AuditAPI
 	// Exports may be nil (servers built for other tests).
 	Exports *ExportAPI
+	// Stats may be nil (servers built for other tests).
+	Stats *StatsAPI
 }
 
 // New builds the router.
@@ -99,6 +101,7 @@ func New(d Deps) (*echo.Echo, error) {
 	d.Users.routes(api)
 	d.Audit.routes(api)
 	d.Exports.routes(api, d.Catalog)
+	d.Stats.routes(api)
 
 	d.Learner.routes(app, api, pg)
 	if d.Roster != nil {

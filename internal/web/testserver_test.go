@@ -26,6 +26,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/org"
 	"github.com/xuetang-edu/xuetang/internal/region"
 	"github.com/xuetang-edu/xuetang/internal/session"
+	"github.com/xuetang-edu/xuetang/internal/stats"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
 	"github.com/xuetang-edu/xuetang/internal/web"
@@ -130,6 +131,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 		Join:         &web.JoinAPI{Institutions: org.New(st, nil), Accounts: accounts, Throttle: throttle, BaseURL: "http://xuetang.test"},
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: time.UTC},
+		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: time.UTC})},
 	})
 	if err != nil {
 		t.Fatal(err)

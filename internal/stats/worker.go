@@ -1,0 +1,107 @@
+package stats
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/store"
+)
+
+// Upkeep is the store side of the worker.
+type Upkeep interface {
+	StatsCatchUp(ctx context.Context, loc *time.Location) (store.StatsPass, error)
+	StatsRebuild(ctx context.Context, loc *time.Location) error
+	StatsAsOf(ctx context.Context) (*time.Time, error)
+}
+
+// Worker keeps the statistics a few seconds behind the raw tables. Several
+// app instances may each run one: every pass takes the statistics lock in
+// its transaction, so passes never overlap and no fact is counted twice.
+type Worker struct {
+	db       Upkeep
+	loc      *time.Location
+	log      *slog.Logger
+	interval time.Duration
+
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	started bool
+}
+
+// DefaultInterval is the pause between passes: the statistics' usual lag.
+const DefaultInterval = 2 * time.Second
+
+// NewWorker wires a worker; interval 0 means DefaultInterval.
+func NewWorker(db Upkeep, loc *time.Location, log *slog.Logger, interval time.Duration) *Worker {
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Worker{db: db, loc: loc, log: log, interval: interval, stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// CatchUp runs passes until every raw table has been read to its end.
+func (w *Worker) CatchUp(ctx context.Context) error {
+	for {
+		p, err := w.db.StatsCatchUp(ctx, w.loc)
+		if err != nil {
+			return err
+		}
+		if !p.More {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// Rebuild recomputes every statistic from the raw tables.
+func (w *Worker) Rebuild(ctx context.Context) error { return w.db.StatsRebuild(ctx, w.loc) }
+
+// Start runs passes in the background until Close.
+func (w *Worker) Start() {
+	w.started = true
+	go func() {
+		defer close(w.done)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			<-w.stop
+			cancel()
+		}()
+		// A database that had history before the statistics existed is
+		// counted in one rebuild rather than thousands of small passes.
+		if asOf, err := w.db.StatsAsOf(ctx); err == nil && asOf == nil {
+			if err := w.Rebuild(ctx); err != nil && ctx.Err() == nil && w.log != nil {
+				w.log.Error("statistics first rebuild", "err", err)
+			}
+		}
+		t := time.NewTicker(w.interval)
+		defer t.Stop()
+		for {
+			if err := w.CatchUp(ctx); err != nil && ctx.Err() == nil && w.log != nil {
+				w.log.Error("statistics upkeep", "err", err)
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Close stops the background passes and waits for the one running (its
+// transaction rolls back if cut off, so nothing is half counted).
+func (w *Worker) Close() {
+	w.once.Do(func() { close(w.stop) })
+	if w.started {
+		<-w.done
+	}
+}
