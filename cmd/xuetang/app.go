@@ -28,6 +28,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/roster"
 	"github.com/xuetang-edu/xuetang/internal/session"
 	"github.com/xuetang-edu/xuetang/internal/store"
+	"github.com/xuetang-edu/xuetang/internal/teach"
 	"github.com/xuetang-edu/xuetang/internal/web"
 )
 
@@ -179,6 +180,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	// Deferred before the server starts, so it runs after the server has
 	// stopped: a background import still running then ends as failed.
 	defer imports.Close()
+	rosterAPI := &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL}
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Auth: &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
@@ -188,9 +190,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Regions:      &web.RegionAPI{Regions: region.New(st)},
 		Institutions: &web.InstitutionAPI{Institutions: org.New(st, hooks.now)},
 		Join:         &web.JoinAPI{Institutions: org.New(st, hooks.now), Accounts: accounts, Throttle: throttle, BaseURL: cfg.BaseURL},
-		Roster:       &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL},
+		Roster:       rosterAPI,
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
+		Teach: &web.TeachAPI{Classes: teach.New(st, accounts, teach.Config{Now: hooks.now, Location: cfg.Location}),
+			Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location},
 	})
 	if err != nil {
 		return err

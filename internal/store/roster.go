@@ -48,6 +48,9 @@ type UserImport struct {
 	InstitutionID *int64
 	Users         []ImportedUser
 	Audit         AuditEntry // the one entry summarising the import
+	// ClassID, when set, puts every user in that class instead of the
+	// classes their rows name.
+	ClassID int64
 }
 
 // importedUserRow writes the users columns an import sets, including those
@@ -118,6 +121,9 @@ func (s *Store) ImportUsers(ctx context.Context, im UserImport) (int, error) {
 // new users' ids are read back by username: ids of a multi-row insert are
 // not promised to be consecutive on every server setting.
 func addToClasses(tx *gorm.DB, im UserImport, now time.Time) error {
+	if im.ClassID != 0 {
+		return addToClass(tx, im, now)
+	}
 	byClass := map[string][]string{}
 	var names []string
 	for _, u := range im.Users {
@@ -154,17 +160,38 @@ func addToClasses(tx *gorm.DB, im UserImport, now time.Time) error {
 	}
 	var members []ClassMember
 	for _, n := range names {
-		users := byClass[n]
-		for start := 0; start < len(users); start += importBatch {
-			end := min(start+importBatch, len(users))
-			var ids []int64
-			if err := tx.Model(&User{}).Where("username IN ?", users[start:end]).Pluck("id", &ids).Error; err != nil {
-				return err
-			}
-			for _, id := range ids {
-				members = append(members, ClassMember{ClassID: classID[n], UserID: id, JoinedAt: now})
-			}
+		var err error
+		if members, err = appendMembers(tx, members, classID[n], byClass[n], now); err != nil {
+			return err
 		}
+	}
+	return tx.CreateInBatches(members, importBatch).Error
+}
+
+// appendMembers adds to members the users named, in classID.
+func appendMembers(tx *gorm.DB, members []ClassMember, classID int64, usernames []string, now time.Time) ([]ClassMember, error) {
+	for start := 0; start < len(usernames); start += importBatch {
+		end := min(start+importBatch, len(usernames))
+		var ids []int64
+		if err := tx.Model(&User{}).Where("username IN ?", usernames[start:end]).Pluck("id", &ids).Error; err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			members = append(members, ClassMember{ClassID: classID, UserID: id, JoinedAt: now})
+		}
+	}
+	return members, nil
+}
+
+// addToClass puts everyone imported in the one class the import is for.
+func addToClass(tx *gorm.DB, im UserImport, now time.Time) error {
+	names := make([]string, len(im.Users))
+	for i, u := range im.Users {
+		names[i] = u.Username
+	}
+	members, err := appendMembers(tx, nil, im.ClassID, names, now)
+	if err != nil {
+		return err
 	}
 	return tx.CreateInBatches(members, importBatch).Error
 }

@@ -37,6 +37,8 @@ type Deps struct {
 	Join         *JoinAPI
 	Users        *UserAdminAPI
 	Audit        *AuditAPI
+	// Teach is classes (internal/teach); nil leaves its routes out.
+	Teach *TeachAPI
 }
 
 // New builds the router.
@@ -100,5 +102,6 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	d.Institutions.routes(api)
 	d.Join.routes(app, api, pg)
+	d.Teach.routes(app, api, pg, d.Catalog)
 	return e, nil
 }
