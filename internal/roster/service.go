@@ -234,9 +234,9 @@ func (s *Service) Commit(ctx context.Context, r Request) (Outcome, error) {
 }
 
 type work struct {
-	job    *store.ImportJob
-	plan   *Plan
-	target Target
+	job     *store.ImportJob
+	plan    *Plan
+	target  Target
 	actor   account.Principal
 	ip      string
 	classID int64
