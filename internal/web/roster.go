@@ -182,12 +182,12 @@ func (h *RosterAPI) Slips(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return renderSlips(c, h.cat, h.BaseURL, slips)
+	return renderSlips(c, h.cat, h.BaseURL, slips, "slips.title", "slips.print_hint")
 }
 
 // renderSlips answers with a printable page of sign-in slips; a slip
 // without a password leaves that line out (the learner chose their own).
-func renderSlips(c echo.Context, cat *i18n.Catalog, baseURL string, slips []roster.Slip) error {
+func renderSlips(c echo.Context, cat *i18n.Catalog, baseURL string, slips []roster.Slip, titleKey, hintKey string) error {
 	base := strings.TrimRight(baseURL, "/")
 	if base == "" {
 		base = c.Scheme() + "://" + c.Request().Host
@@ -199,7 +199,7 @@ func renderSlips(c echo.Context, cat *i18n.Catalog, baseURL string, slips []rost
 	}
 	lang := langOf(c, cat)
 	t := func(key string) string { return cat.T(lang, key, nil) }
-	page := slipsPage{Lang: lang, Title: t("slips.title"), Hint: t("slips.print_hint"), UsernameLabel: t("slips.username"),
+	page := slipsPage{Lang: lang, Title: t(titleKey), Hint: t(hintKey), UsernameLabel: t("slips.username"),
 		PasswordLabel: t("slips.password"), AddressLabel: t("slips.address"), ChangeHint: t("slips.change_hint"),
 		Address: address, QR: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg)), Slips: slips}
 	var buf bytes.Buffer

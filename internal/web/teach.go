@@ -165,7 +165,15 @@ func (h *TeachAPI) Get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	// join_url is what the poster's QR code holds.
+	joinURL := ""
+	if out.JoinCode != "" {
+		joinURL = h.joinURL(c, out.JoinCode)
+	}
+	return c.JSON(http.StatusOK, struct {
+		teach.Class
+		JoinURL string `json:"join_url"`
+	}{out, joinURL})
 }
 
 // Update answers PATCH /api/v1/teach/classes/{id}.
@@ -288,7 +296,7 @@ func (h *TeachAPI) Slips(c echo.Context) error {
 	for i, s := range slips {
 		out[i] = roster.Slip{Username: s.Username, DisplayName: s.DisplayName, Password: s.Password}
 	}
-	return renderSlips(c, h.cat, h.BaseURL, out)
+	return renderSlips(c, h.cat, h.BaseURL, out, "class.slips.title", "class.slips.hint")
 }
 
 // Import answers POST /api/v1/teach/classes/{id}/import: the bulk import
