@@ -139,7 +139,9 @@ type teachEndpoint struct {
 }
 
 func classPath(suffix string) func(*teachWorld, *store.Class) string {
-	return func(_ *teachWorld, c *store.Class) string { return fmt.Sprintf("/api/v1/teach/classes/%d%s", c.ID, suffix) }
+	return func(_ *teachWorld, c *store.Class) string {
+		return fmt.Sprintf("/api/v1/teach/classes/%d%s", c.ID, suffix)
+	}
 }
 
 func memberOf(w *teachWorld, c *store.Class) *store.User {
