@@ -104,23 +104,24 @@ async function loadMembers() {
 
 function memberRow(m) {
   const tr = el('tr', { 'data-username': m.username });
-  const name = el('th', { scope: 'row' }, m.display_name || m.username);
+  const nameId = 'member-' + m.id;
+  const name = el('th', { scope: 'row', id: nameId }, m.display_name || m.username);
   if (m.outside) name.append(' ', el('span', { class: 'badge' }, t('teach.outside')));
   const actions = el('td');
   if (cls.can_change && !cls.archived_at) {
     const who = m.display_name || m.username;
     if (!m.outside) {
-      actions.append(button(t('teach.reset_password'), t('teach.reset_for', { name: who }), async () => {
+      actions.append(button(t('teach.reset_password'), nameId, async () => {
         if (!confirm(t('teach.reset_confirm', { name: who }))) return;
         const slip = await api('POST', `${base}/members/${m.id}/password-reset`);
         showOTP(slip);
       }));
-      actions.append(button(t('teach.unlock'), t('teach.unlock_for', { name: who }), async () => {
+      actions.append(button(t('teach.unlock'), nameId, async () => {
         await api('POST', `${base}/members/${m.id}/unlock`);
         say($('members-status'), t('teach.unlocked', { name: who }), 'ok');
       }));
     }
-    actions.append(button(t('teach.remove'), t('teach.remove_for', { name: who }), async () => {
+    actions.append(button(t('teach.remove'), nameId, async () => {
       if (!confirm(t('teach.remove_confirm', { name: who }))) return;
       await api('DELETE', `${base}/members/${m.id}`);
       say($('members-status'), t('teach.removed', { name: who }), 'ok');
@@ -131,8 +132,10 @@ function memberRow(m) {
   return tr;
 }
 
-function button(text, label, fn) {
-  const b = el('button', { type: 'button', class: 'secondary small', 'aria-label': label }, text);
+// button is a member action: its name is what it shows, and the row's
+// learner describes it, so a screen reader hears whose it is.
+function button(text, describedBy, fn) {
+  const b = el('button', { type: 'button', class: 'secondary small', 'aria-describedby': describedBy }, text);
   b.addEventListener('click', async () => {
     b.disabled = true;
     try { await fn(); } catch (err) { say($('members-status'), errorText(err), 'error'); } finally { b.disabled = false; }
@@ -242,7 +245,9 @@ function assignmentItem(a) {
     const label = el('label', { for: fid }, t('teach.move_due'));
     const input = el('input', { id: fid, type: 'date', name: 'due', value: dayOf(a.due_at) });
     const save = el('button', { type: 'submit', class: 'secondary' }, t('teach.save'));
-    const remove = el('button', { type: 'button', class: 'secondary', 'aria-label': t('teach.unassign_for', { title: a.title }) }, t('teach.unassign'));
+    const titleId = 'assignment-' + a.course_slug;
+    li.firstChild.id = titleId;
+    const remove = el('button', { type: 'button', class: 'secondary', 'aria-describedby': titleId }, t('teach.unassign'));
     form.append(input, save, remove);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -360,7 +365,7 @@ async function openLearner(l) {
     body.replaceChildren();
     for (const c of d.courses || []) {
       body.append(el('h4', {}, `${c.title} — ${cellText(c)}`));
-      const wrap = el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': c.title });
+      const wrap = el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('teach.detail_table', { title: c.title }) });
       const table = el('table', { class: 'admin-table' });
       const hr = el('tr');
       for (const k of ['teach.lesson', 'teach.lesson_done', 'teach.active_time', 'teach.best_score', 'teach.attempts']) hr.append(el('th', { scope: 'col' }, t(k)));
