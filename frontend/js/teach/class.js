@@ -238,10 +238,10 @@ async function loadAssignments() {
 function assignmentItem(a) {
   const li = el('li', { class: 'card', 'data-course': a.course_slug });
   li.append(el('h3', {}, a.title));
-  li.append(facts([[t('teach.due'), a.due_at ? dateTime(a.due_at) : t('teach.no_due')]]));
+  li.append(facts([[t('teach.due_label'), a.due_at ? dateTime(a.due_at) : t('teach.no_due')]]));
   if (cls.can_change && !cls.archived_at) {
     const fid = 'due-' + a.course_slug;
-    const form = el('form', { class: 'search-row' });
+    const form = el('form', { class: 'due-row' });
     const label = el('label', { for: fid }, t('teach.move_due'));
     const input = el('input', { id: fid, type: 'date', name: 'due', value: dayOf(a.due_at) });
     const save = el('button', { type: 'submit', class: 'secondary' }, t('teach.save'));
