@@ -428,3 +428,28 @@ func (s *Store) QuestionsOfLessons(ctx context.Context, lessonIDs []int64) ([]Qu
 	err := s.r.WithContext(ctx).Where("lesson_id IN ?", lessonIDs).Order("lesson_id, position").Find(&out).Error
 	return out, classify(err)
 }
+
+// ScopeAttempts lists the attempts at one lesson of a course (all
+// versions) by learners whose current institution is in scope, oldest
+// first per learner: one query on idx_quiz_attempts_lesson (course_id,
+// lesson_slug), the users' and institutions' primary keys. At most limit
+// rows: beyond, the learners of the highest ids are left out.
+func (s *Store) ScopeAttempts(ctx context.Context, sc ClassScope, courseID int64, lessonSlug string, limit int) ([]QuizAttempt, error) {
+	db := s.r.WithContext(ctx).Table("quiz_attempts AS q").
+		Select("q.id, q.user_id, q.course_id, q.lesson_id, q.lesson_slug, q.score, q.passed, q.answers, q.created_at").
+		Joins("JOIN users u ON u.id = q.user_id").
+		Where("q.course_id = ? AND q.lesson_slug = ?", courseID, lessonSlug)
+	switch {
+	case sc.All:
+	case sc.RegionPrefix != "":
+		db = db.Joins("JOIN institutions i ON i.id = u.institution_id").
+			Where("i.region_code LIKE ? ESCAPE '!'", likeEscape(sc.RegionPrefix)+"%")
+	case sc.InstitutionID != 0:
+		db = db.Where("u.institution_id = ?", sc.InstitutionID)
+	default:
+		return nil, nil
+	}
+	var out []QuizAttempt
+	err := db.Order("q.user_id, q.id").Limit(limit).Scan(&out).Error
+	return out, classify(err)
+}

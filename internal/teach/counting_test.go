@@ -139,3 +139,8 @@ func (w *counting) QuestionsOfLessons(ctx context.Context, lessonIDs []int64) ([
 	w.n.Add(1)
 	return w.st.QuestionsOfLessons(ctx, lessonIDs)
 }
+
+func (w *counting) ScopeAttempts(ctx context.Context, sc store.ClassScope, courseID int64, lessonSlug string, limit int) ([]store.QuizAttempt, error) {
+	w.n.Add(1)
+	return w.st.ScopeAttempts(ctx, sc, courseID, lessonSlug, limit)
+}

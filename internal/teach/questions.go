@@ -41,6 +41,31 @@ func (s *Service) Questions(ctx context.Context, a account.Principal, id, lesson
 	if err != nil {
 		return nil, err
 	}
+	return s.questions(ctx, lessonID, func(courseID int64, slug string) ([]store.QuizAttempt, error) {
+		return s.db.ClassAttempts(ctx, c.ID, courseID, slug)
+	})
+}
+
+// MaxCourseAttempts bounds the attempts one course-wide analysis reads:
+// enough for a clear picture of any question, at a bounded cost on a
+// national database.
+const MaxCourseAttempts = 100_000
+
+// CourseQuestions analyses one lesson's quiz over every learner in the
+// actor's scope (institution admins: their institution's learners; region
+// admins: their region's; admins: everyone), for the authors of a course.
+// Teachers use their classes' analysis.
+func (s *Service) CourseQuestions(ctx context.Context, a account.Principal, lessonID int64) ([]QuestionStats, error) {
+	if !a.Is(account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin) {
+		return nil, errForbidden
+	}
+	sc := scope(a)
+	return s.questions(ctx, lessonID, func(courseID int64, slug string) ([]store.QuizAttempt, error) {
+		return s.db.ScopeAttempts(ctx, sc, courseID, slug, MaxCourseAttempts)
+	})
+}
+
+func (s *Service) questions(ctx context.Context, lessonID int64, attemptsOf func(courseID int64, slug string) ([]store.QuizAttempt, error)) ([]QuestionStats, error) {
 	lesson, err := s.db.LessonByID(ctx, lessonID)
 	if errors.Is(err, errs.ErrNotFound) {
 		return nil, errs.New(errs.NotFound, "error.lesson_not_found")
@@ -52,7 +77,7 @@ func (s *Service) Questions(ctx context.Context, a account.Principal, id, lesson
 	if err != nil {
 		return nil, err
 	}
-	attempts, err := s.db.ClassAttempts(ctx, c.ID, v.CourseID, lesson.Slug)
+	attempts, err := attemptsOf(v.CourseID, lesson.Slug)
 	if err != nil {
 		return nil, err
 	}

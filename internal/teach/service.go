@@ -54,6 +54,7 @@ type Store interface {
 	ClassAttempts(ctx context.Context, classID, courseID int64, lessonSlug string) ([]store.QuizAttempt, error)
 	LearnerAttempts(ctx context.Context, userID int64, courseIDs []int64) ([]store.QuizAttempt, error)
 	QuestionsOfLessons(ctx context.Context, lessonIDs []int64) ([]store.Question, error)
+	ScopeAttempts(ctx context.Context, sc store.ClassScope, courseID int64, lessonSlug string, limit int) ([]store.QuizAttempt, error)
 }
 
 // Accounts are the account functions teacher tools reuse

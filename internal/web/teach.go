@@ -43,6 +43,7 @@ type Classes interface {
 	Progress(ctx context.Context, a account.Principal, id int64) (*teach.Grid, error)
 	Learner(ctx context.Context, a account.Principal, id, userID int64) (*teach.LearnerDetail, error)
 	Questions(ctx context.Context, a account.Principal, id, lessonID int64) ([]teach.QuestionStats, error)
+	CourseQuestions(ctx context.Context, a account.Principal, lessonID int64) ([]teach.QuestionStats, error)
 }
 
 // TeachAPI serves the teaching pages and /api/v1/teach/..., and the
@@ -82,6 +83,7 @@ func (h *TeachAPI) routes(app, api *echo.Group, pg *pages, cat *i18n.Catalog) {
 
 	api.GET("/classes/join/:code", h.JoinInfo)
 	api.POST("/classes/join", h.Join)
+	api.GET("/teach/questions", h.CourseQuestions)
 	g := api.Group("/teach/classes")
 	g.GET("", h.List)
 	g.POST("", h.Create)
@@ -520,6 +522,24 @@ func (h *TeachAPI) Questions(c echo.Context) error {
 		lessonID = 0
 	}
 	out, err := h.Classes.Questions(c.Request().Context(), a.principal, numParam(c, "id"), lessonID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"questions": out})
+}
+
+// CourseQuestions answers GET /api/v1/teach/questions?lesson_id=N: the
+// analysis over every learner in the caller's scope (administrators).
+func (h *TeachAPI) CourseQuestions(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	lessonID, err := strconv.ParseInt(c.QueryParam("lesson_id"), 10, 64)
+	if err != nil || lessonID <= 0 {
+		lessonID = 0
+	}
+	out, err := h.Classes.CourseQuestions(c.Request().Context(), a.principal, lessonID)
 	if err != nil {
 		return err
 	}

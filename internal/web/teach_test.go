@@ -665,3 +665,39 @@ func TestTeachImportIntoClass(t *testing.T) {
 		t.Error("the class column made a class")
 	}
 }
+
+// TestCourseQuestionsByRole: the analysis of a whole course counts the
+// learners in the caller's scope; teachers use their classes' analysis.
+func TestCourseQuestionsByRole(t *testing.T) {
+	t.Parallel()
+	w := newTeachWorld(t)
+	l1 := w.lessons[0].ID
+	for _, u := range []string{"home-learner", "remote-learner"} {
+		c := w.as(t, u)
+		c.do(request{method: "POST", path: "/api/v1/courses/simple/enroll", csrf: true})
+		if rec := c.do(request{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/attempts", l1), body: `{"answers":{"q1":0,"q2":true}}`, csrf: true}); rec.Code != 200 {
+			t.Fatalf("attempt: %d %s", rec.Code, rec.Body)
+		}
+	}
+	for role, want := range map[string]int{account.RoleLearner: -403, account.RoleTeacher: -403, account.RoleInstitutionAdmin: 1,
+		account.RoleRegionAdmin: 1, account.RoleAdmin: 2, "signed out": -401} {
+		username := ""
+		if u := w.staff[role]; u != nil {
+			username = u.Username
+		}
+		rec := w.as(t, username).do(request{method: "GET", path: fmt.Sprintf("/api/v1/teach/questions?lesson_id=%d", l1)})
+		if want < 0 {
+			if rec.Code != -want {
+				t.Errorf("%s: %d, want %d", role, rec.Code, -want)
+			}
+			continue
+		}
+		var qs struct {
+			Questions []teach.QuestionStats `json:"questions"`
+		}
+		decode(t, rec, &qs)
+		if len(qs.Questions) != 2 || qs.Questions[0].ID != "q1" || qs.Questions[0].Attempts != want || qs.Questions[0].MostChosenWrong != float64(0) {
+			t.Errorf("%s: %+v", role, qs.Questions)
+		}
+	}
+}

@@ -22,8 +22,12 @@ ALTER TABLE class_members ADD COLUMN added_by BIGINT NULL;
 ALTER TABLE assignments
   ADD COLUMN updated_by BIGINT      NULL,
   ADD COLUMN updated_at DATETIME(3) NULL;
+-- The question analysis of a whole course (admins) reads every attempt at
+-- one lesson: by course and lesson slug, not by learner.
+CREATE INDEX idx_quiz_attempts_lesson ON quiz_attempts (course_id, lesson_slug);
 
 -- +goose Down
+DROP INDEX idx_quiz_attempts_lesson ON quiz_attempts;
 ALTER TABLE assignments DROP COLUMN updated_at, DROP COLUMN updated_by;
 ALTER TABLE class_members DROP COLUMN added_by;
 ALTER TABLE classes DROP KEY idx_classes_teacher, DROP KEY uq_classes_join_code,

@@ -20,8 +20,12 @@ ALTER TABLE class_members ADD COLUMN added_by BIGINT NULL;
 -- Moving a due date is an edit of the assignment: who and when.
 ALTER TABLE assignments ADD COLUMN updated_by BIGINT NULL;
 ALTER TABLE assignments ADD COLUMN updated_at DATETIME NULL;
+-- The question analysis of a whole course (admins) reads every attempt at
+-- one lesson: by course and lesson slug, not by learner.
+CREATE INDEX IF NOT EXISTS idx_quiz_attempts_lesson ON quiz_attempts (course_id, lesson_slug);
 
 -- +goose Down
+DROP INDEX IF EXISTS idx_quiz_attempts_lesson;
 ALTER TABLE assignments DROP COLUMN updated_at;
 ALTER TABLE assignments DROP COLUMN updated_by;
 ALTER TABLE class_members DROP COLUMN added_by;
