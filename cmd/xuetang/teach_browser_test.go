@@ -126,7 +126,12 @@ func runClass(t *testing.T, c teachCase, pkg *course.Package, teacher, learner *
 	if n := teacher.count(fmt.Sprintf(`#members tr[data-username=%q]`, c.learner)); n != 1 {
 		t.Errorf("the learner is not among the members (%d rows)", n)
 	}
-	due := time.Now().Add(48 * time.Hour).Format("2006-01-02")
+	// Two calendar days ahead in the deployment's time zone (the default).
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().In(shanghai).AddDate(0, 0, 2).Format("2006-01-02")
 	teacher.do("assign",
 		jsSelect("#a-course", pkg.Slug),
 		chromedp.SetValue(css("#a-due"), due),
@@ -141,8 +146,8 @@ func runClass(t *testing.T, c teachCase, pkg *course.Package, teacher, learner *
 	if first := learner.attr("first course", ".course-card", "data-slug"); first != pkg.Slug {
 		t.Errorf("the first course is %q, want the assigned %q", first, pkg.Slug)
 	}
-	want := strings.SplitN(learner.msg("class.due_in_days"), "{n}", 2)
-	if got := learner.text("due badge", card+" .badge:not(.assigned)"); !strings.HasPrefix(got, want[0]) || !strings.Contains(got, "2") {
+	want := strings.SplitN(strings.ReplaceAll(learner.msg("class.due_in_days"), "{n}", "2"), "{date}", 2)[0]
+	if got := learner.text("due badge", card+" .badge:not(.assigned)"); !strings.HasPrefix(got, want) {
 		t.Errorf("due badge %q, want %q with 2 days", got, learner.msg("class.due_in_days"))
 	}
 	learner.do("open course", jsClick(card+" h3 a"), chromedp.WaitVisible(css("#enroll")))

@@ -6,7 +6,7 @@
 import { el } from '../shell.js';
 import { t } from '../i18n.js';
 import { api, upload } from '../api.js';
-import { facts, date, dateTime, duration, hours, pathPart } from '../format.js';
+import { facts, date, dateTime, duration, hours, pathPart, dayParts, endOfDay } from '../format.js';
 import { startAdmin, errorText, say, fieldError, ready } from '../admin/common.js';
 
 const me = await startAdmin();
@@ -214,12 +214,12 @@ async function loadCourses() {
   }
 }
 
-// A due date is the end of the chosen day in the browser's time zone.
-function dueISO(day) { return day ? new Date(day + 'T23:59:00').toISOString() : null; }
+// A due date is the end of the chosen day in the deployment's time zone.
+function dueISO(day) { return day ? endOfDay(day) : null; }
 function dayOf(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const p = dayParts(new Date(iso));
+  return `${p.year}-${p.month}-${p.day}`;
 }
 
 async function loadAssignments() {
