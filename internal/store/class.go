@@ -365,46 +365,61 @@ func (s *Store) LessonsOfVersions(ctx context.Context, versionIDs []int64) ([]Ve
 	return out, classify(err)
 }
 
-// ClassEnrollments lists the members' enrolments in the given courses:
-// one query, class_members' primary key then uq_enrollments (user_id,
-// course_id) for each member.
-func (s *Store) ClassEnrollments(ctx context.Context, classID int64, courseIDs []int64) ([]Enrollment, error) {
+// memberBatch keeps IN lists of member ids to a size every server plans
+// as index look-ups and that stays far under placeholder limits.
+const memberBatch = 1000
+
+// inBatches runs q over userIDs a batch at a time and appends the rows.
+func inBatches[T any](userIDs []int64, q func(ids []int64, out *[]T) error) ([]T, error) {
+	var out []T
+	for start := 0; start < len(userIDs); start += memberBatch {
+		var part []T
+		if err := q(userIDs[start:min(start+memberBatch, len(userIDs))], &part); err != nil {
+			return nil, classify(err)
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// MembersEnrollments lists the enrolments of some learners (a class's
+// members) in some courses: one query per 1,000 learners on
+// uq_enrollments (user_id, course_id), so its cost follows the class, not
+// the table. The ids are given rather than joined from class_members:
+// with a join the planner may pick the course's index and read every
+// enrolment in the course.
+func (s *Store) MembersEnrollments(ctx context.Context, userIDs, courseIDs []int64) ([]Enrollment, error) {
 	if len(courseIDs) == 0 {
 		return nil, nil
 	}
-	var out []Enrollment
-	err := s.r.WithContext(ctx).Table("enrollments AS e").Select("e.*").
-		Joins("JOIN class_members m ON m.user_id = e.user_id").
-		Where("m.class_id = ? AND e.course_id IN ?", classID, courseIDs).Scan(&out).Error
-	return out, classify(err)
+	return inBatches(userIDs, func(ids []int64, out *[]Enrollment) error {
+		return s.r.WithContext(ctx).Where("user_id IN ? AND course_id IN ?", ids, courseIDs).Find(out).Error
+	})
 }
 
-// ClassProgress lists the members' lesson progress in the given courses:
-// one query, class_members' primary key then uq_lesson_progress (user_id,
-// course_id, lesson_slug) for each member, whatever the table's size.
-func (s *Store) ClassProgress(ctx context.Context, classID int64, courseIDs []int64) ([]LessonProgress, error) {
+// MembersProgress lists the lesson progress of some learners in some
+// courses: one query per 1,000 learners on uq_lesson_progress (user_id,
+// course_id, lesson_slug), whatever the table's size.
+func (s *Store) MembersProgress(ctx context.Context, userIDs, courseIDs []int64) ([]LessonProgress, error) {
 	if len(courseIDs) == 0 {
 		return nil, nil
 	}
-	var out []LessonProgress
-	err := s.r.WithContext(ctx).Table("lesson_progress AS p").Select("p.*").
-		Joins("JOIN class_members m ON m.user_id = p.user_id").
-		Where("m.class_id = ? AND p.course_id IN ?", classID, courseIDs).Scan(&out).Error
-	return out, classify(err)
+	return inBatches(userIDs, func(ids []int64, out *[]LessonProgress) error {
+		return s.r.WithContext(ctx).Where("user_id IN ? AND course_id IN ?", ids, courseIDs).Find(out).Error
+	})
 }
 
-// ClassAttempts lists the members' quiz attempts at one lesson of a course
-// (all versions: attempts carry the lesson's slug), oldest first per
-// learner: one query on class_members' primary key then
-// idx_quiz_attempts_user (user_id, course_id, lesson_slug).
-func (s *Store) ClassAttempts(ctx context.Context, classID, courseID int64, lessonSlug string) ([]QuizAttempt, error) {
-	var out []QuizAttempt
-	err := s.r.WithContext(ctx).Table("quiz_attempts AS q").
-		Select("q.id, q.user_id, q.course_id, q.lesson_id, q.lesson_slug, q.score, q.passed, q.answers, q.created_at").
-		Joins("JOIN class_members m ON m.user_id = q.user_id").
-		Where("m.class_id = ? AND q.course_id = ? AND q.lesson_slug = ?", classID, courseID, lessonSlug).
-		Order("q.user_id, q.id").Scan(&out).Error
-	return out, classify(err)
+// MembersAttempts lists some learners' quiz attempts at one lesson of a
+// course (all versions: attempts carry the lesson's slug), oldest first
+// per learner: one query per 1,000 learners on idx_quiz_attempts_user
+// (user_id, course_id, lesson_slug).
+func (s *Store) MembersAttempts(ctx context.Context, userIDs []int64, courseID int64, lessonSlug string) ([]QuizAttempt, error) {
+	return inBatches(userIDs, func(ids []int64, out *[]QuizAttempt) error {
+		return s.r.WithContext(ctx).
+			Select("id, user_id, course_id, lesson_id, lesson_slug, score, passed, answers, created_at").
+			Where("user_id IN ? AND course_id = ? AND lesson_slug = ?", ids, courseID, lessonSlug).
+			Order("user_id, id").Find(out).Error
+	})
 }
 
 // LearnerAttempts lists one learner's attempts in some courses, newest

@@ -115,21 +115,6 @@ func (w *counting) LessonsOfVersions(ctx context.Context, versionIDs []int64) ([
 	return w.st.LessonsOfVersions(ctx, versionIDs)
 }
 
-func (w *counting) ClassEnrollments(ctx context.Context, classID int64, courseIDs []int64) ([]store.Enrollment, error) {
-	w.n.Add(1)
-	return w.st.ClassEnrollments(ctx, classID, courseIDs)
-}
-
-func (w *counting) ClassProgress(ctx context.Context, classID int64, courseIDs []int64) ([]store.LessonProgress, error) {
-	w.n.Add(1)
-	return w.st.ClassProgress(ctx, classID, courseIDs)
-}
-
-func (w *counting) ClassAttempts(ctx context.Context, classID, courseID int64, lessonSlug string) ([]store.QuizAttempt, error) {
-	w.n.Add(1)
-	return w.st.ClassAttempts(ctx, classID, courseID, lessonSlug)
-}
-
 func (w *counting) LearnerAttempts(ctx context.Context, userID int64, courseIDs []int64) ([]store.QuizAttempt, error) {
 	w.n.Add(1)
 	return w.st.LearnerAttempts(ctx, userID, courseIDs)
@@ -143,4 +128,19 @@ func (w *counting) QuestionsOfLessons(ctx context.Context, lessonIDs []int64) ([
 func (w *counting) ScopeAttempts(ctx context.Context, sc store.ClassScope, courseID int64, lessonSlug string, limit int) ([]store.QuizAttempt, error) {
 	w.n.Add(1)
 	return w.st.ScopeAttempts(ctx, sc, courseID, lessonSlug, limit)
+}
+
+func (w *counting) MembersEnrollments(ctx context.Context, userIDs, courseIDs []int64) ([]store.Enrollment, error) {
+	w.n.Add(1)
+	return w.st.MembersEnrollments(ctx, userIDs, courseIDs)
+}
+
+func (w *counting) MembersProgress(ctx context.Context, userIDs, courseIDs []int64) ([]store.LessonProgress, error) {
+	w.n.Add(1)
+	return w.st.MembersProgress(ctx, userIDs, courseIDs)
+}
+
+func (w *counting) MembersAttempts(ctx context.Context, userIDs []int64, courseID int64, lessonSlug string) ([]store.QuizAttempt, error) {
+	w.n.Add(1)
+	return w.st.MembersAttempts(ctx, userIDs, courseID, lessonSlug)
 }

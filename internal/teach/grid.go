@@ -71,10 +71,11 @@ type Grid struct {
 }
 
 // Progress builds the grid with a fixed number of queries whatever the
-// class's size: the class, its institution, its members, its assignments,
-// the members' enrolments in them, the lessons of the versions involved,
-// and the members' lesson progress in them (internal/store/class.go names
-// the index each one uses).
+// class's size (up to 1,000 members; one more pair per further 1,000):
+// the class, its institution, its members, its assignments, the members'
+// enrolments in them, the lessons of the versions involved, and the
+// members' lesson progress in them (internal/store/class.go names the
+// index each one uses).
 func (s *Service) Progress(ctx context.Context, a account.Principal, id int64) (*Grid, error) {
 	c, in, err := s.classFor(ctx, a, id, false)
 	if err != nil {
@@ -92,7 +93,11 @@ func (s *Service) Progress(ctx context.Context, a account.Principal, id int64) (
 	for i, as := range assigned {
 		courseIDs[i] = as.CourseID
 	}
-	ens, err := s.db.ClassEnrollments(ctx, c.ID, courseIDs)
+	userIDs := make([]int64, len(members))
+	for i, m := range members {
+		userIDs[i] = m.UserID
+	}
+	ens, err := s.db.MembersEnrollments(ctx, userIDs, courseIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +123,7 @@ func (s *Service) Progress(ctx context.Context, a account.Principal, id int64) (
 	for _, l := range lessons {
 		byVersion[l.CourseVersionID] = append(byVersion[l.CourseVersionID], l)
 	}
-	progress, err := s.db.ClassProgress(ctx, c.ID, courseIDs)
+	progress, err := s.db.MembersProgress(ctx, userIDs, courseIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +289,7 @@ func (s *Service) Learner(ctx context.Context, a account.Principal, id, userID i
 	if err != nil {
 		return nil, err
 	}
-	progress, err := s.db.ClassProgress(ctx, c.ID, courseIDs)
+	progress, err := s.db.MembersProgress(ctx, []int64{userID}, courseIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,15 @@ func (s *Service) Questions(ctx context.Context, a account.Principal, id, lesson
 		return nil, err
 	}
 	return s.questions(ctx, lessonID, func(courseID int64, slug string) ([]store.QuizAttempt, error) {
-		return s.db.ClassAttempts(ctx, c.ID, courseID, slug)
+		members, err := s.db.ClassMembers(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]int64, len(members))
+		for i, m := range members {
+			ids[i] = m.UserID
+		}
+		return s.db.MembersAttempts(ctx, ids, courseID, slug)
 	})
 }
 

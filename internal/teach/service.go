@@ -49,9 +49,9 @@ type Store interface {
 	Unassign(ctx context.Context, classID, courseID int64, e *store.AuditEntry) error
 	ClassAssignments(ctx context.Context, classID int64) ([]store.ClassAssignment, error)
 	LessonsOfVersions(ctx context.Context, versionIDs []int64) ([]store.VersionLesson, error)
-	ClassEnrollments(ctx context.Context, classID int64, courseIDs []int64) ([]store.Enrollment, error)
-	ClassProgress(ctx context.Context, classID int64, courseIDs []int64) ([]store.LessonProgress, error)
-	ClassAttempts(ctx context.Context, classID, courseID int64, lessonSlug string) ([]store.QuizAttempt, error)
+	MembersEnrollments(ctx context.Context, userIDs, courseIDs []int64) ([]store.Enrollment, error)
+	MembersProgress(ctx context.Context, userIDs, courseIDs []int64) ([]store.LessonProgress, error)
+	MembersAttempts(ctx context.Context, userIDs []int64, courseID int64, lessonSlug string) ([]store.QuizAttempt, error)
 	LearnerAttempts(ctx context.Context, userID int64, courseIDs []int64) ([]store.QuizAttempt, error)
 	QuestionsOfLessons(ctx context.Context, lessonIDs []int64) ([]store.Question, error)
 	ScopeAttempts(ctx context.Context, sc store.ClassScope, courseID int64, lessonSlug string, limit int) ([]store.QuizAttempt, error)
