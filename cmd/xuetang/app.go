@@ -194,7 +194,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 		Teach: &web.TeachAPI{Classes: teach.New(st, accounts, teach.Config{Now: hooks.now, Location: cfg.Location}),
-			Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location},
+			Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
 	})
 	if err != nil {
 		return err

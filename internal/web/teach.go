@@ -15,6 +15,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
 	"github.com/xuetang-edu/xuetang/internal/roster"
+	"github.com/xuetang-edu/xuetang/internal/session"
 	"github.com/xuetang-edu/xuetang/internal/sheet"
 	"github.com/xuetang-edu/xuetang/internal/teach"
 )
@@ -54,8 +55,43 @@ type TeachAPI struct {
 	Roster   *RosterAPI
 	BaseURL  string
 	Location *time.Location
+	// Throttle counts each learner's wrong codes (nil: not counted).
+	Throttle session.Throttle
 	cat      *i18n.Catalog
 }
+
+// classCodeMisses bounds wrong join codes per learner and hour: plenty for
+// typos, while finding some class by guessing among 890 million codes
+// would take a learner thousands of years.
+const classCodeMisses = 20
+
+// codeGuard refuses a learner who has typed too many wrong codes lately.
+func (h *TeachAPI) codeGuard(c echo.Context, userID int64) error {
+	if h.Throttle == nil {
+		return nil
+	}
+	n, left, err := h.Throttle.Peek(c.Request().Context(), codeMissKey(userID))
+	if err != nil {
+		return err
+	}
+	if n >= classCodeMisses {
+		return errs.New(errs.TooManyRequests, "error.class_join_throttled").After(left)
+	}
+	return nil
+}
+
+// codeMissed counts a wrong code; other refusals (switched off, another
+// institution) tell nothing a guesser could use and are not counted.
+func (h *TeachAPI) codeMissed(c echo.Context, userID int64, err error) error {
+	if h.Throttle != nil && errs.As(err).Key == "error.class_code_unknown" {
+		if _, _, terr := h.Throttle.HitWindow(c.Request().Context(), codeMissKey(userID), time.Hour); terr != nil {
+			return terr
+		}
+	}
+	return err
+}
+
+func codeMissKey(userID int64) string { return "classcode:user:" + strconv.FormatInt(userID, 10) }
 
 // teachPages are the teaching pages; the same table is in
 // frontend/js/shell.js (staffPages) for the menu.
@@ -234,12 +270,16 @@ func (h *TeachAPI) joinURL(c echo.Context, code string) string {
 // JoinInfo answers GET /api/v1/classes/join/{code}: the class a code
 // leads to, for the join page to name before the learner confirms.
 func (h *TeachAPI) JoinInfo(c echo.Context) error {
-	if _, err := requireUser(c); err != nil {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.codeGuard(c, a.principal.UserID); err != nil {
 		return err
 	}
 	name, inst, err := h.Classes.ClassByCode(c.Request().Context(), c.Param("code"))
 	if err != nil {
-		return err
+		return h.codeMissed(c, a.principal.UserID, err)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"class": map[string]string{"name": name}, "institution": map[string]string{"name": inst}})
 }
@@ -257,9 +297,12 @@ func (h *TeachAPI) Join(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
+	if err := h.codeGuard(c, a.principal.UserID); err != nil {
+		return err
+	}
 	j, err := h.Classes.Join(c.Request().Context(), a.principal, req.Code)
 	if err != nil {
-		return err
+		return h.codeMissed(c, a.principal.UserID, err)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"class": j, "joined": j.New})
 }

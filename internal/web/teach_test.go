@@ -17,6 +17,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/coursetest"
 	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/roster"
+	"github.com/xuetang-edu/xuetang/internal/session"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
 	"github.com/xuetang-edu/xuetang/internal/teach"
@@ -62,7 +63,7 @@ func newTeachWorld(t *testing.T) *teachWorld {
 		Learner: web.NewLearnerAPI(learn),
 		Roster:  rosterAPI,
 		Teach: &web.TeachAPI{Classes: teach.New(ts.st, ts.accounts, teach.Config{Now: w.clk.Now, Location: time.UTC}),
-			Roster: rosterAPI, BaseURL: "http://xuetang.test", Location: time.UTC},
+			Roster: rosterAPI, BaseURL: "http://xuetang.test", Location: time.UTC, Throttle: session.NewSQLThrottle(ts.st)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -699,5 +700,31 @@ func TestCourseQuestionsByRole(t *testing.T) {
 		if len(qs.Questions) != 2 || qs.Questions[0].ID != "q1" || qs.Questions[0].Attempts != want || qs.Questions[0].MostChosenWrong != float64(0) {
 			t.Errorf("%s: %+v", role, qs.Questions)
 		}
+	}
+}
+
+// TestClassJoinThrottled: after 20 wrong codes in an hour a learner is
+// told to wait, even with the right code; a lapsed hour lets them in.
+func TestClassJoinThrottled(t *testing.T) {
+	t.Parallel()
+	w := newTeachWorld(t)
+	c := w.as(t, "home-two")
+	join := func(code string) *httptest.ResponseRecorder {
+		return c.do(request{method: "POST", path: "/api/v1/classes/join", body: fmt.Sprintf(`{"code":%q}`, code), csrf: true})
+	}
+	for i := 0; i < 20; i++ {
+		if rec := join(fmt.Sprintf("ZZZZ%c%c", 'A'+i/8, 'A'+i%8)); rec.Code != 404 {
+			t.Fatalf("wrong code #%d: %d", i+1, rec.Code)
+		}
+	}
+	rec := join(*w.own.JoinCode)
+	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "error.class_join_throttled") {
+		t.Fatalf("21st try: %d %s", rec.Code, rec.Body)
+	}
+	if rec := c.do(request{method: "GET", path: "/api/v1/classes/join/" + *w.own.JoinCode}); rec.Code != 429 {
+		t.Errorf("join info while throttled: %d", rec.Code)
+	}
+	if rec := w.as(t, "s-learner").do(request{method: "POST", path: "/api/v1/classes/join", body: fmt.Sprintf(`{"code":%q}`, *w.own.JoinCode), csrf: true}); rec.Code != 200 {
+		t.Errorf("another learner: %d %s", rec.Code, rec.Body)
 	}
 }
