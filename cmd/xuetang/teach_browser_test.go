@@ -21,14 +21,14 @@ import (
 // analysis the wrong answer. Every new page is checked with axe.
 
 type teachCase struct {
-	lang, teacher, learner, learnerName, slug, className string
+	lang, teacher, learner, learnerName, slug, className, admin string
 }
 
 func TestBrowserClasses(t *testing.T) {
 	exe := needChromium(t)
 	cases := []teachCase{
-		{lang: "zh-CN", teacher: "class-teacher-zh", learner: "class-learner-zh", learnerName: "赵小红", slug: "internet-safety", className: "周二电脑班"},
-		{lang: "en", teacher: "class-teacher-en", learner: "class-learner-en", learnerName: "Carol White", slug: "internet-safety-en", className: "Tuesday class"},
+		{lang: "zh-CN", teacher: "class-teacher-zh", learner: "class-learner-zh", learnerName: "赵小红", slug: "internet-safety", className: "周二电脑班", admin: "class-admin-zh"},
+		{lang: "en", teacher: "class-teacher-en", learner: "class-learner-en", learnerName: "Carol White", slug: "internet-safety-en", className: "Tuesday class", admin: "class-admin-en"},
 	}
 	env := map[string]string{
 		"XUETANG_ADDR":      "127.0.0.1:0",
@@ -47,6 +47,7 @@ func TestBrowserClasses(t *testing.T) {
 	for _, c := range cases {
 		createUser(t, getenv, c.teacher, "teacher", "Teacher "+c.lang, c.lang, "--institution", "class-lib")
 		createUser(t, getenv, c.learner, "learner", c.learnerName, c.lang, "--institution", "class-lib")
+		createUser(t, getenv, c.admin, "institution_admin", "Admin "+c.lang, c.lang, "--institution", "class-lib")
 	}
 	clock := &testClock{}
 	base := startBrowserServer(t, getenv, clock.now)
@@ -62,6 +63,8 @@ func TestBrowserClasses(t *testing.T) {
 			learner := newBrowserSession(t, browserCtx, base, browserLearner{lang: c.lang, username: c.learner})
 			learner.clock = clock
 			runClass(t, c, pkgs[0], teacher, learner)
+			admin := newBrowserSession(t, browserCtx, base, browserLearner{lang: c.lang, username: c.admin})
+			courseQuestions(t, c, pkgs[0], admin)
 		})
 	}
 }
@@ -191,4 +194,19 @@ func runClass(t *testing.T, c teachCase, pkg *course.Package, teacher, learner *
 		t.Errorf("slip for %q, want %q", got, c.learnerName)
 	}
 	teacher.accessible("class slips")
+}
+
+// courseQuestions: an institution administrator sees the class and, below
+// the list, the analysis of a whole course over their institution.
+func courseQuestions(t *testing.T, c teachCase, pkg *course.Package, b *browserSession) {
+	b.signIn(c.admin)
+	b.adminPage("/teach")
+	b.do("class listed", chromedp.WaitVisible(chromedp.CSS("#class-list li")))
+	b.do("course questions", jsSelect("#q-course", pkg.Slug),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#questions tr[data-question=%q] td.wrong`, pkg.Lessons[0].Questions[0].ID))))
+	if got := b.text("attempts", fmt.Sprintf(`#questions tr[data-question=%q] td`, pkg.Lessons[0].Questions[0].ID)); got != "1" {
+		t.Errorf("course analysis counts %s learners, want 1", got)
+	}
+	b.shot("course questions")
+	b.accessible("course questions")
 }

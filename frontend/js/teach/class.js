@@ -8,6 +8,7 @@ import { t } from '../i18n.js';
 import { api, upload } from '../api.js';
 import { facts, date, dateTime, duration, hours, pathPart, dayParts, endOfDay } from '../format.js';
 import { startAdmin, errorText, say, fieldError, ready } from '../admin/common.js';
+import { questionAnalysis } from './questions.js';
 
 const me = await startAdmin();
 const id = pathPart(3);
@@ -392,63 +393,9 @@ async function openLearner(l) {
   }
 }
 
-// Question analysis.
-function fillQuestionCourses() {
-  const sel = $('q-course');
-  const prev = sel.value;
-  sel.replaceChildren(...assigned.map((a) => el('option', { value: a.course_slug }, a.title)));
-  if (prev && assigned.some((a) => a.course_slug === prev)) sel.value = prev;
-  if (assigned.length) fillLessons();
-}
-
-async function fillLessons() {
-  const slug = $('q-course').value;
-  const sel = $('q-lesson');
-  try {
-    const c = await api('GET', '/courses/' + encodeURIComponent(slug));
-    sel.replaceChildren(...(c.lessons || []).map((l) => el('option', { value: String(l.id) }, l.title)));
-    await loadQuestions();
-  } catch (err) {
-    say($('questions-status'), errorText(err), 'error');
-  }
-}
-
-function wrongText(q) {
-  const w = q.most_chosen_wrong_option;
-  if (w === null || w === undefined) return t('teach.nobody_wrong');
-  if (typeof w === 'number') return q.options?.[w] ?? String(w);
-  if (typeof w === 'boolean') return t(w ? 'teach.answer_true' : 'teach.answer_false');
-  return '“' + w + '”';
-}
-
-async function loadQuestions() {
-  const lesson = $('q-lesson').value;
-  const table = $('questions');
-  table.replaceChildren();
-  if (!lesson) return;
-  say($('questions-status'), t('common.loading'));
-  try {
-    const data = await api('GET', `${base}/questions?lesson_id=${encodeURIComponent(lesson)}`);
-    table.append(el('caption', {}, t('teach.questions_caption')));
-    const hr = el('tr');
-    for (const k of ['teach.question', 'teach.q_attempts', 'teach.q_first_try', 'teach.q_wrong']) hr.append(el('th', { scope: 'col' }, t(k)));
-    table.append(el('thead'), el('tbody'));
-    table.tHead.append(hr);
-    for (const q of data.questions) {
-      const tr = el('tr', { 'data-question': q.id });
-      tr.append(el('th', { scope: 'row' }, q.prompt), el('td', {}, String(q.attempts)),
-        el('td', {}, q.attempts ? Math.round(q.first_try_correct_share * 100) + '%' : '—'),
-        el('td', { class: 'wrong' }, q.attempts ? wrongText(q) : '—'));
-      table.tBodies[0].append(tr);
-    }
-    say($('questions-status'), data.questions.length ? '' : t('teach.questions_none'));
-  } catch (err) {
-    say($('questions-status'), errorText(err), 'error');
-  }
-}
-$('q-course').addEventListener('change', fillLessons);
-$('q-lesson').addEventListener('change', loadQuestions);
-$('questions-form').addEventListener('submit', (ev) => ev.preventDefault());
+// Question analysis of the class's members, by assigned course.
+const setQuestionCourses = questionAnalysis(base + '/questions');
+function fillQuestionCourses() { setQuestionCourses(assigned.map((a) => ({ slug: a.course_slug, title: a.title }))); }
 
 if (me) {
   try {

@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { facts, date } from '../format.js';
 import { startAdmin, errorText, say, fieldError, listPager, keepInAddress, notAvailable } from '../admin/common.js';
+import { questionAnalysis } from './questions.js';
 
 const me = await startAdmin();
 const createSection = document.getElementById('create-section');
@@ -77,4 +78,19 @@ createForm.addEventListener('submit', async (ev) => {
   }
 });
 
-if (me) pager.load(true);
+// Administrators see how each course's quiz works across all their learners.
+async function courseQuestions() {
+  document.getElementById('course-questions').hidden = false;
+  const setCourses = questionAnalysis('/teach/questions');
+  try {
+    const data = await api('GET', '/courses');
+    await setCourses(data.courses.map((c) => ({ slug: c.slug, title: c.title })));
+  } catch (err) {
+    say(document.getElementById('questions-status'), errorText(err), 'error');
+  }
+}
+
+if (me) {
+  if (['institution_admin', 'region_admin', 'admin'].includes(me.role)) courseQuestions();
+  pager.load(true);
+}
