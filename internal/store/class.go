@@ -52,14 +52,18 @@ func (s *Store) CreateClassAudited(ctx context.Context, c *Class, e *AuditEntry)
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = now
 	}
-	// Set explicitly: GORM leaves a false bool out of the insert and the
-	// column default would switch a disabled code back on.
+	// Set again after the insert: GORM leaves a false bool out of it, and
+	// the column default (read back into c) would switch the code on.
+	enabled := c.JoinCodeEnabled
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(c).Update("join_code_enabled", c.JoinCodeEnabled).Error; err != nil {
-			return err
+		if !enabled {
+			if err := tx.Model(c).Update("join_code_enabled", false).Error; err != nil {
+				return err
+			}
+			c.JoinCodeEnabled = false
 		}
 		if e != nil {
 			e.Target = classTarget(c.ID)
