@@ -29,6 +29,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/session"
 	"github.com/xuetang-edu/xuetang/internal/stats"
 	"github.com/xuetang-edu/xuetang/internal/store"
+	"github.com/xuetang-edu/xuetang/internal/teach"
 	"github.com/xuetang-edu/xuetang/internal/web"
 )
 
@@ -193,6 +194,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	statsWorker := stats.NewWorker(st, cfg.Location, log, 0)
 	statsWorker.Start()
 	defer statsWorker.Close()
+	rosterAPI := &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL}
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Auth: &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
@@ -202,11 +204,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Regions:      &web.RegionAPI{Regions: region.New(st)},
 		Institutions: &web.InstitutionAPI{Institutions: org.New(st, hooks.now)},
 		Join:         &web.JoinAPI{Institutions: org.New(st, hooks.now), Accounts: accounts, Throttle: throttle, BaseURL: cfg.BaseURL},
-		Roster:       &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL},
+		Roster:       rosterAPI,
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 		Exports:      &web.ExportAPI{Exports: exports},
 		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now})},
+		Teach: &web.TeachAPI{Classes: teach.New(st, accounts, teach.Config{Now: hooks.now, Location: cfg.Location}),
+			Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
 	})
 	if err != nil {
 		return err

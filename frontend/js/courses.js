@@ -3,7 +3,7 @@
 import { start, el } from './shell.js';
 import { t, lang } from './i18n.js';
 import { api } from './api.js';
-import { hours, minutes, num, progress, facts, audienceList, date, tick } from './format.js';
+import { hours, minutes, num, progress, facts, audienceList, date, tick, daysUntil } from './format.js';
 
 await start();
 const form = document.getElementById('filters');
@@ -102,8 +102,13 @@ function card(c) {
     badges.append(el('span', { class: 'badge assigned' }, t('catalogue.assigned')));
     if (c.due_at) {
       const late = new Date(c.due_at) < new Date() && c.progress_percent < 100;
-      badges.append(el('span', { class: late ? 'badge late' : 'badge' },
-        t(late ? 'catalogue.overdue' : 'catalogue.due', { date: date(c.due_at) })));
+      // Within a week the number of days left says more than a date.
+      const days = daysUntil(c.due_at);
+      let text = t(late ? 'catalogue.overdue' : 'catalogue.due', { date: date(c.due_at) });
+      if (!late && c.progress_percent < 100 && days <= 7) {
+        text = t(days <= 0 ? 'class.due_today' : days === 1 ? 'class.due_tomorrow' : 'class.due_in_days', { n: days, date: date(c.due_at) });
+      }
+      badges.append(el('span', { class: late ? 'badge late' : 'badge' }, text));
     }
   }
   if (c.enrolled && c.progress_percent >= 100) badges.append(tick(t('course.completed')));

@@ -35,6 +35,32 @@ export function date(iso, l = lang()) {
   return new Intl.DateTimeFormat(l, { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone }).format(d);
 }
 
+// dayParts gives the calendar day and time of d in the deployment's time
+// zone, as numbers-in-strings: {year, month, day, hour, minute}.
+export function dayParts(d) {
+  const o = {};
+  for (const p of new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d)) o[p.type] = p.value;
+  return o;
+}
+
+// daysUntil counts calendar days from today to the day of iso, both in the
+// deployment's time zone: 0 today, 1 tomorrow, negative past.
+export function daysUntil(iso) {
+  const day = (d) => { const p = dayParts(d); return Date.UTC(+p.year, +p.month - 1, +p.day); };
+  return Math.round((day(new Date(iso)) - day(new Date(Date.now()))) / 86400000);
+}
+
+// endOfDay is the last minute (23:59) of a YYYY-MM-DD day in the
+// deployment's time zone, as an ISO time: a due date picked on a calendar.
+export function endOfDay(day) {
+  const [y, m, d] = day.split('-').map(Number);
+  const guess = Date.UTC(y, m - 1, d, 23, 59);
+  const p = dayParts(new Date(guess));
+  const shown = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute);
+  return new Date(guess - (shown - guess)).toISOString();
+}
+
 // dateTime adds the time of day, to the second, for records such as the
 // audit log; like date, it reads in the deployment's time zone.
 export function dateTime(iso, l = lang()) {

@@ -41,11 +41,12 @@ function renderHeader(me) {
   // Staff see the way to what their role may do: teachers their learners,
   // administrators the administration home. Learners see nothing of it.
   const staff = pagesFor(me?.role);
-  if (staff.length) links.push(me.role === 'teacher' ? ['/admin/users', 'nav.learners'] : ['/admin', 'nav.admin']);
+  if (staff.length) links.push(me.role === 'teacher' ? ['/admin/users', 'nav.learners'] : ['/admin', 'nav.admin'], ['/teach', 'teach.classes']);
   for (const [href, key] of links) {
     const a = el('a', { href }, t(key));
     if (location.pathname === href) a.setAttribute('aria-current', 'page');
     else if (href.startsWith('/admin') && location.pathname.startsWith('/admin')) a.setAttribute('aria-current', 'true');
+    else if (href === '/teach' && location.pathname.startsWith('/teach/')) a.setAttribute('aria-current', 'true');
     nav.append(a);
   }
   const langBtn = el('button', { type: 'button', class: 'link', lang: lang() === 'en' ? 'zh-CN' : 'en' }, t('nav.language'));
@@ -95,9 +96,14 @@ export const staffPages = [
   { href: '/admin/audit', key: 'admin.audit', roles: ['institution_admin', 'region_admin', 'admin'] },
   { href: '/admin/institutions', key: 'admin.institutions', roles: ['region_admin', 'admin'] },
   { href: '/admin/retention', key: 'admin.retention', roles: ['institution_admin', 'region_admin', 'admin'] },
+  // prefix: the page's sub-pages (/teach/classes/{id}) belong to it.
+  { href: '/teach', key: 'teach.classes', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'], prefix: true },
 ];
 
 export function pagesFor(role) { return role ? staffPages.filter((p) => p.roles.includes(role)) : []; }
+
+// pageOf reports whether path is the staff page p or one of its sub-pages.
+export function pageOf(p, path) { return p.href === path || (!!p.prefix && path.startsWith(p.href + '/')); }
 
 // el builds an element; text is set with textContent, never as HTML.
 export function el(tag, attrs = {}, text) {

@@ -307,10 +307,11 @@ var errUserNotFound = errs.New(errs.NotFound, "error.user_not_found")
 
 // Unlock lifts every sign-in delay on a user's account. Admins may unlock
 // anyone, region admins users in their region, institution admins users of
-// their institution; other roles never. A user outside the caller's scope
+// their institution, teachers the learners of their institution; learners
+// never. A user outside the caller's scope
 // is reported as not found, so ids cannot be probed.
 func (s *Service) Unlock(ctx context.Context, actor Principal, userID int64, ip string) (*store.User, error) {
-	if !actor.Is(RoleAdmin, RoleRegionAdmin, RoleInstitutionAdmin) {
+	if !actor.Is(RoleAdmin, RoleRegionAdmin, RoleInstitutionAdmin, RoleTeacher) {
 		return nil, errs.New(errs.Forbidden, "error.forbidden")
 	}
 	u, err := s.db.UserByID(ctx, userID)
@@ -324,7 +325,12 @@ func (s *Service) Unlock(ctx context.Context, actor Principal, userID int64, ip 
 	if err != nil {
 		return nil, err
 	}
-	if !actor.Scope().Covers(target.UserID, target.InstitutionID, target.RegionCode) {
+	covered := actor.Scope().Covers(target.UserID, target.InstitutionID, target.RegionCode)
+	if actor.Role == RoleTeacher {
+		// Teachers help the learners of their institution, as with resets.
+		covered = sees(actor, target)
+	}
+	if !covered {
 		return nil, errUserNotFound
 	}
 	if err := s.unlockThrottle(ctx, u.Username); err != nil {

@@ -104,9 +104,10 @@ type Plan struct {
 	Problems []Problem
 }
 
-// AllowedRoles says which roles actor may create by import: institution
-// admins their learners and teachers; region admins also institution admins
-// of their region; admins anyone.
+// AllowedRoles says which roles actor may create by import: teachers
+// learners of their institution (into their classes); institution admins
+// their learners and teachers; region admins also institution admins of
+// their region; admins anyone.
 func AllowedRoles(actor account.Principal) []string {
 	switch actor.Role {
 	case account.RoleAdmin:
@@ -115,6 +116,10 @@ func AllowedRoles(actor account.Principal) []string {
 		return []string{account.RoleLearner, account.RoleTeacher, account.RoleInstitutionAdmin}
 	case account.RoleInstitutionAdmin:
 		return []string{account.RoleLearner, account.RoleTeacher}
+	case account.RoleTeacher:
+		if actor.InstitutionID != 0 {
+			return []string{account.RoleLearner}
+		}
 	}
 	return nil
 }

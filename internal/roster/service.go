@@ -105,6 +105,10 @@ type Request struct {
 	FileName    string
 	Data        []byte
 	IP          string
+	// ClassID, when set, puts everyone imported in that class (at the
+	// target institution, checked by the caller) whatever the class column
+	// says: a teacher adding a roster to their class.
+	ClassID int64
 }
 
 // Outcome of a commit: Problems when nothing was created, else either
@@ -125,7 +129,8 @@ func (s *Service) Preview(ctx context.Context, r Request) (*Plan, error) {
 }
 
 func (s *Service) check(ctx context.Context, r Request) (*Plan, Target, error) {
-	if !CanImport(r.Actor) {
+	if !CanImport(r.Actor) || r.Actor.Role == account.RoleTeacher && r.ClassID == 0 {
+		// Teachers import into one of their classes only.
 		return nil, Target{}, errForbidden
 	}
 	target, err := s.target(ctx, r.Actor, r.Institution)
@@ -164,7 +169,7 @@ func (s *Service) target(ctx context.Context, actor account.Principal, code stri
 	switch {
 	case code != "":
 		inst, err = s.db.InstitutionByCode(ctx, code)
-	case actor.Role == account.RoleInstitutionAdmin && actor.InstitutionID != 0:
+	case actor.Is(account.RoleInstitutionAdmin, account.RoleTeacher) && actor.InstitutionID != 0:
 		inst, err = s.db.InstitutionByID(ctx, actor.InstitutionID)
 	case actor.Role == account.RoleAdmin:
 		return Target{}, nil
@@ -210,7 +215,7 @@ func (s *Service) Commit(ctx context.Context, r Request) (Outcome, error) {
 	if err := s.db.CreateImportJob(ctx, job); err != nil {
 		return Outcome{}, err
 	}
-	w := work{job: job, plan: plan, target: target, actor: r.Actor, ip: r.IP}
+	w := work{job: job, plan: plan, target: target, actor: r.Actor, ip: r.IP, classID: r.ClassID}
 	if len(plan.People) > BackgroundAbove {
 		s.jobs.Add(1)
 		go func() {
@@ -229,11 +234,12 @@ func (s *Service) Commit(ctx context.Context, r Request) (Outcome, error) {
 }
 
 type work struct {
-	job    *store.ImportJob
-	plan   *Plan
-	target Target
-	actor  account.Principal
-	ip     string
+	job     *store.ImportJob
+	plan    *Plan
+	target  Target
+	actor   account.Principal
+	ip      string
+	classID int64
 }
 
 // run hashes every password (before the transaction opens, so the database
@@ -255,7 +261,7 @@ func (s *Service) run(ctx context.Context, w work) (n int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	im := store.UserImport{JobID: w.job.ID, InstitutionID: w.job.InstitutionID, Users: users}
+	im := store.UserImport{JobID: w.job.ID, InstitutionID: w.job.InstitutionID, Users: users, ClassID: w.classID}
 	detail, _ := json.Marshal(map[string]any{"job": w.job.ID, "institution": w.target.InstitutionCode, "count": len(users)})
 	target := "import:" + w.job.ID
 	if w.target.InstitutionID != 0 {

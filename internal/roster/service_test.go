@@ -196,16 +196,20 @@ func TestInstitutionScope(t *testing.T) {
 		actor account.Principal
 		code  string
 		want  errs.Code
+		class int64
 	}{
-		{"institution admin, own by default", account.Principal{UserID: 1, Role: account.RoleInstitutionAdmin, InstitutionID: w.inst.ID}, "", ""},
-		{"institution admin, other", account.Principal{UserID: 1, Role: account.RoleInstitutionAdmin, InstitutionID: w.inst.ID + 1}, "cd-lib", errs.NotFound},
-		{"region admin, outside", account.Principal{UserID: 1, Role: account.RoleRegionAdmin, RegionCode: "440000"}, "cd-lib", errs.NotFound},
-		{"region admin, no institution", account.Principal{UserID: 1, Role: account.RoleRegionAdmin, RegionCode: "440000"}, "", errs.Invalid},
-		{"admin, unknown code", w.admin, "nowhere", errs.NotFound},
-		{"admin, no institution", w.admin, "", ""},
-		{"teacher", account.Principal{UserID: 1, Role: account.RoleTeacher, InstitutionID: w.inst.ID}, "", errs.Forbidden},
+		{"institution admin, own by default", account.Principal{UserID: 1, Role: account.RoleInstitutionAdmin, InstitutionID: w.inst.ID}, "", "", 0},
+		{"institution admin, other", account.Principal{UserID: 1, Role: account.RoleInstitutionAdmin, InstitutionID: w.inst.ID + 1}, "cd-lib", errs.NotFound, 0},
+		{"region admin, outside", account.Principal{UserID: 1, Role: account.RoleRegionAdmin, RegionCode: "440000"}, "cd-lib", errs.NotFound, 0},
+		{"region admin, no institution", account.Principal{UserID: 1, Role: account.RoleRegionAdmin, RegionCode: "440000"}, "", errs.Invalid, 0},
+		{"admin, unknown code", w.admin, "nowhere", errs.NotFound, 0},
+		{"admin, no institution", w.admin, "", "", 0},
+		{"teacher, into a class", account.Principal{UserID: 1, Role: account.RoleTeacher, InstitutionID: w.inst.ID}, "", "", 1},
+		{"teacher, not into a class", account.Principal{UserID: 1, Role: account.RoleTeacher, InstitutionID: w.inst.ID}, "", errs.Forbidden, 0},
+		{"teacher, other", account.Principal{UserID: 1, Role: account.RoleTeacher, InstitutionID: w.inst.ID + 1}, "cd-lib", errs.NotFound, 1},
+		{"teacher without institution", account.Principal{UserID: 1, Role: account.RoleTeacher}, "", errs.Forbidden, 1},
 	} {
-		_, err := w.svc.Preview(ctx, roster.Request{Actor: tc.actor, Institution: tc.code, FileName: "f.csv", Data: file})
+		_, err := w.svc.Preview(ctx, roster.Request{Actor: tc.actor, Institution: tc.code, FileName: "f.csv", Data: file, ClassID: tc.class})
 		if got := errs.Code(""); err != nil {
 			got = errs.CodeOf(err)
 			if got != tc.want {

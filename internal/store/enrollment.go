@@ -70,13 +70,15 @@ type AssignedCourse struct {
 	DueAt    *time.Time
 }
 
-// AssignmentsFor lists the courses assigned to a learner; when two classes
+// AssignmentsFor lists the courses assigned to a learner by the classes
+// they are in that are not archived; when two classes
 // assign the same course the earlier due date wins.
 func (s *Store) AssignmentsFor(ctx context.Context, userID int64) ([]AssignedCourse, error) {
 	var rows []Assignment
 	err := s.r.WithContext(ctx).Table("assignments a").Select("a.*").
 		Joins("JOIN class_members m ON m.class_id = a.class_id").
-		Where("m.user_id = ?", userID).Order("a.course_id").Find(&rows).Error
+		Joins("JOIN classes c ON c.id = a.class_id").
+		Where("m.user_id = ? AND c.archived_at IS NULL", userID).Order("a.course_id").Find(&rows).Error
 	if err != nil {
 		return nil, classify(err)
 	}

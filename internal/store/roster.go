@@ -50,6 +50,9 @@ type UserImport struct {
 	InstitutionID *int64
 	Users         []ImportedUser
 	Audit         AuditEntry // the one entry summarising the import
+	// ClassID, when set, puts every user in that class instead of the
+	// classes their rows name.
+	ClassID int64
 }
 
 // ImportUsers creates every account of an import or none: users (the same
@@ -100,6 +103,9 @@ func (s *Store) ImportUsers(ctx context.Context, im UserImport) (int, error) {
 // new users' ids are read back by username: ids of a multi-row insert are
 // not promised to be consecutive on every server setting.
 func addToClasses(tx *gorm.DB, im UserImport, users []*User, now time.Time) error {
+	if im.ClassID != 0 {
+		return addToClass(tx, im.ClassID, users, now)
+	}
 	byClass := map[string][]int64{}
 	var names []string
 	for i, u := range im.Users {
@@ -139,6 +145,15 @@ func addToClasses(tx *gorm.DB, im UserImport, users []*User, now time.Time) erro
 		for _, id := range byClass[n] {
 			members = append(members, ClassMember{ClassID: classID[n], UserID: id, JoinedAt: now})
 		}
+	}
+	return tx.CreateInBatches(members, userBatch).Error
+}
+
+// addToClass puts everyone imported in the one class the import is for.
+func addToClass(tx *gorm.DB, classID int64, users []*User, now time.Time) error {
+	members := make([]ClassMember, len(users))
+	for i, u := range users {
+		members[i] = ClassMember{ClassID: classID, UserID: u.ID, JoinedAt: now}
 	}
 	return tx.CreateInBatches(members, userBatch).Error
 }

@@ -73,6 +73,12 @@ func (h *RosterAPI) Import(c echo.Context) error {
 	if !roster.CanImport(a.principal) {
 		return errs.New(errs.Forbidden, "error.forbidden")
 	}
+	return h.importFile(c, roster.Request{Actor: a.principal, Institution: c.FormValue("institution"), IP: c.RealIP()})
+}
+
+// importFile reads the uploaded file into req and previews (?dry_run=true)
+// or commits it, answering in the import's shapes.
+func (h *RosterAPI) importFile(c echo.Context, req roster.Request) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return errs.New(errs.Invalid, "error.import_no_file").With("field", "file")
@@ -89,7 +95,7 @@ func (h *RosterAPI) Import(c echo.Context) error {
 	if len(data) > roster.MaxFileBytes {
 		return errs.New(errs.TooLarge, "error.too_large")
 	}
-	req := roster.Request{Actor: a.principal, Institution: c.FormValue("institution"), FileName: fh.Filename, Data: data, IP: c.RealIP()}
+	req.FileName, req.Data = fh.Filename, data
 	ctx := c.Request().Context()
 	if dry := c.QueryParam("dry_run"); dry == "true" || dry == "1" {
 		plan, err := h.Importer.Preview(ctx, req)
@@ -153,11 +159,11 @@ var slipsTemplate = template.Must(template.New("slips").Parse(`<!doctype html>
 <h2>{{.DisplayName}}</h2>
 <dl>
 <dt>{{$.UsernameLabel}}</dt><dd class="credential">{{.Username}}</dd>
-<dt>{{$.PasswordLabel}}</dt><dd class="credential">{{.Password}}</dd>
+{{if .Password}}<dt>{{$.PasswordLabel}}</dt><dd class="credential">{{.Password}}</dd>{{end}}
 <dt>{{$.AddressLabel}}</dt><dd>{{$.Address}}</dd>
 </dl>
 <img class="qr" src="{{$.QR}}" alt="{{$.Address}}" width="96" height="96">
-<p class="change">{{$.ChangeHint}}</p>
+{{if .Password}}<p class="change">{{$.ChangeHint}}</p>{{end}}
 </section>
 {{end}}</main>
 </body>
@@ -176,7 +182,13 @@ func (h *RosterAPI) Slips(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base := strings.TrimRight(h.BaseURL, "/")
+	return renderSlips(c, h.cat, h.BaseURL, slips, "slips.title", "slips.print_hint")
+}
+
+// renderSlips answers with a printable page of sign-in slips; a slip
+// without a password leaves that line out (the learner chose their own).
+func renderSlips(c echo.Context, cat *i18n.Catalog, baseURL string, slips []roster.Slip, titleKey, hintKey string) error {
+	base := strings.TrimRight(baseURL, "/")
 	if base == "" {
 		base = c.Scheme() + "://" + c.Request().Host
 	}
@@ -185,9 +197,9 @@ func (h *RosterAPI) Slips(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lang := langOf(c, h.cat)
-	t := func(key string) string { return h.cat.T(lang, key, nil) }
-	page := slipsPage{Lang: lang, Title: t("slips.title"), Hint: t("slips.print_hint"), UsernameLabel: t("slips.username"),
+	lang := langOf(c, cat)
+	t := func(key string) string { return cat.T(lang, key, nil) }
+	page := slipsPage{Lang: lang, Title: t(titleKey), Hint: t(hintKey), UsernameLabel: t("slips.username"),
 		PasswordLabel: t("slips.password"), AddressLabel: t("slips.address"), ChangeHint: t("slips.change_hint"),
 		Address: address, QR: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg)), Slips: slips}
 	var buf bytes.Buffer

@@ -41,6 +41,8 @@ type Deps struct {
 	Exports *ExportAPI
 	// Stats may be nil (servers built for other tests).
 	Stats *StatsAPI
+	// Teach is classes (internal/teach); nil leaves its routes out.
+	Teach *TeachAPI
 }
 
 // New builds the router.
@@ -109,5 +111,6 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	d.Institutions.routes(api)
 	d.Join.routes(app, api, pg)
+	d.Teach.routes(app, api, pg, d.Catalog)
 	return e, nil
 }

@@ -63,6 +63,7 @@ type serverOptions struct {
 	trustProxy   bool
 	baseURL      string
 	retention    time.Duration
+	now          func() time.Time // the store's clock; nil: real time
 }
 
 type option func(*serverOptions)
@@ -81,6 +82,9 @@ func withMetricsToken(tok string) option { return func(o *serverOptions) { o.met
 // withBaseURL sets the public URL (XUETANG_BASE_URL).
 func withBaseURL(u string) option { return func(o *serverOptions) { o.baseURL = u } }
 
+// withClock runs the store on a test clock.
+func withClock(now func() time.Time) option { return func(o *serverOptions) { o.now = now } }
+
 // withTrustProxy trusts X-Forwarded-For and X-Forwarded-Host.
 func withTrustProxy() option { return func(o *serverOptions) { o.trustProxy = true } }
 
@@ -97,7 +101,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 		f(&o)
 	}
 	ctx := context.Background()
-	st := storetest.OpenSQLite(t, nil)
+	st := storetest.OpenSQLite(t, o.now)
 	var sessions session.Store = session.NewSQL(st, nil)
 	var throttle session.Throttle = session.NewSQLThrottle(st)
 	if o.redis {

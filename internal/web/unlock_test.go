@@ -91,7 +91,7 @@ func TestUnlockByRoleAndScope(t *testing.T) {
 		want         int
 	}{
 		{account.RoleLearner, in, 403}, {account.RoleLearner, out, 403}, {account.RoleLearner, unknown, 403},
-		{account.RoleTeacher, in, 403}, {account.RoleTeacher, out, 403}, {account.RoleTeacher, unknown, 403},
+		{account.RoleTeacher, in, 200}, {account.RoleTeacher, out, 404}, {account.RoleTeacher, unknown, 404},
 		{account.RoleInstitutionAdmin, in, 200}, {account.RoleInstitutionAdmin, out, 404}, {account.RoleInstitutionAdmin, unknown, 404},
 		{account.RoleRegionAdmin, in, 200}, {account.RoleRegionAdmin, out, 404}, {account.RoleRegionAdmin, unknown, 404},
 		{account.RoleAdmin, in, 200}, {account.RoleAdmin, out, 200}, {account.RoleAdmin, unknown, 404},

@@ -1,7 +1,7 @@
 // What every administration page shares: the signed-in check, the menu of
 // the pages this role may use, the "not available" and error notices, and
 // the keyset "show more" list.
-import { start, el, pagesFor } from '../shell.js';
+import { start, el, pagesFor, pageOf } from '../shell.js';
 import { t } from '../i18n.js';
 import { loginURL } from '../format.js';
 import { api } from '../api.js';
@@ -16,7 +16,7 @@ export async function startAdmin() {
     return null;
   }
   const pages = pagesFor(me.role);
-  if (!pages.some((p) => p.href === location.pathname)) {
+  if (!pages.some((p) => pageOf(p, location.pathname))) {
     location.replace('/');
     return null;
   }
@@ -25,6 +25,7 @@ export async function startAdmin() {
   for (const p of pages) {
     const a = el('a', { href: p.href }, t(p.key));
     if (p.href === location.pathname) a.setAttribute('aria-current', 'page');
+    else if (pageOf(p, location.pathname)) a.setAttribute('aria-current', 'true');
     const li = el('li');
     li.append(a);
     ul.append(li);
