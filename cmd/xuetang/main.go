@@ -46,6 +46,9 @@ commands:
   regions import FILE.csv       update the GB/T 2260 divisions from a newer list (code,name)
   certificates revoke SERIAL --reason TEXT
                                 withdraw a certificate; its verification page then says so
+  dev generate --learners N [--seed S] [--institutions M] [--courses SLUG,...] [--days D]
+               [--events-per-lesson K] [--password TEXT] [--writers W] [--append]
+                                fill the database with a made-up population (demos, benchmarks)
   version                       print the version
 `
 
@@ -115,6 +118,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return institutionCommand(ctx, cfg, log, args, stdout)
 	case "regions":
 		return regionsCommand(ctx, cfg, log, args, stdout)
+	case "dev":
+		return devCommand(ctx, cfg, log, args, stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }
