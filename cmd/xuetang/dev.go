@@ -71,13 +71,9 @@ func devCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 	if err := loadShippedCourses(ctx, cfg, st, log); err != nil {
 		return err
 	}
-	w := *writers
-	if w == 0 {
-		w = 1
-		if cfg.DatabaseURL != "" {
-			w = 2 // one batch built while another commits, and a second writer on the server's other core
-		}
-	}
+	// One writer by default: batches are built while the previous one is
+	// written, and on a 2-core host a second writer measured slower.
+	w := max(*writers, 1)
 	if cfg.DatabaseURL == "" {
 		w = 1 // SQLite has one writer
 	}

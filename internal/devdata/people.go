@@ -222,7 +222,7 @@ func (g *gen) learner(r *rand.Rand, in *store.Institution, classes []classPlan, 
 		if joined.Before(end) {
 			b.ClassMembers = append(b.ClassMembers, store.ClassMember{ClassID: c.ID, UserID: id, JoinedAt: joined})
 			for _, as := range c.assigned {
-				if r.IntN(100) < 85 {
+				if r.IntN(100) < 80 {
 					from := maxTime(joined, as.CreatedAt)
 					l.enrol(w.courseByID(as.CourseID), between(r, from, minTime(from.Add(72*time.Hour), end)))
 				}
@@ -232,11 +232,11 @@ func (g *gen) learner(r *rand.Rand, in *store.Institution, classes []classPlan, 
 	pool := w.coursesFor(audience, language)
 	want := 1
 	switch x := r.IntN(100); {
-	case x >= 95:
+	case x >= 98:
 		want = 4
-	case x >= 85:
+	case x >= 92:
 		want = 3
-	case x >= 60:
+	case x >= 70:
 		want = 2
 	}
 	if in.Kind == org.KindCadreCentre {
@@ -297,8 +297,8 @@ func (l *learnerRun) enrol(c *courseInfo, at time.Time) {
 
 	touched, all := 0, false
 	switch x := r.Float64(); {
-	case x < 0.12:
-	case x < 0.5:
+	case x < 0.15:
+	case x < 0.55:
 		touched = 1 + r.IntN(len(c.lessons))
 	default:
 		touched, all = len(c.lessons), true
