@@ -10,11 +10,13 @@
 #                                      (XUETANG_DATABASE_URL and BENCH_POP_DSN
 #                                      set), then drop it unless BENCH_KEEP=1
 #
-# Standard output gets one line, the database's URL
+# Standard output gets the database's URL
 # (mysql://root@127.0.0.1:3306/NAME), once it is populated (before CMD
-# runs); the generator's progress goes to standard error. Results land in bench/out/:
+# runs; CMD's own output follows); the generator's progress goes to standard
+# error. Results land in bench/out/:
 # populate.json (time, rows, rows/s, per-table counts, the machine and its
-# load) and populate.log (the generator's output). Generated accounts
+# load; "seconds" is the whole command, migrations and course loading
+# included) and populate.log (the generator's output). Generated accounts
 # (gen-r*, gen-a*, gen-t*, gen-l*) share one password, bench/out/pop-password
 # (mode 600), for scenarios that sign in.
 #
@@ -138,14 +140,19 @@ counts=$("${MYSQL[@]}" -N -B "$DB_NAME" -e "SELECT JSON_OBJECT(
 	'quiz_attempts', (SELECT COUNT(*) FROM quiz_attempts),
 	'certificates', (SELECT COUNT(*) FROM certificates),
 	'revoked', (SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL))")
-size=$("${MYSQL[@]}" -N -B -e "SELECT ROUND(SUM(data_length + index_length) / 1048576) FROM information_schema.tables WHERE table_schema = '$DB_NAME'")
+# On disk (the tablespace files): information_schema.tables lags behind
+# bulk inserts until InnoDB refreshes its statistics.
+size=$("${MYSQL[@]}" -N -B -e "SELECT ROUND(SUM(allocated_size) / 1048576) FROM information_schema.innodb_sys_tablespaces
+	WHERE name LIKE '$DB_NAME/%'" 2>/dev/null) || size=""
+[[ $size =~ ^[0-9]+$ ]] ||
+	size=$("${MYSQL[@]}" -N -B -e "SELECT ROUND(SUM(data_length + index_length) / 1048576) FROM information_schema.tables WHERE table_schema = '$DB_NAME'")
 
-jq -n --argjson counts "$counts" --arg start "$start" --arg end "$end" --arg db "$DB_NAME" --arg size "$size" \
+jq -n --argjson counts "$counts" --arg t0 "$start" --arg t1 "$end" --arg db "$DB_NAME" --arg size "$size" \
 	--arg learners "$LEARNERS" --arg seed "$SEED" --arg days "$DAYS" --arg events "$EVENTS" --arg writers "$WRITERS" \
 	--arg l0 "$LOADAVG_AT_START" --arg l1 "$LOADAVG_AT_END" --arg cpus "$(nproc)" \
 	--arg mariadb "$("${MYSQL[@]}" -N -B -e 'SELECT VERSION()')" \
 	--arg pool "$("${MYSQL[@]}" -N -B -e 'SELECT @@innodb_buffer_pool_size')" \
-	'(($end | tonumber) - ($start | tonumber)) as $s
+	'(($t1 | tonumber) - ($t0 | tonumber)) as $s
 	 | ($counts | del(.learners, .completed, .revoked) | add) as $rows
 	 | {scenario: "populate", database: $db, learners: ($learners | tonumber), seed: ($seed | tonumber),
 	    days: ($days | tonumber), events_per_lesson: ($events | tonumber), writers: ($writers | tonumber),

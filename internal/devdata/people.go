@@ -190,7 +190,7 @@ func (g *gen) learner(r *rand.Rand, in *store.Institution, classes []classPlan, 
 	g.user++
 	a := age(r, in.Kind)
 	year := w.o.Now.Year() - a
-	created := between(r, in.CreatedAt.Add(24*time.Hour), end.Add(-2*time.Hour))
+	created := between(r, minTime(in.CreatedAt.Add(24*time.Hour), end.Add(-2*time.Hour)), end.Add(-2*time.Hour))
 	audience := kindAudience(in.Kind)
 	switch {
 	case in.Kind == org.KindSchool || in.Kind == org.KindCadreCentre:

@@ -59,6 +59,8 @@ type questionInfo struct {
 
 func newWorld(ctx context.Context, st Store, o Options) (*world, error) {
 	w := &world{o: o, start: o.Now.AddDate(0, 0, -o.Days)}
+	// Only the course rule and the hours are used: serials come from the
+	// seed (learning.SerialOf), not from NewRules' random source.
 	w.rules = learning.NewRules(o.MinutesPerStudyHour, func() string { panic("devdata makes its own serials") })
 	if err := w.loadRegions(ctx, st); err != nil {
 		return nil, err
