@@ -85,6 +85,10 @@ func devCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 	if errors.Is(err, devdata.ErrGenerated) {
 		return err
 	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("generate: interrupted after %d learners; the batches written so far stay "+
+			"(--append adds another population beside them)", sum.Learners)
+	}
 	if err != nil {
 		return fmt.Errorf("generate: %s", describe(err))
 	}
