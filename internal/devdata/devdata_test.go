@@ -103,6 +103,7 @@ func TestGenerateDeterministic(t *testing.T) {
 				t.Fatal(err)
 			}
 			digests = append(digests, digest(t, st.DB()))
+			checkSample(t, st.DB(), o.EventsPerLesson)
 		}
 		if digests[0] != digests[1] {
 			t.Errorf("seed 7 twice: %s and %s", digests[0], digests[1])
@@ -389,6 +390,38 @@ func checkEvents(t *testing.T, db *sql.DB) {
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkSample: with a sample of events per lesson, each lesson has that
+// many, with credited time among them, and a completed one its complete.
+func checkSample(t *testing.T, db *sql.DB, keep int) {
+	t.Helper()
+	rows, err := db.Query(`SELECT p.completed_at IS NOT NULL, COUNT(e.id), COALESCE(SUM(e.credited_seconds), 0),
+		COALESCE(SUM(CASE WHEN e.type = 'complete' THEN 1 ELSE 0 END), 0)
+		FROM lesson_progress p JOIN courses c ON c.id = p.course_id
+		JOIN lessons l ON l.course_version_id = c.current_version_id AND l.slug = p.lesson_slug
+		LEFT JOIN progress_events e ON e.user_id = p.user_id AND e.lesson_id = l.id
+		GROUP BY p.id, p.completed_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	lessons := 0
+	for rows.Next() {
+		var completed bool
+		var events, credited, completes int
+		if err := rows.Scan(&completed, &events, &credited, &completes); err != nil {
+			t.Fatal(err)
+		}
+		lessons++
+		if events != keep || credited <= 0 || (completes == 1) != completed {
+			t.Errorf("a lesson (completed %v) with %d events, %d s credited, %d complete events; want %d events with time",
+				completed, events, credited, completes, keep)
+		}
+	}
+	if err := rows.Err(); err != nil || lessons == 0 {
+		t.Fatalf("%d lessons (%v)", lessons, err)
 	}
 }
 

@@ -406,8 +406,10 @@ func (l *learnerRun) answer(ls lessonInfo) (int, string) {
 // events writes a lesson's progress events: the open, a heartbeat for each
 // 30 seconds of credited time (spread over the time the lesson was open, so
 // none credits more than the clock allowed), and the complete. With
-// EventsPerLesson set only that many are kept, evenly spread, the first and
-// last among them.
+// EventsPerLesson set and fewer than that, only that many are kept: the
+// open goes first, then heartbeats evenly spread, the last event (the
+// complete, or the last heartbeat) always among them, so every lesson's
+// sample carries credited time.
 func (l *learnerRun) events(ls lessonInfo, t time.Time, span time.Duration, active int, completed bool) {
 	beats := (active + 29) / 30
 	total := 1 + beats
@@ -419,9 +421,13 @@ func (l *learnerRun) events(ls lessonInfo, t time.Time, span time.Duration, acti
 		keep = total
 	}
 	for m := range keep {
-		i := total - 1
-		if keep > 1 {
-			i = (m*(total-1) + (keep-1)/2) / (keep - 1)
+		// Index into open (0), heartbeats (1..beats), complete (beats+1).
+		i := m
+		if keep < total {
+			i = total - 1 // the last of the events after the open
+			if keep > 1 {
+				i = 1 + (m*(total-2)+(keep-1)/2)/(keep-1)
+			}
 		}
 		ev := store.ProgressEvent{UserID: l.userID, LessonID: ls.id}
 		switch {
