@@ -71,6 +71,7 @@ func TestGeneratePopulation(t *testing.T) {
 		checkAges(t, db)
 		checkCompletions(t, db, o)
 		checkEvents(t, db)
+		checkAttempts(t, db)
 		checkTimes(t, db, o)
 
 		// A second run is refused, with --append it adds a population beside.
@@ -422,6 +423,48 @@ func checkSample(t *testing.T, db *sql.DB, keep int) {
 	}
 	if err := rows.Err(); err != nil || lessons == 0 {
 		t.Fatalf("%d lessons (%v)", lessons, err)
+	}
+}
+
+// checkAttempts: no retry came sooner than the server's cooldown allows,
+// and each lesson's best score and attempt count match its attempts.
+func checkAttempts(t *testing.T, db *sql.DB) {
+	t.Helper()
+	rows, err := db.Query("SELECT user_id, lesson_id, score, passed, created_at FROM quiz_attempts ORDER BY user_id, lesson_id, created_at")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	type key struct{ user, lesson int64 }
+	var last key
+	var tries []learning.AttemptTime
+	for rows.Next() {
+		var k key
+		var score int
+		var passed bool
+		var at time.Time
+		if err := rows.Scan(&k.user, &k.lesson, &score, &passed, &at); err != nil {
+			t.Fatal(err)
+		}
+		if k != last {
+			tries, last = nil, k
+		}
+		if wait := learning.Cooldown(tries, at); wait > 0 {
+			t.Errorf("learner %d, lesson %d: an attempt %v too soon after %d others", k.user, k.lesson, wait, len(tries))
+		}
+		tries = append([]learning.AttemptTime{{At: at, Passed: passed}}, tries...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT COUNT(*) FROM lesson_progress p JOIN courses c ON c.id = p.course_id
+		JOIN lessons l ON l.course_version_id = c.current_version_id AND l.slug = p.lesson_slug
+		WHERE p.attempts <> (SELECT COUNT(*) FROM quiz_attempts a WHERE a.user_id = p.user_id AND a.lesson_id = l.id)
+		   OR COALESCE(p.best_score, -1) <> COALESCE((SELECT MAX(score) FROM quiz_attempts a WHERE a.user_id = p.user_id AND a.lesson_id = l.id), -1)`); n != 0 {
+		t.Errorf("%d lessons whose attempts or best score disagree with their quiz attempts", n)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM quiz_attempts a JOIN lesson_progress p ON p.user_id = a.user_id AND p.lesson_slug = a.lesson_slug AND p.course_id = a.course_id WHERE a.created_at < p.first_opened_at OR a.created_at > p.last_seen_at"); n != 0 {
+		t.Errorf("%d attempts outside the time their lesson was open", n)
 	}
 }
 

@@ -334,10 +334,18 @@ func (l *learnerRun) enrol(c *courseInfo, at time.Time) {
 		}
 		if states[j].HasQuiz && (p.CompletedAt != nil || r.IntN(3) == 0) {
 			best := -1
+			var tries []learning.AttemptTime // newest first, as Cooldown reads them
 			for k := 0; k < 3; k++ {
-				score, answers := l.answer(ls)
 				when := t.Add(time.Duration(float64(span) * (0.5 + 0.15*float64(k)))).Truncate(time.Millisecond)
+				// The retry waits the server makes after two failures (all
+				// of the lesson's attempts counted as one day's: stricter).
+				when = when.Add(learning.Cooldown(tries, when))
+				if k > 0 && when.After(last) {
+					break
+				}
+				score, answers := l.answer(ls)
 				passed := score >= c.version.PassScore
+				tries = append([]learning.AttemptTime{{At: when, Passed: passed}}, tries...)
 				l.b.Attempts = append(l.b.Attempts, store.QuizAttempt{UserID: l.userID, CourseID: c.id, LessonID: ls.id,
 					LessonSlug: ls.slug, Score: score, Passed: passed, Answers: answers, CreatedAt: when})
 				best = max(best, score)
