@@ -416,8 +416,8 @@ func (l *learnerRun) answer(ls lessonInfo) (int, string) {
 // none credits more than the clock allowed), and the complete. With
 // EventsPerLesson set and fewer than that, only that many are kept: the
 // open goes first, then heartbeats evenly spread, the last event (the
-// complete, or the last heartbeat) always among them, so every lesson's
-// sample carries credited time.
+// complete, or the last heartbeat) always among them; a sample of one is
+// the last heartbeat. Every lesson's sample carries credited time.
 func (l *learnerRun) events(ls lessonInfo, t time.Time, span time.Duration, active int, completed bool) {
 	beats := (active + 29) / 30
 	total := 1 + beats
@@ -432,7 +432,7 @@ func (l *learnerRun) events(ls lessonInfo, t time.Time, span time.Duration, acti
 		// Index into open (0), heartbeats (1..beats), complete (beats+1).
 		i := m
 		if keep < total {
-			i = total - 1 // the last of the events after the open
+			i = beats // one event: the last heartbeat, which carries time
 			if keep > 1 {
 				i = 1 + (m*(total-2)+(keep-1)/2)/(keep-1)
 			}
