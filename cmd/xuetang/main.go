@@ -50,6 +50,9 @@ commands:
          [--course SLUG] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--lang zh-CN|en]
                                 write completion records (or indicators per institution)
   stats rebuild                 recompute every statistic from the raw tables
+  dev generate --learners N [--seed S] [--institutions M] [--courses SLUG,...] [--days D]
+               [--events-per-lesson K] [--password TEXT] [--writers W] [--append]
+                                fill the database with a made-up population (demos, benchmarks)
   version                       print the version
 `
 
@@ -123,6 +126,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exportCommand(ctx, cfg, log, args, stdout, stderr)
 	case "stats":
 		return statsCommand(ctx, cfg, log, args, stdout)
+	case "dev":
+		return devCommand(ctx, cfg, log, args, stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

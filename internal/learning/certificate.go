@@ -94,6 +94,12 @@ func NewSerial() string {
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(err)
 	}
+	return SerialOf(b)
+}
+
+// SerialOf spells 16 bytes as a serial (5 bits of each): NewSerial with
+// random ones, the data generator with seeded ones.
+func SerialOf(b [16]byte) string {
 	var sb strings.Builder
 	sb.WriteString("XT")
 	for i := 0; i < 16; i++ {
