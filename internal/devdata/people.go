@@ -461,7 +461,6 @@ func (l *learnerRun) events(ls lessonInfo, t time.Time, span time.Duration, acti
 	}
 }
 
-
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a

@@ -112,15 +112,15 @@ func (w *world) loadCourses(ctx context.Context, st Store) error {
 	if err != nil {
 		return err
 	}
-	want := map[string]bool{}
+	want, missing := map[string]bool{}, map[string]bool{}
 	for _, s := range w.o.Courses {
-		want[s] = true
+		want[s], missing[s] = true, true
 	}
 	for _, e := range entries {
 		if len(want) > 0 && !want[e.Course.Slug] {
 			continue
 		}
-		delete(want, e.Course.Slug)
+		delete(missing, e.Course.Slug)
 		c := &courseInfo{id: e.Course.ID, slug: e.Course.Slug, language: e.Course.Language, version: e.Version}
 		for _, a := range strings.Split(e.Version.Audience, ",") {
 			if a = strings.TrimSpace(a); a != "" {
@@ -148,13 +148,13 @@ func (w *world) loadCourses(ctx context.Context, st Store) error {
 			w.courses = append(w.courses, c)
 		}
 	}
-	if len(want) > 0 {
-		var missing []string
-		for s := range want {
-			missing = append(missing, s)
+	if len(missing) > 0 {
+		names := make([]string, 0, len(missing))
+		for s := range missing {
+			names = append(names, s)
 		}
-		sort.Strings(missing)
-		return fmt.Errorf("no published course %s", strings.Join(missing, ", "))
+		sort.Strings(names)
+		return fmt.Errorf("no published course %s", strings.Join(names, ", "))
 	}
 	if len(w.courses) == 0 {
 		return fmt.Errorf("no published course with lessons to enrol in: load or import courses first")
