@@ -38,6 +38,7 @@ type CourseVersion struct {
 	StudyHours    float64
 	PassScore     int
 	TranslationOf string `gorm:"size:64"`
+	Reviewed      string `gorm:"size:7"` // YYYY-MM or ""
 	Checksum      string `gorm:"size:64"`
 	PublishedAt   time.Time
 }
