@@ -761,7 +761,7 @@ const (
 
 // TestCurriculumComplete holds the curriculum as a whole to issue 16: 20
 // courses per language, enough for each audience, none left on the old
-// rules. The courses arrive on four branches, so it skips until the merged
+// rules, every course saying when its facts were checked. The courses arrive on four branches, so it skips until the merged
 // tree has 20 courses in each language.
 func TestCurriculumComplete(t *testing.T) {
 	pkgs, err := course.LoadFS(courses.FS())
@@ -794,6 +794,9 @@ func TestCurriculumComplete(t *testing.T) {
 	for _, p := range pkgs {
 		if isLegacy(p) {
 			t.Errorf("%s is still at version %d, as shipped before issue 16: rework it and bump its version", p.Slug, p.Version)
+		}
+		if p.Reviewed == "" {
+			t.Errorf("%s has no reviewed: month; the course page tells learners when its facts were checked", p.Slug)
 		}
 	}
 }
