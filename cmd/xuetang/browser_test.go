@@ -438,6 +438,14 @@ func (b *browserSession) journey(pkg *course.Package) {
 	if got := b.text("course title", "main h1"); got != pkg.Title {
 		t.Errorf("course page title %q, want %q", got, pkg.Title)
 	}
+	// The page says when the course's facts were last checked, if it says.
+	if want := reviewedMonth(pkg.Reviewed, b.l.lang); want != "" {
+		if got := b.text("reviewed", "#course-reviewed"); got != want {
+			t.Errorf("course page says facts checked %q, want %q", got, want)
+		}
+	} else if n := b.count("#course-reviewed"); n != 0 {
+		t.Errorf("course %s has no reviewed month, but its page shows one", pkg.Slug)
+	}
 	b.accessible("course")
 	b.do("enrol", jsClick("#enroll"), chromedp.WaitVisible(sel("#continue")))
 	b.shot("enrolled")
@@ -659,4 +667,16 @@ func jsClick(css string) chromedp.Action[chromedp.Void] {
 		_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(document.querySelector(%s).click(), true)`, jsString(css)))(ctx, t)
 		return chromedp.Void{}, err
 	}
+}
+
+// reviewedMonth is how the course page words a course.yaml "reviewed" month.
+func reviewedMonth(ym, lang string) string {
+	t, err := time.Parse("2006-01", ym)
+	if err != nil {
+		return ""
+	}
+	if lang == "zh-CN" {
+		return fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
+	}
+	return t.Format("January 2006")
 }

@@ -5,7 +5,7 @@ import { t } from './i18n.js';
 import { api } from './api.js';
 import * as local from './local.js';
 import {
-  hours, minutes, num, duration, date, progress, facts, audienceList, pathPart, loginURL,
+  hours, minutes, num, duration, date, month, progress, facts, audienceList, pathPart, loginURL,
   notFound, failed, tick, linkPara,
 } from './format.js';
 
@@ -58,6 +58,7 @@ function render(c) {
     [t('course.pass_score'), t('course.pass_score_value', { n: num(c.pass_score, 0) })],
     [t('course.lessons'), num(c.lessons_count ?? (c.lessons || []).length, 0)],
     [t('course.duration'), c.minutes ? minutes(c.minutes) : ''],
+    [t('course.reviewed'), month(c.reviewed), { id: 'course-reviewed' }],
   ]));
 
   const status = el('p', { class: 'status', id: 'course-status', role: 'status', 'aria-live': 'polite' });

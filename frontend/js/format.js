@@ -61,6 +61,16 @@ export function endOfDay(day) {
   return new Date(guess - (shown - guess)).toISOString();
 }
 
+// month words a "YYYY-MM" month, such as when a course's facts were checked:
+// "2026年11月", "November 2026". It is a calendar month, not an instant, so
+// no time zone may move it.
+export function month(ym, l = lang()) {
+  const m = /^(\d{4})-(\d{2})$/.exec(ym || '');
+  if (!m) return '';
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  return new Intl.DateTimeFormat(l, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(d);
+}
+
 // dateTime adds the time of day, to the second, for records such as the
 // audit log; like date, it reads in the deployment's time zone.
 export function dateTime(iso, l = lang()) {

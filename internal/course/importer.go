@@ -76,7 +76,7 @@ func toImport(p *Package) (store.CourseImport, error) {
 		Version: store.CourseVersion{
 			Version: p.Version, Title: p.Title, Summary: p.Summary, Audience: strings.Join(p.Audience, ","),
 			Level: p.Level, StudyHours: p.StudyHours, PassScore: p.PassScore, TranslationOf: p.TranslationOf,
-			Checksum: Checksum(p),
+			Reviewed: p.Reviewed, Checksum: Checksum(p),
 		},
 	}
 	base := AssetBase(p.Slug, p.Version)
@@ -141,7 +141,7 @@ func Export(ctx context.Context, st ImportStore, slug string) (*Package, error) 
 	}
 	p := &Package{Slug: c.Slug, Title: v.Title, Language: c.Language, Summary: v.Summary, Level: v.Level,
 		StudyHours: v.StudyHours, PassScore: v.PassScore, Version: v.Version, TranslationOf: v.TranslationOf,
-		Assets: map[string][]byte{}}
+		Reviewed: v.Reviewed, Assets: map[string][]byte{}}
 	if v.Audience != "" {
 		p.Audience = strings.Split(v.Audience, ",")
 	}

@@ -28,10 +28,10 @@ func binaryPNG() string {
 }
 
 // roundTripCourse uses every question type, a lesson without a quiz, a
-// translation link, Chinese text and two assets, one of them binary.
+// translation link, a reviewed month, Chinese text and two assets, one of them binary.
 func roundTripCourse() coursetest.Course {
 	c := coursetest.Simple("round-trip-en")
-	c.Language, c.TranslationOf, c.StudyHours = "en", "round-trip", 1.5
+	c.Language, c.TranslationOf, c.StudyHours, c.Reviewed = "en", "round-trip", 1.5, "2026-11"
 	c.Audience = []string{"senior", "cadre"}
 	c.Lessons[0].Body = "# 标题\n\n中文正文，带 **粗体** 和一张图：\n\n![键盘](assets/img/photo.png)\n"
 	c.Assets["assets/img/photo.png"] = binaryPNG()
@@ -140,6 +140,7 @@ func TestChecksum(t *testing.T) {
 	changes := map[string]func(c *coursetest.Course){
 		"title":       func(c *coursetest.Course) { c.Title += "!" },
 		"study hours": func(c *coursetest.Course) { c.StudyHours = 1.75 },
+		"reviewed":    func(c *coursetest.Course) { c.Reviewed = "2026-11" },
 		"lesson body": func(c *coursetest.Course) { c.Lessons[1].Body += "more\n" },
 		"answer":      func(c *coursetest.Course) { c.Lessons[0].Questions[0].Answer = "2" },
 		"explanation": func(c *coursetest.Course) { c.Lessons[0].Questions[1].Explanation = "other" },

@@ -19,7 +19,11 @@ type Package struct {
 	PassScore     int      // 0-100
 	Version       int      // >= 1
 	TranslationOf string   // slug of the course this one translates, or ""
-	Lessons       []Lesson // in file-name order
+	// Reviewed is the month the facts were last checked, "YYYY-MM", or "".
+	// Omitted from checksums when empty so packages written before the key
+	// existed keep theirs.
+	Reviewed string   `json:",omitempty"`
+	Lessons  []Lesson // in file-name order
 	// Assets maps a slash path relative to the package root ("assets/x.svg")
 	// to the file's bytes. Never nil after Parse.
 	Assets map[string][]byte

@@ -19,10 +19,12 @@ var (
 	slugRe       = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	lessonFileRe = regexp.MustCompile(`^([0-9]+)-([a-z0-9-]+)\.md$`)
 	questionIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+	// reviewed: a month of this century; the column holds 7 characters.
+	reviewedRe = regexp.MustCompile(`^20[0-9]{2}-(0[1-9]|1[0-2])$`)
 )
 
 var courseKeys = []string{"slug", "title", "language", "summary", "audience", "level",
-	"study_hours", "pass_score", "version", "translation_of"}
+	"study_hours", "pass_score", "version", "translation_of", "reviewed"}
 
 var errTooLarge = errors.New("file too large")
 
@@ -305,6 +307,15 @@ func parseCourseYAML(fsys fs.FS, pkg *Package, ps *problems) (slugLine, hoursLin
 			pkg.TranslationOf = s
 			if checkSlug(y, n, "translation_of", s) && s == pkg.Slug {
 				y.errorf(n, "translation_of names the course itself")
+			}
+		}
+	}
+	if n := f["reviewed"]; n != nil {
+		if s, ok := y.nonEmptyText(n, "reviewed"); ok {
+			if !reviewedRe.MatchString(s) {
+				y.errorf(n, "reviewed %q must be the year and month the facts were checked, such as 2026-11", s)
+			} else {
+				pkg.Reviewed = s
 			}
 		}
 	}

@@ -62,13 +62,13 @@ func TestParseAccepts(t *testing.T) {
 				t.Errorf("body %q", p.Lessons[0].Body)
 			}
 		}},
-		{"dot-slash image, translation_of, fill_blank as one string", func(m fstest.MapFS) {
-			m["course.yaml"].Data = []byte(validCourseYAML + "translation_of: anquan\n")
+		{"dot-slash image, translation_of, reviewed, fill_blank as one string", func(m fstest.MapFS) {
+			m["course.yaml"].Data = []byte(validCourseYAML + "translation_of: anquan\nreviewed: 2026-11\n")
 			m["01-passwords.md"].Data = []byte(strings.NewReplacer(
 				"](assets/lock.svg)", "](./assets/lock.svg)",
 				`answer: ["110"]`, `answer: 110`).Replace(validLesson))
 		}, func(t *testing.T, p *Package) {
-			if p.TranslationOf != "anquan" || p.Lessons[0].Questions[3].Answer.Texts[0] != "110" {
+			if p.TranslationOf != "anquan" || p.Reviewed != "2026-11" || p.Lessons[0].Questions[3].Answer.Texts[0] != "110" {
 				t.Errorf("got %+v", p)
 			}
 		}},
@@ -135,7 +135,7 @@ func addFile(name, data string) func(fstest.MapFS) {
 }
 
 func TestParseProblems(t *testing.T) {
-	const courseKeysList = "slug, title, language, summary, audience, level, study_hours, pass_score, version, translation_of"
+	const courseKeysList = "slug, title, language, summary, audience, level, study_hours, pass_score, version, translation_of, reviewed"
 	tests := []struct {
 		name   string
 		mutate func(fstest.MapFS)
@@ -188,6 +188,12 @@ func TestParseProblems(t *testing.T) {
 			[]string{"course.yaml:10: translation_of names the course itself"}},
 		{"translation of bad slug", replaceCourse("version: 1\n", "version: 1\ntranslation_of: Net Safety\n"),
 			[]string{`course.yaml:10: translation_of "Net Safety" may only use a-z, 0-9 and single hyphens between words`}},
+		{"reviewed not a month", replaceCourse("version: 1\n", "version: 1\nreviewed: 2026-13\n"),
+			[]string{`course.yaml:10: reviewed "2026-13" must be the year and month the facts were checked, such as 2026-11`}},
+		{"reviewed a whole date", replaceCourse("version: 1\n", "version: 1\nreviewed: 2026-11-05\n"),
+			[]string{`course.yaml:10: reviewed "2026-11-05" must be the year and month the facts were checked, such as 2026-11`}},
+		{"reviewed empty", replaceCourse("version: 1\n", "version: 1\nreviewed: \"\"\n"),
+			[]string{"course.yaml:10: reviewed must not be empty"}},
 		{"empty title", replaceCourse("title: 上网安全", `title: "  "`),
 			[]string{"course.yaml:2: title must not be empty"}},
 		{"boolean as text", replaceCourse("title: 上网安全", "title: true"),

@@ -215,6 +215,7 @@ type courseYAML struct {
 	PassScore     int      `yaml:"pass_score"`
 	Version       int      `yaml:"version"`
 	TranslationOf string   `yaml:"translation_of,omitempty"`
+	Reviewed      string   `yaml:"reviewed,omitempty"`
 }
 
 type frontMatterYAML struct {
@@ -267,6 +268,7 @@ func (p *Package) files() (map[string][]byte, error) {
 		Slug: p.Slug, Title: p.Title, Language: p.Language, Summary: p.Summary,
 		Audience: p.Audience, Level: p.Level, StudyHours: p.StudyHours,
 		PassScore: p.PassScore, Version: p.Version, TranslationOf: p.TranslationOf,
+		Reviewed: p.Reviewed,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("course.yaml: %w", err)

@@ -249,7 +249,7 @@ func TestWriteZipRoundTrip(t *testing.T) {
 	orig := &Package{
 		Slug: "round-trip-en", Title: "123", Language: "en", Summary: "Key: value # not a comment",
 		Audience: []string{"pupil", "cadre"}, Level: "advanced", StudyHours: 2, PassScore: 0, Version: 7,
-		TranslationOf: "round-trip",
+		TranslationOf: "round-trip", Reviewed: "2026-01",
 		Lessons: []Lesson{
 			{
 				Slug: "tricky", File: "01-tricky.md", Title: "  leading and trailing  ", Minutes: 600,

@@ -19,6 +19,7 @@ import (
 // Course describes a package; Files renders it exactly as an author would write it.
 type Course struct {
 	Slug, Title, Language, Summary, Level, TranslationOf string
+	Reviewed                                             string // YYYY-MM, written only when set
 	Audience                                             []string
 	StudyHours                                           float64
 	PassScore, Version                                   int
@@ -84,6 +85,9 @@ func (c Course) Files(prefix string) fstest.MapFS {
 		c.Slug, c.Title, c.Language, c.Summary, strings.Join(c.Audience, ", "), c.Level, c.StudyHours, c.PassScore, c.Version)
 	if c.TranslationOf != "" {
 		fmt.Fprintf(&y, "translation_of: %s\n", c.TranslationOf)
+	}
+	if c.Reviewed != "" {
+		fmt.Fprintf(&y, "reviewed: %s\n", c.Reviewed)
 	}
 	fsys := fstest.MapFS{prefix + "course.yaml": {Data: []byte(y.String())}}
 	for _, l := range c.Lessons {

@@ -29,6 +29,7 @@ type CourseCard struct {
 	StudyHours       float64       `json:"study_hours"`
 	PassScore        int           `json:"pass_score"`
 	Version          int           `json:"version"`
+	Reviewed         string        `json:"reviewed"` // YYYY-MM the facts were last checked, or ""
 	TranslationGroup string        `json:"translation_group"`
 	Translations     []Translation `json:"translations"`
 	Enrolled         bool          `json:"enrolled"`
@@ -54,6 +55,7 @@ func card(e store.CatalogueEntry) CourseCard {
 		Slug: e.Course.Slug, Title: e.Version.Title, Language: e.Course.Language, Summary: e.Version.Summary,
 		Audience: aud, Level: e.Version.Level, LessonsCount: e.LessonsCount, Minutes: e.Minutes,
 		StudyHours: e.Version.StudyHours, PassScore: e.Version.PassScore, Version: e.Version.Version,
+		Reviewed:         e.Version.Reviewed,
 		TranslationGroup: e.Course.TranslationGroup, Translations: []Translation{},
 		courseID: e.Course.ID, versionID: e.Version.ID,
 	}

@@ -234,7 +234,7 @@ func courseVariant(slug, lang, title, summary, level string, audience ...string)
 func TestCatalogueFilters(t *testing.T) {
 	t.Parallel()
 	caEN := courseVariant("ca-en", "en", "Computer Basics", "Using the keyboard", "beginner", "senior")
-	caEN.TranslationOf = "ca-zh"
+	caEN.TranslationOf, caEN.Reviewed = "ca-zh", "2026-11"
 	cs := newCourseServer(t, storetest.Backends(t)[0],
 		courseVariant("ca-zh", "zh-CN", "电脑入门", "学习使用键盘", "beginner", "senior", "adult"),
 		caEN,
@@ -270,8 +270,9 @@ func TestCatalogueFilters(t *testing.T) {
 		t.Errorf("catalogue card = %+v", cat.Courses)
 	}
 	var detail struct {
-		Slug    string `json:"slug"`
-		Lessons []struct {
+		Slug     string `json:"slug"`
+		Reviewed string `json:"reviewed"`
+		Lessons  []struct {
 			ID      int64  `json:"id"`
 			Slug    string `json:"slug"`
 			Minutes int    `json:"minutes"`
@@ -282,6 +283,17 @@ func TestCatalogueFilters(t *testing.T) {
 	anon.callJSON(t, "GET", "/api/v1/courses/ca-zh", nil, 200, &detail)
 	if len(detail.Lessons) != 3 || detail.Lessons[0].Minutes != 30 || !detail.Lessons[0].HasQuiz || detail.Lessons[2].HasQuiz || detail.Progress != nil {
 		t.Errorf("course page = %+v", detail)
+	}
+	// The month the facts were checked travels from course.yaml to the page;
+	// a course that does not say sends "".
+	anon.callJSON(t, "GET", "/api/v1/courses/ca-en", nil, 200, &detail)
+	if detail.Reviewed != "2026-11" {
+		t.Errorf("ca-en reviewed = %q, want 2026-11", detail.Reviewed)
+	}
+	detail.Reviewed = "unset"
+	anon.callJSON(t, "GET", "/api/v1/courses/cadre-zh", nil, 200, &detail)
+	if detail.Reviewed != "" {
+		t.Errorf("cadre-zh reviewed = %q, want empty", detail.Reviewed)
 	}
 	if rec := anon.do(request{method: "GET", path: "/api/v1/courses/no-such"}); rec.Code != 404 {
 		t.Errorf("unknown course = %d", rec.Code)
