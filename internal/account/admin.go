@@ -59,8 +59,10 @@ func visibleScope(p Principal) store.UserScope {
 			return store.UserScope{InstitutionID: p.InstitutionID}
 		}
 	case RoleTeacher:
+		// A teacher's people are the learners of their institution in
+		// their own classes.
 		if p.InstitutionID != 0 {
-			return store.UserScope{InstitutionID: p.InstitutionID, Roles: []string{RoleLearner}}
+			return store.UserScope{InstitutionID: p.InstitutionID, Roles: []string{RoleLearner}, TeacherID: p.UserID}
 		}
 	}
 	return store.UserScope{}
@@ -68,6 +70,23 @@ func visibleScope(p Principal) store.UserScope {
 
 func sees(p, t Principal) bool {
 	return visibleScope(p).Covers(t.Role, t.InstitutionID, t.RegionCode)
+}
+
+// teaches applies the class half of a teacher's scope to one user (the
+// institution half is in sees); for other roles it is always true.
+func (s *Service) teaches(ctx context.Context, actor Principal, userID int64) (bool, error) {
+	if actor.Role != RoleTeacher {
+		return true, nil
+	}
+	return s.db.TeachesLearner(ctx, actor.UserID, userID)
+}
+
+// errOr is err when there is one, else fallback.
+func errOr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
 }
 
 func manages(p, t Principal) bool {
@@ -169,6 +188,9 @@ func (s *Service) target(ctx context.Context, actor Principal, id int64) (*store
 	}
 	if !sees(actor, tp) {
 		return nil, Principal{}, nil, errUserNotFound
+	}
+	if ok, err := s.teaches(ctx, actor, u.ID); err != nil || !ok {
+		return nil, Principal{}, nil, errOr(err, errUserNotFound)
 	}
 	return u, tp, inst, nil
 }

@@ -29,6 +29,7 @@ type Store interface {
 	UsernamesInUse(ctx context.Context, names []string) ([]string, error)
 	ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditListing, error)
 	PrivacyStore
+	TeachesLearner(ctx context.Context, teacherID, userID int64) (bool, error)
 }
 
 // Service signs people in and manages accounts.
@@ -327,8 +328,14 @@ func (s *Service) Unlock(ctx context.Context, actor Principal, userID int64, ip 
 	}
 	covered := actor.Scope().Covers(target.UserID, target.InstitutionID, target.RegionCode)
 	if actor.Role == RoleTeacher {
-		// Teachers help the learners of their institution, as with resets.
+		// Teachers help the learners of their institution in their
+		// classes, as with resets.
 		covered = sees(actor, target)
+		if covered {
+			if covered, err = s.teaches(ctx, actor, u.ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if !covered {
 		return nil, errUserNotFound

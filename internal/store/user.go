@@ -104,6 +104,10 @@ type UserScope struct {
 	// HideRegionAdminsAt hides the region admins of exactly this region: a
 	// region admin's peers are not theirs to manage.
 	HideRegionAdminsAt string
+	// TeacherID, when set, keeps only members of that teacher's classes
+	// that are not archived. Covers cannot tell (it sees one user, not the
+	// classes): callers check one user with TeachesLearner.
+	TeacherID int64
 }
 
 // Covers is the same rule as the query in ListUsers, for one user already
@@ -200,7 +204,20 @@ func (s *Store) scopedUsers(ctx context.Context, sc UserScope) *gorm.DB {
 	if sc.HideRegionAdminsAt != "" {
 		db = db.Where("NOT (u.role = ? AND COALESCE(u.region_code, i.region_code, '') = ?)", "region_admin", sc.HideRegionAdminsAt)
 	}
+	if sc.TeacherID != 0 {
+		db = db.Where("EXISTS (SELECT 1 FROM class_members cm JOIN classes c ON c.id = cm.class_id "+
+			"WHERE cm.user_id = u.id AND c.teacher_id = ? AND c.archived_at IS NULL)", sc.TeacherID)
+	}
 	return db
+}
+
+// TeachesLearner reports whether userID is a member of one of teacherID's
+// classes that are not archived.
+func (s *Store) TeachesLearner(ctx context.Context, teacherID, userID int64) (bool, error) {
+	var n int64
+	err := s.r.WithContext(ctx).Table("class_members AS cm").Joins("JOIN classes c ON c.id = cm.class_id").
+		Where("cm.user_id = ? AND c.teacher_id = ? AND c.archived_at IS NULL", userID, teacherID).Limit(1).Count(&n).Error
+	return n > 0, classify(err)
 }
 
 // UserChange is a set of fields to change on one user; nil fields stay.

@@ -58,6 +58,18 @@ func newUnlockWorldWith(t *testing.T, opts ...option) *unlockWorld {
 	w.staff[account.RoleAdmin] = create(account.NewUser{Username: "s-admin", Role: account.RoleAdmin})
 	w.home = create(account.NewUser{Username: "home-learner", Role: account.RoleLearner, InstitutionCode: "cd-lib"})
 	w.remote = create(account.NewUser{Username: "remote-learner", Role: account.RoleLearner, InstitutionCode: "gz-lib"})
+	// The teacher's class: a teacher's people are the learners of their
+	// institution in their classes.
+	teacher := w.staff[account.RoleTeacher]
+	class := &store.Class{InstitutionID: *teacher.InstitutionID, Name: "一班", TeacherID: &teacher.ID}
+	if err := ts.st.CreateClass(ctx, class); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*store.User{w.home, w.staff[account.RoleLearner]} {
+		if err := ts.st.AddClassMember(ctx, class.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return w
 }
 

@@ -656,3 +656,33 @@ func TestDisableEndsSessions(t *testing.T) {
 		w.signIn(t, w.home)
 	})
 }
+
+// A teacher's people are the learners of their institution in their own
+// classes: a learner of the same institution in no class of theirs is not
+// listed and cannot be reset or unlocked by them.
+func TestTeacherSeesOnlyTheirClasses(t *testing.T) {
+	t.Parallel()
+	w := newAdminWorld(t)
+	ctx := context.Background()
+	other, err := w.ts.accounts.Create(ctx, account.NewUser{Username: "not-in-class", Role: account.RoleLearner,
+		InstitutionCode: "cd-lib", Password: staffPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.signIn(t, w.staff[account.RoleTeacher])
+	rec := c.do(request{method: "GET", path: "/api/v1/admin/users"})
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), "not-in-class") || !strings.Contains(rec.Body.String(), "home-learner") {
+		t.Errorf("teacher's list: %d %s", rec.Code, rec.Body)
+	}
+	for _, suffix := range []string{"/password-reset", "/unlock"} {
+		rec := c.do(request{method: "POST", path: fmt.Sprintf("/api/v1/admin/users/%d%s", other.ID, suffix), csrf: true})
+		if rec.Code != 404 {
+			t.Errorf("%s of a learner outside the teacher's classes: %d %s", suffix, rec.Code, rec.Body)
+		}
+	}
+	// The institution admin still sees everyone of the institution.
+	ia := w.signIn(t, w.staff[account.RoleInstitutionAdmin])
+	if rec := ia.do(request{method: "GET", path: "/api/v1/admin/users"}); !strings.Contains(rec.Body.String(), "not-in-class") {
+		t.Errorf("institution admin's list: %s", rec.Body)
+	}
+}
