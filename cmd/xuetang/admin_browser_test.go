@@ -16,6 +16,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // The administration pages in a real browser, once per language: an
@@ -55,6 +57,27 @@ func TestBrowserAdministration(t *testing.T) {
 	createUser(t, getenv, "teacher-zh", "teacher", "张老师", "zh-CN", "--institution", "town-lib")
 	createUser(t, getenv, "inst-admin-en", "institution_admin", "Ms Institution", "en", "--institution", "town-lib")
 	createUser(t, getenv, "town-learner", "learner", "王大妈", "zh-CN", "--institution", "town-lib")
+	// A teacher's people are the learners in their classes.
+	func() {
+		st := appStore(t, env)
+		ctx := context.Background()
+		teacher, err := st.UserByUsername(ctx, "teacher-zh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		learner, err := st.UserByUsername(ctx, "town-learner")
+		if err != nil {
+			t.Fatal(err)
+		}
+		class := &store.Class{InstitutionID: *teacher.InstitutionID, Name: "老年班", TeacherID: &teacher.ID}
+		if err := st.CreateClass(ctx, class); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddClassMember(ctx, class.ID, learner.ID); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+	}()
 	base := startBrowserServer(t, getenv, time.Now)
 	browserCtx := startBrowser(t, exe)
 
