@@ -20,6 +20,7 @@ import (
 
 	"github.com/xuetang-edu/xuetang/frontend"
 	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/authoring"
 	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
 	"github.com/xuetang-edu/xuetang/internal/learning"
@@ -199,6 +200,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 		Exports:      &web.ExportAPI{Exports: exports},
+		Authoring:    &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
 	})
 	if err != nil {
 		return err

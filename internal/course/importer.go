@@ -40,13 +40,14 @@ func AssetBase(slug string, version int) string {
 // Import stores validated packages, all in one transaction: a conflict in
 // any of them imports none.
 func Import(ctx context.Context, st ImportStore, pkgs []*Package) ([]ImportResult, error) {
-	return ImportAs(ctx, st, pkgs, nil, "")
+	return ImportAs(ctx, st, pkgs, nil, "", nil)
 }
 
 // ImportAs stores packages published by an institution (owner nil: by the
 // operator) with a visibility ("" keeps a course's, public for a new one).
-// A slug first published by another institution is errs.Conflict.
-func ImportAs(ctx context.Context, st ImportStore, pkgs []*Package, owner *int64, visibility string) ([]ImportResult, error) {
+// A slug first published by another institution is errs.Conflict. audit,
+// when set, is written with the first package in the same transaction.
+func ImportAs(ctx context.Context, st ImportStore, pkgs []*Package, owner *int64, visibility string, audit *store.AuditEntry) ([]ImportResult, error) {
 	ins := make([]store.CourseImport, 0, len(pkgs))
 	for _, p := range pkgs {
 		in, err := toImport(p)
@@ -54,6 +55,9 @@ func ImportAs(ctx context.Context, st ImportStore, pkgs []*Package, owner *int64
 			return nil, err
 		}
 		in.Owner, in.Visibility = owner, visibility
+		if len(ins) == 0 {
+			in.Audit = audit
+		}
 		ins = append(ins, in)
 	}
 	outcomes, err := st.ImportCourses(ctx, ins)

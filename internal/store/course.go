@@ -118,6 +118,9 @@ type CourseImport struct {
 	// set, replaces the course's (empty keeps it, public for a new course).
 	Owner      *int64
 	Visibility string
+	// Audit, when set, is written in the import's transaction unless the
+	// import changed nothing.
+	Audit *AuditEntry
 }
 
 // ImportOutcome says what ImportCourse did.
@@ -169,7 +172,14 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 			}
 			c = Course{Slug: in.Slug, Language: in.Language, TranslationGroup: in.TranslationGroup, Published: true,
 				OwnerInstitutionID: in.Owner, Visibility: vis, CreatedAt: now, UpdatedAt: now}
-			if err := tx.Create(&c).Error; err != nil {
+			create := tx
+			if in.Owner == nil && vis == VisibilityPublic {
+				// The columns' defaults say the same; leaving them out keeps
+				// the operator's import working on a schema before them
+				// (the upgrade tests import at old versions).
+				create = tx.Omit("owner_institution_id", "visibility")
+			}
+			if err := create.Create(&c).Error; err != nil {
 				return err
 			}
 			outcome = ImportCreated
@@ -178,7 +188,7 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 		case in.Owner != nil && (c.OwnerInstitutionID == nil || *c.OwnerInstitutionID != *in.Owner):
 			// The first publisher owns the slug; a shipped course's slug
 			// belongs to no institution, so none may publish over it.
-			return errs.New(errs.Conflict, "error.course_slug_taken").With("slug", in.Slug)
+			return errs.New(errs.Conflict, "author.error.slug_taken").With("slug", in.Slug)
 		default:
 			outcome = ImportNewVersion
 		}
@@ -238,7 +248,10 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 		if in.Visibility != "" {
 			upd["visibility"] = in.Visibility
 		}
-		return tx.Model(&Course{}).Where("id = ?", c.ID).Updates(upd).Error
+		if err := tx.Model(&Course{}).Where("id = ?", c.ID).Updates(upd).Error; err != nil {
+			return err
+		}
+		return s.auditIn(tx, in.Audit, now)
 	}()
 	return outcome, err
 }

@@ -17,7 +17,7 @@ import (
 // AssetReader returns an image of a course version
 // (internal/learning/asset.go).
 type AssetReader interface {
-	Asset(ctx context.Context, slug string, version int, path string) (*learning.Asset, error)
+	Asset(ctx context.Context, v learning.Viewer, slug string, version int, path string) (*learning.Asset, error)
 }
 
 // AssetAPI serves course images.
@@ -40,7 +40,7 @@ func (h *AssetAPI) Get(c echo.Context) error {
 	if strings.Contains(p, "..") {
 		return errs.New(errs.NotFound, "error.not_found")
 	}
-	a, err := h.Assets.Asset(c.Request().Context(), c.Param("slug"), version, "assets"+p)
+	a, err := h.Assets.Asset(c.Request().Context(), viewerOf(c), c.Param("slug"), version, "assets"+p)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,8 @@ type Deps struct {
 	Audit        *AuditAPI
 	// Exports may be nil (servers built for other tests).
 	Exports *ExportAPI
+	// Authoring may be nil (servers built for other tests).
+	Authoring *AuthoringAPI
 }
 
 // New builds the router.
@@ -106,5 +108,6 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	d.Institutions.routes(api)
 	d.Join.routes(app, api, pg)
+	d.Authoring.routes(app, api, pg, d.Catalog)
 	return e, nil
 }
