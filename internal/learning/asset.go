@@ -10,6 +10,8 @@ import (
 type Asset struct {
 	ContentType string
 	Data        []byte
+	// Public: anyone may see the course, so shared caches may keep it.
+	Public bool
 }
 
 // Asset returns an image of a course version.
@@ -35,5 +37,5 @@ func (s *Service) Asset(ctx context.Context, viewer Viewer, slug string, version
 	if err != nil {
 		return nil, err
 	}
-	return &Asset{ContentType: img.ContentType, Data: img.Data}, nil
+	return &Asset{ContentType: img.ContentType, Data: img.Data, Public: admits(a, Viewer{})}, nil
 }

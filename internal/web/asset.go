@@ -45,7 +45,12 @@ func (h *AssetAPI) Get(c echo.Context) error {
 		return err
 	}
 	hd := c.Response().Header()
-	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	if a.Public {
+		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		// Only the course's audience may see it: no shared cache keeps it.
+		hd.Set("Cache-Control", "private, max-age=31536000, immutable")
+	}
 	// SVG can carry script; served as an image under our CSP it cannot run,
 	// and this stops it being opened as a document with other rights.
 	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
