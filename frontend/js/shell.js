@@ -95,6 +95,7 @@ export const staffPages = [
   { href: '/admin/audit', key: 'admin.audit', roles: ['institution_admin', 'region_admin', 'admin'] },
   { href: '/admin/institutions', key: 'admin.institutions', roles: ['region_admin', 'admin'] },
   { href: '/admin/retention', key: 'admin.retention', roles: ['institution_admin', 'region_admin', 'admin'] },
+  { href: '/teach/courses', key: 'author.courses', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'] },
 ];
 
 export function pagesFor(role) { return role ? staffPages.filter((p) => p.roles.includes(role)) : []; }
