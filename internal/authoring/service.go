@@ -70,7 +70,9 @@ type ProblemsError struct {
 	Problems []course.Problem
 }
 
-func (e *ProblemsError) Error() string { return fmt.Sprintf("course package has %d problems", len(e.Problems)) }
+func (e *ProblemsError) Error() string {
+	return fmt.Sprintf("course package has %d problems", len(e.Problems))
+}
 
 // canAuthor reports whether a role writes courses at all.
 func canAuthor(p account.Principal) bool {
