@@ -32,7 +32,13 @@ type authorWorld struct {
 
 func newAuthorWorld(t *testing.T) *authorWorld {
 	t.Helper()
-	cs := newCourseServer(t, storetest.Backends(t)[0], coursetest.Simple("shipped"))
+	return newAuthorWorldOn(t, storetest.Backends(t)[0])
+}
+
+// newAuthorWorldOn is the world on one database backend.
+func newAuthorWorldOn(t *testing.T, b storetest.Backend) *authorWorld {
+	t.Helper()
+	cs := newCourseServer(t, b, coursetest.Simple("shipped"))
 	w := &authorWorld{cs: cs, insts: map[string]*store.Institution{}, users: map[string]*store.User{}, c: map[string]*client{}}
 	ctx := context.Background()
 	sc, cd, gd := "510000", "510100", "440000"
@@ -189,7 +195,12 @@ func errKey(t *testing.T, rec *httptest.ResponseRecorder) string {
 
 func TestTeachExportAndListByRoleAndScope(t *testing.T) {
 	t.Parallel()
-	w := newAuthorWorld(t)
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		testTeachExportAndListByRoleAndScope(t, newAuthorWorldOn(t, b))
+	})
+}
+
+func testTeachExportAndListByRoleAndScope(t *testing.T, w *authorWorld) {
 	w.publish(t, "teacher-sc", "sc-course", "institution")
 	cases := []struct {
 		user             string
@@ -289,7 +300,10 @@ func (w *authorWorld) enrol(t *testing.T, c *client, slug string) int {
 
 func TestCourseVisibility(t *testing.T) {
 	t.Parallel()
-	w := newAuthorWorld(t)
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) { testCourseVisibility(t, newAuthorWorldOn(t, b)) })
+}
+
+func testCourseVisibility(t *testing.T, w *authorWorld) {
 	w.publish(t, "teacher-sc", "inst-only", "institution")
 	w.publish(t, "teacher-gd", "gd-only", "institution")
 	if rec := uploadPackage(w.c["region-sc"], packageZip(t, coursetest.Simple("sc-region")),
@@ -382,7 +396,10 @@ func TestCourseVisibleThroughAssignment(t *testing.T) {
 
 func TestTeachImportSlugOwnedElsewhere(t *testing.T) {
 	t.Parallel()
-	w := newAuthorWorld(t)
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) { testTeachImportSlugOwnedElsewhere(t, newAuthorWorldOn(t, b)) })
+}
+
+func testTeachImportSlugOwnedElsewhere(t *testing.T, w *authorWorld) {
 	w.publish(t, "teacher-sc", "mine", "institution")
 	v2 := coursetest.Simple("mine")
 	v2.Version, v2.Title = 2, "Taken over"
