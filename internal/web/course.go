@@ -31,14 +31,6 @@ func (h *CourseAPI) routes(app, api *echo.Group, pg *pages) {
 	api.POST("/courses/:slug/enroll", h.Enroll)
 }
 
-// userID is the signed-in learner's id, 0 when signed out.
-func userID(c echo.Context) int64 {
-	if a := authOf(c); a != nil {
-		return a.user.ID
-	}
-	return 0
-}
-
 // viewerOf is who is looking at courses: nobody when signed out.
 func viewerOf(c echo.Context) learning.Viewer {
 	if a := authOf(c); a != nil {
