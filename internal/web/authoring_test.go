@@ -166,6 +166,9 @@ func TestTeachImportByRoleAndScope(t *testing.T) {
 				if stored != 0 {
 					t.Errorf("refused, yet %d courses stored", stored)
 				}
+				if n := w.count(t, "SELECT COUNT(*) FROM audit_log WHERE target = ?", "course:"+slug); n != 0 {
+					t.Errorf("refused, yet %d audit entries", n)
+				}
 				return
 			}
 			var out struct {
@@ -177,6 +180,10 @@ func TestTeachImportByRoleAndScope(t *testing.T) {
 			}
 			if stored != 1 {
 				t.Errorf("%d courses stored", stored)
+			}
+			if n := w.count(t, "SELECT COUNT(*) FROM audit_log WHERE action = 'course.import' AND target = ? AND actor_id = ?",
+				"course:"+slug, w.users[tc.user].ID); n != 1 {
+				t.Errorf("%d audit entries for the import", n)
 			}
 		})
 	}
