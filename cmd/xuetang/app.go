@@ -20,6 +20,7 @@ import (
 
 	"github.com/xuetang-edu/xuetang/frontend"
 	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/authoring"
 	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
 	"github.com/xuetang-edu/xuetang/internal/learning"
@@ -211,6 +212,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now})},
 		Teach: &web.TeachAPI{Classes: teach.New(st, accounts, teach.Config{Now: hooks.now, Location: cfg.Location}),
 			Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
+		Authoring:    &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
 	})
 	if err != nil {
 		return err

@@ -98,6 +98,7 @@ export const staffPages = [
   { href: '/admin/retention', key: 'admin.retention', roles: ['institution_admin', 'region_admin', 'admin'] },
   // prefix: the page's sub-pages (/teach/classes/{id}) belong to it.
   { href: '/teach', key: 'teach.classes', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'], prefix: true },
+  { href: '/teach/courses', key: 'author.courses', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'] },
 ];
 
 export function pagesFor(role) { return role ? staffPages.filter((p) => p.roles.includes(role)) : []; }

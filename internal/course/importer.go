@@ -19,6 +19,7 @@ import (
 type ImportStore interface {
 	ImportCourses(ctx context.Context, ins []store.CourseImport) ([]store.ImportOutcome, error)
 	CourseBySlug(ctx context.Context, slug string) (*store.Course, *store.CourseVersion, error)
+	VersionByNumber(ctx context.Context, courseID int64, version int) (*store.CourseVersion, error)
 	LessonsWithBodies(ctx context.Context, versionID int64) ([]store.Lesson, error)
 	QuestionsOfLesson(ctx context.Context, lessonID int64) ([]store.Question, error)
 	AssetsOfVersion(ctx context.Context, versionID int64) ([]store.CourseAsset, error)
@@ -39,11 +40,23 @@ func AssetBase(slug string, version int) string {
 // Import stores validated packages, all in one transaction: a conflict in
 // any of them imports none.
 func Import(ctx context.Context, st ImportStore, pkgs []*Package) ([]ImportResult, error) {
+	return ImportAs(ctx, st, pkgs, nil, "", nil)
+}
+
+// ImportAs stores packages published by an institution (owner nil: by the
+// operator) with a visibility ("" keeps a course's, public for a new one).
+// A slug first published by another institution is errs.Conflict. audit,
+// when set, is written with the first package in the same transaction.
+func ImportAs(ctx context.Context, st ImportStore, pkgs []*Package, owner *int64, visibility string, audit *store.AuditEntry) ([]ImportResult, error) {
 	ins := make([]store.CourseImport, 0, len(pkgs))
 	for _, p := range pkgs {
 		in, err := toImport(p)
 		if err != nil {
 			return nil, err
+		}
+		in.Owner, in.Visibility = owner, visibility
+		if len(ins) == 0 {
+			in.Audit = audit
 		}
 		ins = append(ins, in)
 	}
@@ -135,9 +148,19 @@ func QuestionFromStore(q store.Question) (Question, error) {
 // Export rebuilds the current version of a course as a package that imports
 // back to the same course.
 func Export(ctx context.Context, st ImportStore, slug string) (*Package, error) {
+	return ExportVersion(ctx, st, slug, 0)
+}
+
+// ExportVersion rebuilds one version of a course (0: the current one).
+func ExportVersion(ctx context.Context, st ImportStore, slug string, version int) (*Package, error) {
 	c, v, err := st.CourseBySlug(ctx, slug)
 	if err != nil {
 		return nil, err
+	}
+	if version != 0 && version != v.Version {
+		if v, err = st.VersionByNumber(ctx, c.ID, version); err != nil {
+			return nil, err
+		}
 	}
 	p := &Package{Slug: c.Slug, Title: v.Title, Language: c.Language, Summary: v.Summary, Level: v.Level,
 		StudyHours: v.StudyHours, PassScore: v.PassScore, Version: v.Version, TranslationOf: v.TranslationOf,

@@ -15,8 +15,8 @@ var (
 )
 
 // parseLesson reads one lesson file. ids maps every question id already seen
-// in the course to where it was defined, because ids must be unique across
-// the whole course (attempts are stored per course and question id).
+// in the lesson to where it was defined: ids must be unique within a lesson,
+// whose attempt answers are keyed by them.
 func parseLesson(file string, data []byte, assets map[string][]byte, ids map[string]string, ps *problems) Lesson {
 	m := lessonFileRe.FindStringSubmatch(file)
 	l := Lesson{File: file, Slug: m[2]}

@@ -1,6 +1,6 @@
 // Package course reads, checks, writes and grades course packages: a folder
 // (or zip) holding course.yaml, one Markdown file per lesson and an optional
-// assets/ folder. See "Files" in CONTRACT.md for the format.
+// assets/ folder. docs/COURSES.md describes the format.
 //
 // The package is pure: it knows nothing of databases or HTTP, so the importer,
 // the shipped-course loader and the authoring checks all share one parser and

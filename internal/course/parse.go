@@ -101,7 +101,6 @@ func parsePackage(fsys fs.FS) (pkg *Package, ps *problems, slugLine int) {
 		ps.add("", 0, "the package has %d lessons; at most %d are allowed", len(lessonFiles), MaxLessons)
 	}
 	sortLessonFiles(lessonFiles)
-	ids := map[string]string{}
 	slugs := map[string]string{}
 	for _, file := range lessonFiles {
 		data, err := readLimited(fsys, file, MaxMarkdownBytes)
@@ -109,7 +108,9 @@ func parsePackage(fsys fs.FS) (pkg *Package, ps *problems, slugLine int) {
 			reportRead(ps, file, err, "1 MiB")
 			continue
 		}
-		l := parseLesson(file, data, pkg.Assets, ids, ps)
+		// Question ids are unique within a lesson only: attempts and their
+		// answers are stored per lesson, so q1 may open every lesson's quiz.
+		l := parseLesson(file, data, pkg.Assets, map[string]string{}, ps)
 		if prev, dup := slugs[l.Slug]; dup {
 			ps.add(file, 0, "lesson slug %q is also used by %s", l.Slug, prev)
 		} else {

@@ -92,6 +92,13 @@ func TestParseAccepts(t *testing.T) {
 				t.Errorf("got %+v", p.Lessons[2])
 			}
 		}},
+		{"question ids repeat across lessons", func(m fstest.MapFS) {
+			m["02-phishing.md"].Data = []byte(strings.Replace(secondLesson, "id: l2q1", "id: q1", 1))
+		}, func(t *testing.T, p *Package) {
+			if p.Lessons[0].Questions[0].ID != "q1" || p.Lessons[1].Questions[0].ID != "q1" {
+				t.Errorf("ids %q %q", p.Lessons[0].Questions[0].ID, p.Lessons[1].Questions[0].ID)
+			}
+		}},
 		{"nested asset folder", func(m fstest.MapFS) {
 			m["assets/icons/a.png"] = &fstest.MapFile{Data: []byte("png")}
 			m["02-phishing.md"].Data = []byte(secondLesson + "\n![](assets/icons/a.png)\n")
@@ -261,9 +268,8 @@ func TestParseProblems(t *testing.T) {
 		// questions
 		{"question unknown key", replaceLesson("    explanation: 长", "    answr: 1\n    explanation: 长"),
 			[]string{`01-passwords.md:10: unknown key "answr" in question (allowed: id, type, prompt, options, answer, explanation, shuffle)`}},
-		{"question id duplicate across lessons", func(m fstest.MapFS) {
-			m["02-phishing.md"].Data = []byte(strings.Replace(secondLesson, "id: l2q1", "id: q3", 1))
-		}, []string{`02-phishing.md:5: question id "q3" is also used at 01-passwords.md:16`}},
+		{"question id duplicate within a lesson", replaceLesson("id: q3", "id: q1"),
+			[]string{`01-passwords.md:16: question id "q1" is also used at 01-passwords.md:5`}},
 		{"question id pattern", replaceLesson("id: q1", "id: q 1"),
 			[]string{`01-passwords.md:5: question id "q 1" may only use A-Z, a-z, 0-9, _ and - (at most 32)`}},
 		{"question id too long", replaceLesson("id: q1", "id: "+strings.Repeat("q", 33)),

@@ -32,3 +32,10 @@ func (c *capped[K, V]) put(k K, v V) {
 	c.m[k] = v
 	c.mu.Unlock()
 }
+
+// clear empties the cache, for values that can change (a course's audience).
+func (c *capped[K, V]) clear() {
+	c.mu.Lock()
+	c.m = make(map[K]V)
+	c.mu.Unlock()
+}

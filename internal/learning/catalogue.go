@@ -86,20 +86,23 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// Catalogue lists published courses for a learner (userID 0 when signed out):
-// assigned courses first, earliest due date first, then by title.
-func (s *Service) Catalogue(ctx context.Context, userID int64, f Filter) ([]CourseCard, error) {
-	entries, err := s.published(ctx)
+// Catalogue lists the published courses a viewer may see (UserID 0 when
+// signed out): assigned courses first, earliest due date first, then by
+// title. The cached catalogue is shared by everyone and filtered here, so
+// one query result serves every audience.
+func (s *Service) Catalogue(ctx context.Context, viewer Viewer, f Filter) ([]CourseCard, error) {
+	all, err := s.published(ctx)
 	if err != nil {
 		return nil, err
 	}
+	mine, err := s.learnerView(ctx, viewer.UserID)
+	if err != nil {
+		return nil, err
+	}
+	entries := mine.visible(all, viewer)
 	groups := map[string][]Translation{}
 	for _, e := range entries {
 		groups[e.Course.TranslationGroup] = append(groups[e.Course.TranslationGroup], Translation{Slug: e.Course.Slug, Language: e.Course.Language})
-	}
-	mine, err := s.learnerView(ctx, userID)
-	if err != nil {
-		return nil, err
 	}
 	out := []CourseCard{}
 	for _, e := range entries {
@@ -176,6 +179,26 @@ func (s *Service) learnerView(ctx context.Context, userID int64) (*learnerView, 
 	return v, nil
 }
 
+// visible keeps the entries the viewer may see; the learner's enrolments
+// and assignments are already loaded, so this costs no query.
+func (v *learnerView) visible(all []store.CatalogueEntry, viewer Viewer) []store.CatalogueEntry {
+	out := make([]store.CatalogueEntry, 0, len(all))
+	for _, e := range all {
+		if admits(audienceOf(e), viewer) {
+			out = append(out, e)
+			continue
+		}
+		if _, ok := v.enrolments[e.Course.ID]; ok {
+			out = append(out, e)
+			continue
+		}
+		if _, ok := v.assigned[e.Course.ID]; ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func (v *learnerView) decorate(c *CourseCard) {
 	if a, ok := v.assigned[c.courseID]; ok {
 		c.Assigned, c.DueAt = true, a.DueAt
@@ -237,6 +260,9 @@ func (s *Service) published(ctx context.Context) ([]store.CatalogueEntry, error)
 	if cat == nil {
 		cat = []store.CatalogueEntry{}
 	}
+	// Audiences age with the catalogue: another process may have changed
+	// a course's visibility.
+	s.audiences.clear()
 	s.catalogue, s.catAt = cat, s.now()
 	return cat, nil
 }
@@ -246,4 +272,5 @@ func (s *Service) Invalidate() {
 	s.catMu.Lock()
 	s.catalogue = nil
 	s.catMu.Unlock()
+	s.audiences.clear()
 }

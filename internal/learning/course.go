@@ -70,17 +70,19 @@ type versionLesson struct {
 	HasQuiz bool
 }
 
-// Course returns a course page for a learner (userID 0 when signed out).
-func (s *Service) Course(ctx context.Context, userID int64, slug string) (*CourseDetail, error) {
-	entries, err := s.published(ctx)
+// Course returns a course page for a viewer (UserID 0 when signed out); a
+// course outside the viewer's audience is not found.
+func (s *Service) Course(ctx context.Context, viewer Viewer, slug string) (*CourseDetail, error) {
+	userID := viewer.UserID
+	all, err := s.published(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var entry *store.CatalogueEntry
 	var translations []Translation
-	for i := range entries {
-		if entries[i].Course.Slug == slug {
-			entry = &entries[i]
+	for i := range all {
+		if all[i].Course.Slug == slug {
+			entry = &all[i]
 		}
 	}
 	if entry == nil {
@@ -93,7 +95,19 @@ func (s *Service) Course(ctx context.Context, userID int64, slug string) (*Cours
 			return nil, err
 		}
 		s.Invalidate()
-		entry = &store.CatalogueEntry{Course: *c, Version: *v}
+		a, err := s.audience(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		entry = &store.CatalogueEntry{Course: *c, Version: *v, OwnerRegion: a.OwnerRegion}
+	}
+	view, err := s.learnerView(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	entries := view.visible(all, viewer)
+	if len(view.visible([]store.CatalogueEntry{*entry}, viewer)) == 0 {
+		return nil, errs.New(errs.NotFound, "error.course_not_found")
 	}
 	for _, e := range entries {
 		if e.Course.TranslationGroup == entry.Course.TranslationGroup && e.Course.Slug != slug {
@@ -112,10 +126,6 @@ func (s *Service) Course(ctx context.Context, userID int64, slug string) (*Cours
 	}
 	if translations != nil {
 		d.Translations = translations
-	}
-	view, err := s.learnerView(ctx, userID)
-	if err != nil {
-		return nil, err
 	}
 	view.decorate(&d.CourseCard)
 	var byslug map[string]store.LessonProgress

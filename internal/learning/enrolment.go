@@ -9,14 +9,6 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
-// Learner is who is enrolling: their institution and region are recorded
-// on the enrolment for statistics.
-type Learner struct {
-	UserID        int64
-	InstitutionID int64
-	RegionCode    string
-}
-
 // Enroll enrols a learner; enrolling twice changes nothing.
 func (s *Service) Enroll(ctx context.Context, l Learner, slug string) (created bool, err error) {
 	c, v, err := s.courses.CourseBySlug(ctx, slug)
@@ -25,6 +17,15 @@ func (s *Service) Enroll(ctx context.Context, l Learner, slug string) (created b
 	}
 	if err != nil {
 		return false, err
+	}
+	a, err := s.audience(ctx, c.ID)
+	if err != nil {
+		return false, err
+	}
+	if ok, err := s.sees(ctx, l, a); err != nil {
+		return false, err
+	} else if !ok {
+		return false, errs.New(errs.NotFound, "error.course_not_found")
 	}
 	e := &store.Enrollment{UserID: l.UserID, CourseID: c.ID, CourseVersionID: v.ID, EnrolledAt: s.now().UTC()}
 	if l.InstitutionID != 0 {

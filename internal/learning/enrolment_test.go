@@ -40,7 +40,7 @@ func TestEnrolmentLookedUpOnce(t *testing.T) {
 		lesson := coursetest.Lessons(t, st, "en")[0].ID
 		view := func() *LessonView {
 			t.Helper()
-			v, err := svc.Lesson(ctx, u.ID, lesson)
+			v, err := svc.Lesson(ctx, Viewer{UserID: u.ID}, lesson)
 			if err != nil {
 				t.Fatal(err)
 			}

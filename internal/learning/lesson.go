@@ -136,15 +136,31 @@ func (s *Service) lesson(ctx context.Context, id int64) (*lessonData, error) {
 	return d, nil
 }
 
-// Lesson returns a lesson for a signed-in learner, with their progress on it.
-func (s *Service) Lesson(ctx context.Context, userID, id int64) (*LessonView, error) {
+// Lesson returns a lesson for a signed-in learner, with their progress on
+// it; a lesson of a course outside the viewer's audience is not found.
+func (s *Service) Lesson(ctx context.Context, viewer Viewer, id int64) (*LessonView, error) {
+	userID := viewer.UserID
 	d, err := s.lesson(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	v := d.view // copy; the cached value stays shared and unchanged
 	variant := 0
-	if _, err := s.enrolledAt(ctx, userID, d.courseID); err == nil {
+	_, enrolErr := s.enrolledAt(ctx, userID, d.courseID)
+	if enrolErr != nil {
+		// Not enrolled: the audience decides (enrolled learners always see
+		// what they started, so the common path asks nothing more).
+		a, err := s.audience(ctx, d.courseID)
+		if err != nil {
+			return nil, err
+		}
+		if ok, err := s.sees(ctx, viewer, a); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, errs.New(errs.NotFound, "error.lesson_not_found")
+		}
+	}
+	if err := enrolErr; err == nil {
 		v.Course.Enrolled = true
 		ls, err := s.states.of(ctx, userID, d.courseID, v.Slug)
 		if err != nil {

@@ -26,6 +26,7 @@ type CourseStore interface {
 	LessonsOfVersion(ctx context.Context, versionID int64) ([]store.Lesson, error)
 	LessonByID(ctx context.Context, id int64) (*store.Lesson, error)
 	QuestionsOfLesson(ctx context.Context, lessonID int64) ([]store.Question, error)
+	AudienceOf(ctx context.Context, courseID int64) (store.CourseAudience, error)
 }
 
 // AssetStore reads the images of a course version (internal/store/course.go).
@@ -111,6 +112,7 @@ type Service struct {
 	lessons   *capped[int64, *lessonData]     // by lesson id
 	outlines  *capped[int64, []versionLesson] // by version id
 	enrolled  *capped[enrolKey, time.Time]
+	audiences *capped[int64, audience] // by course id; cleared by Invalidate
 	catMu     sync.Mutex
 	catAt     time.Time
 	catalogue []store.CatalogueEntry
@@ -157,6 +159,7 @@ func New(st Store, c Config) *Service {
 	s.lessons = newCapped[int64, *lessonData](maxLessons)
 	s.outlines = newCapped[int64, []versionLesson](maxOutlines)
 	s.enrolled = newCapped[enrolKey, time.Time](maxEnrolled)
+	s.audiences = newCapped[int64, audience](maxAudiences)
 	s.states = newLessonStates(st, c.Now)
 	s.recorder = newRecorder(st, s.rules, c.Writers, s.states)
 	return s

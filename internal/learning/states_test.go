@@ -67,7 +67,7 @@ func newStatesFixture(t *testing.T, b storetest.Backend) *statesFixture {
 
 func (f *statesFixture) view(t *testing.T, lesson int64) *LessonView {
 	t.Helper()
-	v, err := f.svc.Lesson(context.Background(), f.user, lesson)
+	v, err := f.svc.Lesson(context.Background(), Viewer{UserID: f.user}, lesson)
 	if err != nil {
 		t.Fatal(err)
 	}

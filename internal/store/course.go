@@ -20,11 +20,23 @@ type Course struct {
 	Language         string `gorm:"size:10"`
 	CurrentVersionID *int64
 	Published        bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// OwnerInstitutionID is the institution that first published the
+	// course and owns its slug; nil for courses shipped with Xuetang or
+	// imported from the shell.
+	OwnerInstitutionID *int64
+	Visibility         string `gorm:"size:16"` // VisibilityInstitution, VisibilityRegion or VisibilityPublic
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (Course) TableName() string { return "courses" }
+
+// Who may see a course.
+const (
+	VisibilityInstitution = "institution"
+	VisibilityRegion      = "region"
+	VisibilityPublic      = "public"
+)
 
 // CourseVersion is one immutable published version of a course.
 type CourseVersion struct {
@@ -105,6 +117,14 @@ type CourseImport struct {
 	Version          CourseVersion
 	Lessons          []LessonImport
 	Assets           []CourseAsset
+	// Owner is the publishing institution (nil: shipped or shell import).
+	// A slug owned by another institution is a conflict; Visibility, when
+	// set, replaces the course's (empty keeps it, public for a new course).
+	Owner      *int64
+	Visibility string
+	// Audit, when set, is written in the import's transaction unless the
+	// import changed nothing.
+	Audit *AuditEntry
 }
 
 // ImportOutcome says what ImportCourse did.
@@ -150,13 +170,29 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 		err := q.Where("slug = ?", in.Slug).Take(&c).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			c = Course{Slug: in.Slug, Language: in.Language, TranslationGroup: in.TranslationGroup, Published: true, CreatedAt: now, UpdatedAt: now}
-			if err := tx.Create(&c).Error; err != nil {
+			vis := in.Visibility
+			if vis == "" {
+				vis = VisibilityPublic
+			}
+			c = Course{Slug: in.Slug, Language: in.Language, TranslationGroup: in.TranslationGroup, Published: true,
+				OwnerInstitutionID: in.Owner, Visibility: vis, CreatedAt: now, UpdatedAt: now}
+			create := tx
+			if in.Owner == nil && vis == VisibilityPublic {
+				// The columns' defaults say the same; leaving them out keeps
+				// the operator's import working on a schema before them
+				// (the upgrade tests import at old versions).
+				create = tx.Omit("owner_institution_id", "visibility")
+			}
+			if err := create.Create(&c).Error; err != nil {
 				return err
 			}
 			outcome = ImportCreated
 		case err != nil:
 			return err
+		case in.Owner != nil && (c.OwnerInstitutionID == nil || *c.OwnerInstitutionID != *in.Owner):
+			// The first publisher owns the slug; a shipped course's slug
+			// belongs to no institution, so none may publish over it.
+			return errs.New(errs.Conflict, "author.error.slug_taken").With("slug", in.Slug)
 		default:
 			outcome = ImportNewVersion
 		}
@@ -216,10 +252,17 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 				return err
 			}
 		}
-		return tx.Model(&Course{}).Where("id = ?", c.ID).Updates(map[string]any{
+		upd := map[string]any{
 			"current_version_id": v.ID, "language": in.Language, "translation_group": in.TranslationGroup,
 			"published": true, "updated_at": now,
-		}).Error
+		}
+		if in.Visibility != "" {
+			upd["visibility"] = in.Visibility
+		}
+		if err := tx.Model(&Course{}).Where("id = ?", c.ID).Updates(upd).Error; err != nil {
+			return err
+		}
+		return s.auditIn(tx, in.Audit, now)
 	}()
 	return outcome, err
 }
@@ -227,6 +270,7 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 // CatalogueEntry is a published course with its current version and totals.
 type CatalogueEntry struct {
 	Course       Course
+	OwnerRegion  string // the owner institution's region code; "" when unowned
 	Version      CourseVersion
 	LessonsCount int
 	Minutes      int
@@ -268,11 +312,139 @@ func (s *Store) PublishedCourses(ctx context.Context) ([]CatalogueEntry, error) 
 	for _, a := range aggs {
 		totals[a.CourseVersionID] = a
 	}
+	regions, err := s.ownerRegions(ctx, courses)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]CatalogueEntry, 0, len(courses))
 	for _, c := range courses {
 		v := byVersion[*c.CurrentVersionID]
 		t := totals[v.ID]
-		out = append(out, CatalogueEntry{Course: c, Version: v, LessonsCount: t.N, Minutes: t.Minutes})
+		e := CatalogueEntry{Course: c, Version: v, LessonsCount: t.N, Minutes: t.Minutes}
+		if c.OwnerInstitutionID != nil {
+			e.OwnerRegion = regions[*c.OwnerInstitutionID]
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// ownerRegions maps the owning institutions of courses to their region codes.
+func (s *Store) ownerRegions(ctx context.Context, courses []Course) (map[int64]string, error) {
+	var ids []int64
+	for _, c := range courses {
+		if c.OwnerInstitutionID != nil {
+			ids = append(ids, *c.OwnerInstitutionID)
+		}
+	}
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []Institution
+	if err := s.r.WithContext(ctx).Select("id", "region_code").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, classify(err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.RegionCode
+	}
+	return out, nil
+}
+
+// CourseAudience is who may see a course: its owner and visibility.
+type CourseAudience struct {
+	CourseID           int64
+	OwnerInstitutionID int64  // 0 when unowned
+	OwnerRegion        string // the owner's region code
+	Visibility         string
+}
+
+// AudienceOf returns a course's audience.
+func (s *Store) AudienceOf(ctx context.Context, courseID int64) (CourseAudience, error) {
+	c, err := s.CourseByID(ctx, courseID)
+	if err != nil {
+		return CourseAudience{}, err
+	}
+	a := CourseAudience{CourseID: c.ID, Visibility: c.Visibility}
+	if c.OwnerInstitutionID != nil {
+		regions, err := s.ownerRegions(ctx, []Course{*c})
+		if err != nil {
+			return a, err
+		}
+		a.OwnerInstitutionID, a.OwnerRegion = *c.OwnerInstitutionID, regions[*c.OwnerInstitutionID]
+	}
+	return a, nil
+}
+
+// EditableFilter narrows EditableCourses to what a staff member may edit:
+// All, or the courses owned by one institution, or by the institutions
+// under a region prefix.
+type EditableFilter struct {
+	All           bool
+	InstitutionID int64
+	RegionPrefix  string
+	After         string // keyset: slugs after this one
+	Limit         int
+}
+
+// EditableCourse is a course with its published version numbers, for the
+// authoring list.
+type EditableCourse struct {
+	Course   Course
+	Title    string
+	Versions []int
+}
+
+// EditableCourses lists owned courses by slug, keyset-paginated. Shipped
+// courses (no owner) are listed only for All.
+func (s *Store) EditableCourses(ctx context.Context, f EditableFilter) ([]EditableCourse, error) {
+	q := s.r.WithContext(ctx).Model(&Course{}).Where("current_version_id IS NOT NULL")
+	switch {
+	case f.All:
+	case f.RegionPrefix != "":
+		q = q.Where("owner_institution_id IN (?)", s.r.Model(&Institution{}).Select("id").
+			Where("region_code LIKE ?", likePrefix(f.RegionPrefix)))
+	case f.InstitutionID != 0:
+		q = q.Where("owner_institution_id = ?", f.InstitutionID)
+	default:
+		return nil, nil
+	}
+	if f.After != "" {
+		q = q.Where("slug > ?", f.After)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	var courses []Course
+	if err := q.Order("slug").Limit(f.Limit).Find(&courses).Error; err != nil {
+		return nil, classify(err)
+	}
+	if len(courses) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(courses))
+	for i, c := range courses {
+		ids[i] = c.ID
+	}
+	var versions []CourseVersion
+	if err := s.r.WithContext(ctx).Select("id", "course_id", "version", "title").Where("course_id IN ?", ids).
+		Order("course_id, version").Find(&versions).Error; err != nil {
+		return nil, classify(err)
+	}
+	byCourse := map[int64][]CourseVersion{}
+	for _, v := range versions {
+		byCourse[v.CourseID] = append(byCourse[v.CourseID], v)
+	}
+	out := make([]EditableCourse, 0, len(courses))
+	for _, c := range courses {
+		e := EditableCourse{Course: c, Versions: []int{}}
+		for _, v := range byCourse[c.ID] {
+			e.Versions = append(e.Versions, v.Version)
+			if v.ID == *c.CurrentVersionID {
+				e.Title = v.Title
+			}
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }

@@ -17,7 +17,7 @@ import (
 // AssetReader returns an image of a course version
 // (internal/learning/asset.go).
 type AssetReader interface {
-	Asset(ctx context.Context, slug string, version int, path string) (*learning.Asset, error)
+	Asset(ctx context.Context, v learning.Viewer, slug string, version int, path string) (*learning.Asset, error)
 }
 
 // AssetAPI serves course images.
@@ -40,12 +40,17 @@ func (h *AssetAPI) Get(c echo.Context) error {
 	if strings.Contains(p, "..") {
 		return errs.New(errs.NotFound, "error.not_found")
 	}
-	a, err := h.Assets.Asset(c.Request().Context(), c.Param("slug"), version, "assets"+p)
+	a, err := h.Assets.Asset(c.Request().Context(), viewerOf(c), c.Param("slug"), version, "assets"+p)
 	if err != nil {
 		return err
 	}
 	hd := c.Response().Header()
-	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	if a.Public {
+		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		// Only the course's audience may see it: no shared cache keeps it.
+		hd.Set("Cache-Control", "private, max-age=31536000, immutable")
+	}
 	// SVG can carry script; served as an image under our CSP it cannot run,
 	// and this stops it being opened as a document with other rights.
 	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")

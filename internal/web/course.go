@@ -12,8 +12,8 @@ import (
 // CourseCatalogue is what the course handlers call
 // (internal/learning/catalogue.go, course.go, enrolment.go).
 type CourseCatalogue interface {
-	Catalogue(ctx context.Context, userID int64, f learning.Filter) ([]learning.CourseCard, error)
-	Course(ctx context.Context, userID int64, slug string) (*learning.CourseDetail, error)
+	Catalogue(ctx context.Context, v learning.Viewer, f learning.Filter) ([]learning.CourseCard, error)
+	Course(ctx context.Context, v learning.Viewer, slug string) (*learning.CourseDetail, error)
 	Enroll(ctx context.Context, l learning.Learner, slug string) (bool, error)
 }
 
@@ -31,19 +31,19 @@ func (h *CourseAPI) routes(app, api *echo.Group, pg *pages) {
 	api.POST("/courses/:slug/enroll", h.Enroll)
 }
 
-// userID is the signed-in learner's id, 0 when signed out.
-func userID(c echo.Context) int64 {
+// viewerOf is who is looking at courses: nobody when signed out.
+func viewerOf(c echo.Context) learning.Viewer {
 	if a := authOf(c); a != nil {
-		return a.user.ID
+		return learning.ViewerOf(a.principal)
 	}
-	return 0
+	return learning.Viewer{}
 }
 
 // List is the catalogue.
 func (h *CourseAPI) List(c echo.Context) error {
 	f := learning.Filter{Language: c.QueryParam("lang"), Query: c.QueryParam("q"),
 		Audience: c.QueryParam("audience"), Level: c.QueryParam("level")}
-	cards, err := h.Courses.Catalogue(c.Request().Context(), userID(c), f)
+	cards, err := h.Courses.Catalogue(c.Request().Context(), viewerOf(c), f)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (h *CourseAPI) List(c echo.Context) error {
 
 // Get is one course page.
 func (h *CourseAPI) Get(c echo.Context) error {
-	d, err := h.Courses.Course(c.Request().Context(), userID(c), c.Param("slug"))
+	d, err := h.Courses.Course(c.Request().Context(), viewerOf(c), c.Param("slug"))
 	if err != nil {
 		return err
 	}
@@ -65,9 +65,7 @@ func (h *CourseAPI) Enroll(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	created, err := h.Courses.Enroll(c.Request().Context(), learning.Learner{
-		UserID: a.user.ID, InstitutionID: a.principal.InstitutionID, RegionCode: a.principal.RegionCode,
-	}, c.Param("slug"))
+	created, err := h.Courses.Enroll(c.Request().Context(), learning.ViewerOf(a.principal), c.Param("slug"))
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/xuetang-edu/xuetang/frontend"
 	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/authoring"
 	"github.com/xuetang-edu/xuetang/internal/coursetest"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
 	"github.com/xuetang-edu/xuetang/internal/learning"
@@ -68,9 +69,10 @@ func newCourseServerWith(t testing.TB, b storetest.Backend, lc learning.Config, 
 	logs := &syncBuffer{}
 	e, err := web.New(web.Deps{
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)), Catalog: cat, Frontend: fe, Registry: reg,
-		Auth:    &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, TimeZone: "Asia/Shanghai"},
-		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
-		Learner: web.NewLearnerAPI(learn),
+		Auth:      &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, TimeZone: "Asia/Shanghai"},
+		Health:    &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
+		Learner:   web.NewLearnerAPI(learn),
+		Authoring: &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 // LessonReader returns a lesson with the learner's state on it
 // (internal/learning/lesson.go).
 type LessonReader interface {
-	Lesson(ctx context.Context, userID, id int64) (*learning.LessonView, error)
+	Lesson(ctx context.Context, v learning.Viewer, id int64) (*learning.LessonView, error)
 }
 
 // QuizGrader grades and records a quiz attempt (internal/learning/attempt.go).
@@ -55,7 +55,7 @@ func (h *LessonAPI) Get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.Lessons.Lesson(c.Request().Context(), a.user.ID, id)
+	v, err := h.Lessons.Lesson(c.Request().Context(), learning.ViewerOf(a.principal), id)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,8 @@ type Deps struct {
 	Stats *StatsAPI
 	// Teach is classes (internal/teach); nil leaves its routes out.
 	Teach *TeachAPI
+	// Authoring may be nil (servers built for other tests).
+	Authoring *AuthoringAPI
 }
 
 // New builds the router.
@@ -112,5 +114,6 @@ func New(d Deps) (*echo.Echo, error) {
 	d.Institutions.routes(api)
 	d.Join.routes(app, api, pg)
 	d.Teach.routes(app, api, pg, d.Catalog)
+	d.Authoring.routes(app, api, pg, d.Catalog)
 	return e, nil
 }

@@ -23,7 +23,27 @@ type unlockWorld struct {
 
 func newUnlockWorld(t *testing.T) *unlockWorld {
 	t.Helper()
-	return newUnlockWorldWith(t)
+	w := newUnlockWorldWith(t)
+	w.teacherClass(t)
+	return w
+}
+
+// teacherClass gives the teacher a class with the home learner and the
+// staff learner: a teacher's people are the learners of their institution
+// in their classes.
+func (w *unlockWorld) teacherClass(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	teacher := w.staff[account.RoleTeacher]
+	class := &store.Class{InstitutionID: *teacher.InstitutionID, Name: "一班", TeacherID: &teacher.ID}
+	if err := w.ts.st.CreateClass(ctx, class); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*store.User{w.home, w.staff[account.RoleLearner]} {
+		if err := w.ts.st.AddClassMember(ctx, class.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func newUnlockWorldWith(t *testing.T, opts ...option) *unlockWorld {
@@ -58,18 +78,6 @@ func newUnlockWorldWith(t *testing.T, opts ...option) *unlockWorld {
 	w.staff[account.RoleAdmin] = create(account.NewUser{Username: "s-admin", Role: account.RoleAdmin})
 	w.home = create(account.NewUser{Username: "home-learner", Role: account.RoleLearner, InstitutionCode: "cd-lib"})
 	w.remote = create(account.NewUser{Username: "remote-learner", Role: account.RoleLearner, InstitutionCode: "gz-lib"})
-	// The teacher's class: a teacher's people are the learners of their
-	// institution in their classes.
-	teacher := w.staff[account.RoleTeacher]
-	class := &store.Class{InstitutionID: *teacher.InstitutionID, Name: "一班", TeacherID: &teacher.ID}
-	if err := ts.st.CreateClass(ctx, class); err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []*store.User{w.home, w.staff[account.RoleLearner]} {
-		if err := ts.st.AddClassMember(ctx, class.ID, u.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return w
 }
 

@@ -25,6 +25,7 @@ type adminWorld struct {
 func newAdminWorld(t *testing.T, opts ...option) *adminWorld {
 	t.Helper()
 	w := &adminWorld{unlockWorld: newUnlockWorldWith(t, opts...)}
+	w.teacherClass(t)
 	ctx := context.Background()
 	if err := w.ts.st.CreateInstitution(ctx, &store.Institution{Code: "cd-school", Name: "成都学校", Kind: "school",
 		RegionCode: "510100", CreatedAt: time.Now()}); err != nil {

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/authoring"
+	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/i18n"
+)
+
+// CourseAuthoring publishes, lists and exports course packages for staff
+// (internal/authoring/service.go).
+type CourseAuthoring interface {
+	Import(ctx context.Context, in authoring.Publish) (*authoring.Published, error)
+	Export(ctx context.Context, actor account.Principal, slug string, version int) (*bytes.Buffer, error)
+	Courses(ctx context.Context, actor account.Principal, after string) ([]authoring.EditableCourse, string, error)
+}
+
+// AuthoringAPI serves /teach/courses and its API.
+type AuthoringAPI struct {
+	Courses CourseAuthoring
+	cat     *i18n.Catalog
+}
+
+// authoringRoles see the authoring page; the API checks scope again.
+var authoringRoles = []string{account.RoleTeacher, account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin}
+
+// packageBodyLimit leaves room for the multipart framing around the
+// largest package zip.
+const packageBodyLimit = authoring.MaxPackageBytes + 64<<10
+
+func (h *AuthoringAPI) routes(app, api *echo.Group, pg *pages, cat *i18n.Catalog) {
+	if h == nil {
+		return
+	}
+	h.cat = cat
+	page := pg.page("teach/courses.html")
+	// As the admin pages: signed out goes to sign in, other roles get the
+	// ordinary 404.
+	app.GET("/teach/courses", func(c echo.Context) error {
+		a := authOf(c)
+		if a == nil {
+			to := "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+			if l := c.QueryParam("lang"); l == "en" || l == "zh-CN" {
+				to += "&lang=" + l
+			}
+			return c.Redirect(http.StatusSeeOther, to)
+		}
+		if !a.principal.Is(authoringRoles...) {
+			return errs.New(errs.NotFound, "error.route_not_found")
+		}
+		return page(c)
+	})
+	// Beside the API group: a package may be larger than the 1 MiB every
+	// other request body is held to.
+	app.POST("/api/v1/teach/courses/import", h.Import, limitBody(packageBodyLimit), RequirePasswordChange)
+	api.GET("/teach/courses", h.List)
+	api.GET("/teach/courses/:slug/export", h.Export)
+}
+
+type packageProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// Import publishes a package zip (POST /api/v1/teach/courses/import,
+// multipart fields "file", "visibility" and, for region admins and admins,
+// "institution").
+func (h *AuthoringAPI) Import(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if !a.principal.Is(authoringRoles...) {
+		return errs.New(errs.Forbidden, "error.forbidden")
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errs.New(errs.TooLarge, "error.too_large")
+		}
+		return errs.New(errs.Invalid, "error.import_no_file").With("field", "file")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return errs.Wrap(errs.Invalid, "error.import_no_file", err).With("field", "file")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, authoring.MaxPackageBytes+1))
+	if err != nil {
+		return errs.Wrap(errs.Invalid, "error.bad_request", err)
+	}
+	if len(data) > authoring.MaxPackageBytes {
+		return errs.New(errs.TooLarge, "error.too_large")
+	}
+	out, err := h.Courses.Import(c.Request().Context(), authoring.Publish{Actor: a.principal, Zip: data,
+		Visibility: c.FormValue("visibility"), Institution: c.FormValue("institution"), IP: c.RealIP()})
+	var pe *authoring.ProblemsError
+	if errors.As(err, &pe) {
+		e := errs.New(errs.Invalid, "author.error.package_invalid").With("count", len(pe.Problems))
+		ps := make([]packageProblem, len(pe.Problems))
+		for i, p := range pe.Problems {
+			ps[i] = packageProblem{File: p.File, Line: p.Line, Message: p.Message}
+		}
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
+			"error":    errorDetail{Code: string(e.Code), Key: e.Key, Message: h.cat.T(langOf(c, h.cat), e.Key, e.Args)},
+			"problems": ps,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// List is the courses the caller may edit (GET /api/v1/teach/courses?after=SLUG).
+func (h *AuthoringAPI) List(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	rows, next, err := h.Courses.Courses(c.Request().Context(), a.principal, c.QueryParam("after"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"courses": rows, "next": next})
+}
+
+// Export downloads a version as a package zip
+// (GET /api/v1/teach/courses/{slug}/export?version=N; no version: the current).
+func (h *AuthoringAPI) Export(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	version := 0
+	if v := c.QueryParam("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return errs.New(errs.Invalid, "author.error.version_invalid").With("field", "version")
+		}
+		version = n
+	}
+	slug := c.Param("slug")
+	buf, err := h.Courses.Export(c.Request().Context(), a.principal, slug, version)
+	if err != nil {
+		return err
+	}
+	name := slug + ".zip"
+	if version != 0 {
+		name = slug + "-v" + strconv.Itoa(version) + ".zip"
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, "attachment; filename=\""+name+"\"")
+	return c.Blob(http.StatusOK, "application/zip", buf.Bytes())
+}
