@@ -212,7 +212,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now})},
 		Teach: &web.TeachAPI{Classes: teach.New(st, accounts, teach.Config{Now: hooks.now, Location: cfg.Location}),
 			Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
-		Authoring:    &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
+		Authoring: &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
 	})
 	if err != nil {
 		return err
