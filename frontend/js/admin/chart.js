@@ -116,7 +116,8 @@ export function chart(box, { kind, title, labels, values, format, columns }) {
     tbody.append(tr);
   });
   table.append(thead, tbody);
-  const wrap = el('div', { class: 'dash-scroll', hidden: true });
+  // Focusable, so a phone-width table can be scrolled with the keyboard.
+  const wrap = el('div', { class: 'dash-scroll', hidden: true, tabindex: '0', role: 'region', 'aria-label': title });
   wrap.append(table);
   const toggle = el('button', { type: 'button', class: 'secondary chart-toggle', 'aria-expanded': 'false', 'aria-controls': wrap.id = id + '-wrap' },
     t('dash.chart.show_table'));

@@ -146,13 +146,13 @@ function summary(data) {
     div.append(el('dt', {}, t('dash.ind.' + k)), dd);
     dl.append(div);
   }
-  if (data.target_year) dl.append(el('p', { class: 'dash-note' }, t('dash.target_year', { year: data.target_year })));
+  $('summary-note').textContent = data.target_year ? t('dash.target_year', { year: data.target_year }) : '';
 }
 
 function regionTable(data) {
   const cols = ['learners', 'active', 'enrolled', 'completed', 'completion_rate', 'certificates', 'hours_credited', 'active_hours'];
   const table = el('table', { id: 'regions-table', class: 'dash-table' });
-  table.append(el('caption', {}, t('dash.regions_caption', { name: data.region?.name || t('dash.country') })));
+  table.append(el('caption', { id: 'regions-caption' }, t('dash.regions_caption', { name: data.region?.name || t('dash.country') })));
   const head = el('tr');
   head.append(el('th', { scope: 'col' }, t('dash.col.name')));
   for (const c of cols) head.append(el('th', { scope: 'col' }, t('dash.ind.' + c)));
@@ -177,6 +177,7 @@ function regionTable(data) {
   }
   table.append(thead, tbody);
   $('regions-wrap').replaceChildren(table);
+  $('regions-wrap').hidden = false;
   if (!(data.rows || []).length) $('regions-wrap').append(el('p', {}, t('dash.no_rows')));
 }
 
@@ -237,7 +238,9 @@ async function render() {
     say(status, '');
   } catch (err) {
     $('summary').replaceChildren();
+    $('summary-note').textContent = '';
     $('regions-wrap').replaceChildren();
+    $('regions-wrap').hidden = true;
     $('trend-chart').replaceChildren();
     $('breakdown-chart').replaceChildren();
     $('dash-as-of').textContent = '';
