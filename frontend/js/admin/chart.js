@@ -8,7 +8,6 @@ import { el } from '../shell.js';
 import { t } from '../i18n.js';
 
 const NS = 'http://www.w3.org/2000/svg';
-const W = 640;
 const H = 240;
 const PAD = { top: 12, right: 12, bottom: 36, left: 56 };
 
@@ -33,6 +32,8 @@ let seq = 0;
 // format(v) -> text, columns: [label heading, value heading]}.
 export function chart(box, { kind, title, labels, values, format, columns }) {
   const id = `chart-${++seq}`;
+  // Drawn at the box's width, so the labels keep their size on a phone.
+  const W = Math.max(300, Math.min(960, Math.round(box.clientWidth || 640)));
   box.replaceChildren();
   const fig = el('figure', { class: 'chart' });
   const cap = el('figcaption', { id: id + '-cap' }, title);
@@ -56,7 +57,7 @@ export function chart(box, { kind, title, labels, values, format, columns }) {
     axis.append(svgEl('text', { x: PAD.left - 6, y: yy + 4, 'text-anchor': 'end', class: 'chart-text' }, format(max * f)));
   }
   // Every label when they fit, else about eight evenly spaced.
-  const every = Math.max(1, Math.ceil(labels.length / 8));
+  const every = Math.max(1, Math.ceil(labels.length / Math.max(2, Math.floor(W / 80))));
   labels.forEach((l, i) => {
     if (i % every) return;
     const s = String(l);
