@@ -119,6 +119,20 @@ func TestBrowserStatsDashboard(t *testing.T) {
 		})
 	}
 
+	// The institution's own administrator: their institution, as a plain name.
+	createUser(t, getenv, "stats-inst-zh", "institution_admin", "机构管理员", "zh-CN", "--institution", institution)
+	t.Run("institution admin", func(t *testing.T) {
+		b := newBrowserSession(t, browserCtx, base, browserLearner{lang: "zh-CN", username: "stats-inst-zh"})
+		b.signIn("stats-inst-zh")
+		b.adminPage("/admin/stats")
+		if n := b.count(fmt.Sprintf(`#regions-table tbody tr[data-code=%q]`, institution)); n != 1 || b.count("#regions-table tbody tr") != 1 {
+			t.Errorf("an institution admin's table does not show their institution %s alone", institution)
+		}
+		if n := b.count("#regions-table a.drill, #dash-status.error"); n != 0 {
+			t.Errorf("an institution admin is offered %d drill links or errors", n)
+		}
+	})
+
 	// A region administrator of another province.
 	other := "650000"
 	if province == other {

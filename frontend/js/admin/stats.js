@@ -162,8 +162,11 @@ function regionTable(data) {
   for (const r of data.rows || []) {
     const tr = el('tr', { 'data-code': r.code, 'data-type': r.type });
     const th = el('th', { scope: 'row' });
-    const drill = r.type === 'region' ? { region: r.code, institution: '' } : { institution: r.code, region: state().region || data.region?.code || '' };
-    const canDrill = !(r.type === 'institution' && state().institution === r.code);
+    // An institution keeps the region it was listed under, for the trail;
+    // the one institution shown (an institution admin's own) is a plain name.
+    const drill = r.type === 'region' ? { region: r.code, institution: '' }
+      : { institution: r.code, region: state().region || (data.region?.level ? data.region.code : '') };
+    const canDrill = r.type === 'region' || (state().institution !== r.code && data.region?.code !== r.code);
     if (canDrill) {
       th.append(link(r.name, drill, 'drill'));
     } else {
