@@ -88,7 +88,7 @@ func TestBrowserAdministration(t *testing.T) {
 			pages                      []string
 		}{
 			{"zh-CN", "teacher-zh", "/admin/users", []string{"/admin", "/admin/users"}},
-			{"en", "inst-admin-en", "/admin", []string{"/admin", "/admin/users", "/admin/import", "/admin/audit"}},
+			{"en", "inst-admin-en", "/admin", []string{"/admin", "/admin/users", "/admin/import", "/admin/audit", "/admin/stats"}},
 		} {
 			b := newBrowserSession(t, browserCtx, base, browserLearner{lang: r.lang, username: r.username})
 			b.staffMenu(r.headerLink, r.pages)
@@ -372,7 +372,8 @@ func (b *browserSession) staffMenu(headerLink string, pages []string) {
 	for _, p := range pages {
 		mine[p] = true
 	}
-	for _, p := range []string{"/admin", "/admin/users", "/admin/import", "/admin/audit", "/admin/institutions"} {
+	// A page not theirs is opened, leaving the menu: theirs come first.
+	for _, p := range []string{"/admin", "/admin/users", "/admin/import", "/admin/audit", "/admin/stats", "/admin/institutions"} {
 		if n := b.count(fmt.Sprintf(`nav.admin-menu a[href=%q]`, p)); (n == 1) != mine[p] {
 			t.Errorf("%s: %d menu links to %s, want it %v", b.l.username, n, p, mine[p])
 		}

@@ -29,6 +29,7 @@ func TestAdminPagesByRole(t *testing.T) {
 		{"/admin/import", "admin.import", []string{inst, region, admin}},
 		{"/admin/audit", "admin.audit", []string{inst, region, admin}},
 		{"/admin/institutions", "admin.institutions", []string{region, admin}},
+		{"/admin/stats", "dash.title", []string{inst, region, admin}},
 	}
 	clients := map[string]*client{}
 	for _, role := range account.Roles {
