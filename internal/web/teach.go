@@ -130,13 +130,13 @@ func (h *TeachAPI) routes(app, api *echo.Group, pg *pages, cat *i18n.Catalog) {
 	g.POST("/:id/unarchive", h.archive(false))
 	g.GET("/:id/members", h.Members)
 	g.POST("/:id/members", h.AddMembers)
-	g.DELETE("/:id/members/:user", h.RemoveMember)
-	g.POST("/:id/members/:user/password-reset", h.ResetPassword)
-	g.POST("/:id/members/:user/unlock", h.Unlock)
-	g.GET("/:id/learners/:user", h.Learner)
+	g.DELETE("/:id/members/:user_id", h.RemoveMember)
+	g.POST("/:id/members/:user_id/password-reset", h.ResetPassword)
+	g.POST("/:id/members/:user_id/unlock", h.Unlock)
+	g.GET("/:id/learners/:user_id", h.Learner)
 	g.GET("/:id/assignments", h.Assignments)
-	g.PUT("/:id/assignments/:slug", h.Assign)
-	g.DELETE("/:id/assignments/:slug", h.Unassign)
+	g.PUT("/:id/assignments/:course_slug", h.Assign)
+	g.DELETE("/:id/assignments/:course_slug", h.Unassign)
 	g.GET("/:id/progress", h.Progress)
 	g.GET("/:id/progress/export", h.Export)
 	g.GET("/:id/questions", h.Questions)
@@ -396,7 +396,7 @@ func (h *TeachAPI) RemoveMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Classes.RemoveMember(c.Request().Context(), a, numParam(c, "id"), numParam(c, "user")); err != nil {
+	if err := h.Classes.RemoveMember(c.Request().Context(), a, numParam(c, "id"), numParam(c, "user_id")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"removed": true})
@@ -409,7 +409,7 @@ func (h *TeachAPI) ResetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	slip, err := h.Classes.ResetPassword(c.Request().Context(), a, numParam(c, "id"), numParam(c, "user"))
+	slip, err := h.Classes.ResetPassword(c.Request().Context(), a, numParam(c, "id"), numParam(c, "user_id"))
 	if err != nil {
 		return err
 	}
@@ -422,7 +422,7 @@ func (h *TeachAPI) Unlock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Classes.Unlock(c.Request().Context(), a, numParam(c, "id"), numParam(c, "user")); err != nil {
+	if err := h.Classes.Unlock(c.Request().Context(), a, numParam(c, "id"), numParam(c, "user_id")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"unlocked": true})
@@ -434,7 +434,7 @@ func (h *TeachAPI) Learner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.Classes.Learner(c.Request().Context(), a.principal, numParam(c, "id"), numParam(c, "user"))
+	out, err := h.Classes.Learner(c.Request().Context(), a.principal, numParam(c, "id"), numParam(c, "user_id"))
 	if err != nil {
 		return err
 	}
@@ -479,7 +479,7 @@ func (h *TeachAPI) Assign(c echo.Context) error {
 		}
 		due = &t
 	}
-	out, created, err := h.Classes.Assign(c.Request().Context(), a, numParam(c, "id"), c.Param("slug"), due)
+	out, created, err := h.Classes.Assign(c.Request().Context(), a, numParam(c, "id"), c.Param("course_slug"), due)
 	if err != nil {
 		return err
 	}
@@ -492,7 +492,7 @@ func (h *TeachAPI) Unassign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Classes.Unassign(c.Request().Context(), a, numParam(c, "id"), c.Param("slug")); err != nil {
+	if err := h.Classes.Unassign(c.Request().Context(), a, numParam(c, "id"), c.Param("course_slug")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"removed": true})
