@@ -20,6 +20,7 @@ import (
 
 	"github.com/xuetang-edu/xuetang/frontend"
 	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/backup"
 	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
 	"github.com/xuetang-edu/xuetang/internal/learning"
@@ -117,6 +118,15 @@ type serveHooks struct {
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
+	if cfg.DatabaseURL == "" {
+		// Held while serving so that `xuetang restore` cannot replace the
+		// database under a running server (and one server per data dir).
+		release, err := backup.Lock(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	st, err := openStore(ctx, cfg, log, hooks.now)
 	if err != nil {
 		return err

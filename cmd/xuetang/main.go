@@ -49,6 +49,8 @@ commands:
   export completions|indicators --format csv|xlsx --out FILE [--region CODE] [--institution CODE]
          [--course SLUG] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--lang zh-CN|en]
                                 write completion records (or indicators per institution)
+  backup --out FILE.tar.gz      copy the embedded database and data files, while the server runs
+  restore FILE.tar.gz           put a backup back (the server must be stopped)
   version                       print the version
 `
 
@@ -120,6 +122,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return regionsCommand(ctx, cfg, log, args, stdout)
 	case "export":
 		return exportCommand(ctx, cfg, log, args, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, cfg, args, stdout)
+	case "restore":
+		return restoreCommand(ctx, cfg, log, args, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }
