@@ -115,6 +115,9 @@ type serveHooks struct {
 	// now replaces the clock of the store and the learning rules, so a test
 	// can spend a lesson's time without waiting for it. Nil: real time.
 	now func() time.Time
+	// console, when set, is a terminal that gets the LAN addresses and a QR
+	// code to scan when the server listens on every interface.
+	console io.Writer
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
@@ -231,6 +234,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	announceLAN(ln.Addr(), log, hooks.console)
 	if hooks.started != nil {
 		hooks.started(ln.Addr().String())
 	}

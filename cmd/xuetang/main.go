@@ -104,7 +104,11 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if len(args) > 0 {
 			return usageError{"serve takes no arguments"}
 		}
-		return serve(ctx, cfg, log, serveHooks{})
+		hooks := serveHooks{}
+		if isTerminal(stdout) {
+			hooks.console = stdout
+		}
+		return serve(ctx, cfg, log, hooks)
 	case "migrate":
 		if len(args) > 0 {
 			return usageError{"migrate takes no arguments"}
