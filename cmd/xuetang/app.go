@@ -184,7 +184,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		collectors.NewDBStatsCollector(st.DB(), "xuetang"))
 	accounts := account.NewService(st, sessions, throttle, account.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge, SharedSessionIdle: cfg.SharedSessionIdle,
-		Retention: cfg.AccountRetention, Location: cfg.Location,
+		Retention: cfg.AccountRetention, Location: cfg.Location, PublicTerminal: cfg.PublicTerminal,
 	})
 	imports := roster.New(st, roster.Config{Now: hooks.now, Logger: log, Location: cfg.Location})
 	if err := imports.Start(ctx); err != nil {
