@@ -21,8 +21,8 @@ const (
 	// mysqlBackupHint is the whole answer for MySQL deployments: the
 	// database server has its own consistent, online dump.
 	mysqlBackupHint = "the database is MySQL/MariaDB, which this command does not copy; back it up with " +
-		"`mysqldump --single-transaction --routines --databases DBNAME > xuetang.sql` " +
-		"and restore with `mysql < xuetang.sql` (see README, Backups)"
+		"`mysqldump --single-transaction --no-tablespaces DBNAME > xuetang.sql` " +
+		"and restore with `mysql DBNAME < xuetang.sql` (see README, Backups)"
 )
 
 // backupCommand is `xuetang backup --out FILE`: a consistent copy of the
