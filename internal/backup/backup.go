@@ -83,9 +83,10 @@ type Options struct {
 // finished export files, which are re-creatable downloads that expire
 // within a day and would copy personal data into every backup for nothing.
 func skipped(rel string, dir bool) bool {
-	base := path.Base(rel)
-	if strings.HasPrefix(base, ".backup-") || strings.HasPrefix(base, ".restore-") {
-		return true
+	for _, seg := range strings.Split(rel, "/") {
+		if strings.HasPrefix(seg, ".backup-") || strings.HasPrefix(seg, ".restore-") {
+			return true
+		}
 	}
 	if rel == "exports" || strings.HasPrefix(rel, "exports/") {
 		return true
