@@ -242,7 +242,7 @@ func TestRestoreRefuses(t *testing.T) {
 			return b, true
 		}, nil)
 		cases := map[string]string{
-			"flipped.tar.gz":    "restore",
+			"flipped.tar.gz":    "damaged",
 			"truncated.tar.gz":  "damaged",
 			"text.tar.gz":       "not a xuetang backup",
 			"foreign.tar.gz":    "not a xuetang backup",
