@@ -21,6 +21,7 @@ import (
 	"github.com/xuetang-edu/xuetang/frontend"
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/authoring"
+	"github.com/xuetang-edu/xuetang/internal/backup"
 	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/i18n"
 	"github.com/xuetang-edu/xuetang/internal/learning"
@@ -117,9 +118,21 @@ type serveHooks struct {
 	// now replaces the clock of the store and the learning rules, so a test
 	// can spend a lesson's time without waiting for it. Nil: real time.
 	now func() time.Time
+	// console, when set, is a terminal that gets the LAN addresses and a QR
+	// code to scan when the server listens on every interface.
+	console io.Writer
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
+	if cfg.DatabaseURL == "" {
+		// Held while serving so that `xuetang restore` cannot replace the
+		// database under a running server (and one server per data dir).
+		release, err := backup.Lock(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	st, err := openStore(ctx, cfg, log, hooks.now)
 	if err != nil {
 		return err
@@ -174,7 +187,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		collectors.NewDBStatsCollector(st.DB(), "xuetang"))
 	accounts := account.NewService(st, sessions, throttle, account.Config{
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge, SharedSessionIdle: cfg.SharedSessionIdle,
-		Retention: cfg.AccountRetention, Location: cfg.Location,
+		Retention: cfg.AccountRetention, Location: cfg.Location, PublicTerminal: cfg.PublicTerminal,
 	})
 	imports := roster.New(st, roster.Config{Now: hooks.now, Logger: log, Location: cfg.Location})
 	if err := imports.Start(ctx); err != nil {
@@ -235,6 +248,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	announceLAN(ln.Addr(), log, hooks.console)
 	if hooks.started != nil {
 		hooks.started(ln.Addr().String())
 	}

@@ -53,6 +53,8 @@ commands:
   dev generate --learners N [--seed S] [--institutions M] [--courses SLUG,...] [--days D]
                [--events-per-lesson K] [--password TEXT] [--writers W] [--append]
                                 fill the database with a made-up population (demos, benchmarks)
+  backup --out FILE.tar.gz      copy the embedded database and data files, while the server runs
+  restore FILE.tar.gz           put a backup back (the server must be stopped)
   version                       print the version
 `
 
@@ -106,7 +108,11 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if len(args) > 0 {
 			return usageError{"serve takes no arguments"}
 		}
-		return serve(ctx, cfg, log, serveHooks{})
+		hooks := serveHooks{}
+		if isTerminal(stdout) {
+			hooks.console = stdout
+		}
+		return serve(ctx, cfg, log, hooks)
 	case "migrate":
 		if len(args) > 0 {
 			return usageError{"migrate takes no arguments"}
@@ -128,6 +134,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return statsCommand(ctx, cfg, log, args, stdout)
 	case "dev":
 		return devCommand(ctx, cfg, log, args, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, cfg, args, stdout)
+	case "restore":
+		return restoreCommand(ctx, cfg, log, args, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

@@ -11,6 +11,23 @@ if (me?.must_change_password) showChange('');
 
 const form = document.getElementById('login-form');
 const status = document.getElementById('login-status');
+publicTerminal();
+
+// publicTerminal: on a library or kiosk terminal every sign-in is a shared
+// one (the server makes it so); the box is shown ticked and fixed, with why.
+async function publicTerminal() {
+  let site;
+  try { site = await api('GET', '/site'); } catch (_) { return; }
+  if (!site.public_terminal) return;
+  form.shared.checked = true;
+  form.shared.disabled = true;
+  const note = document.createElement('p');
+  note.id = 'public-terminal-note';
+  note.className = 'muted';
+  note.textContent = t('login.public_terminal', { n: Math.round(site.shared_idle_seconds / 60) });
+  form.shared.setAttribute('aria-describedby', note.id);
+  form.shared.closest('label').after(note);
+}
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const btn = form.querySelector('button[type=submit]');

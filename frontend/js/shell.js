@@ -2,6 +2,7 @@ import { api } from './api.js';
 import { load, t, apply, lang, remember } from './i18n.js';
 import * as local from './local.js';
 import { setTimeZone } from './format.js';
+import { watchIdle } from './idle.js';
 
 const signOutHooks = [];
 
@@ -59,22 +60,26 @@ function renderHeader(me) {
     location.replace(u);
   });
   nav.append(langBtn);
+  let signOut = null;
   if (me) {
     const out = el('button', { type: 'button', class: 'link', id: 'sign-out' }, t('nav.sign_out'));
-    out.addEventListener('click', async () => {
+    // A public terminal returns to the home page for the next person.
+    signOut = async (to) => {
       out.disabled = true;
       const wait = new Promise((r) => setTimeout(r, 2000));
       await Promise.race([Promise.allSettled(signOutHooks.map((fn) => fn())), wait]);
-      try { await api('POST', '/auth/logout'); } finally {
+      try { await api('POST', '/auth/logout'); } catch (_) { /* the session may have ended already */ } finally {
         if (me.shared) { try { sessionStorage.clear(); localStorage.clear(); } catch (_) { /* ignore */ } }
-        location.href = '/login';
+        location.href = to || (me.public_terminal ? '/' : '/login');
       }
-    });
+    };
+    out.addEventListener('click', () => signOut());
     nav.append(out);
   } else {
     nav.append(el('a', { href: '/login' }, t('nav.sign_in')));
   }
   header.append(skip, brand, nav);
+  if (signOut) watchIdle(me, signOut, header);
   // The privacy notice, until the user accepts the version in force: a
   // notice, not a wall, so a queued lesson or a class in progress is never
   // interrupted; accepting is on the notice's own page.

@@ -75,6 +75,7 @@ func (s *Service) ChangePassword(ctx context.Context, c PasswordChange) (Result,
 // sessionOptions are the limits of a new session; a shared computer's idle
 // out sooner and last a working day at most.
 func (s *Service) sessionOptions(shared bool) session.Options {
+	shared = shared || s.publicTerminal
 	o := session.Options{Idle: s.idle, MaxAge: s.maxAge, Shared: shared}
 	if shared {
 		o.Idle = s.shared

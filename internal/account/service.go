@@ -46,6 +46,8 @@ type Service struct {
 	cache     userCache
 	retention time.Duration
 	loc       *time.Location
+	// publicTerminal: every session is a shared-computer session.
+	publicTerminal bool
 }
 
 // Config for the service.
@@ -61,6 +63,10 @@ type Config struct {
 	// Location is the deployment's time zone: the day a child's guardian
 	// consented is a date there.
 	Location *time.Location
+	// PublicTerminal makes every sign-in a shared-computer one, whatever
+	// the form sent: on library and kiosk terminals the next person must
+	// never find the last one still signed in.
+	PublicTerminal bool
 }
 
 // NewService wires the service.
@@ -79,7 +85,13 @@ func NewService(db Store, sessions session.Store, throttle session.Throttle, c C
 	dummy, _ := HashPassword("xuetang-dummy-password", c.Params)
 	return &Service{db: db, sessions: sessions, throttle: throttle, params: c.Params,
 		idle: c.SessionIdle, maxAge: c.SessionMaxAge, shared: c.SharedSessionIdle, now: c.Now, dummy: dummy,
-		retention: c.Retention, loc: c.Location}
+		retention: c.Retention, loc: c.Location, publicTerminal: c.PublicTerminal}
+}
+
+// Terminal reports whether this deployment is a public terminal and the
+// idle timeout of shared-computer sessions, for the sign-in page.
+func (s *Service) Terminal() (public bool, sharedIdle time.Duration) {
+	return s.publicTerminal, s.shared
 }
 
 var usernameRe = regexp.MustCompile(`^[\p{L}\p{N}._@-]{2,64}$`)

@@ -227,3 +227,44 @@ func TestDisabledUserCannotSignIn(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// On a public terminal every sign-in is a shared-computer one, even when the
+// form did not ask, and the server ends it after the shared idle timeout.
+func TestPublicTerminalForcesSharedSession(t *testing.T) {
+	ctx := context.Background()
+	clk := storetest.NewClock()
+	st := storetest.OpenSQLite(t, clk.Now)
+	sessions := session.NewSQL(st, clk.Now)
+	for _, public := range []bool{false, true} {
+		svc := account.NewService(st, sessions, session.NewSQLThrottle(st), account.Config{
+			Params: fast, SessionIdle: 2 * time.Hour, SessionMaxAge: 7 * 24 * time.Hour,
+			SharedSessionIdle: 10 * time.Minute, Now: clk.Now, PublicTerminal: public,
+		})
+		if p, idle := svc.Terminal(); p != public || idle != 10*time.Minute {
+			t.Errorf("Terminal() = %v %v", p, idle)
+		}
+		name := fmt.Sprintf("kiosk-%v", public)
+		if _, err := svc.Create(ctx, account.NewUser{Username: name, Password: "library-card-77", Role: account.RoleLearner}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.SignIn(ctx, account.Login{Username: name, Password: "library-card-77"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Session.Shared != public {
+			t.Errorf("public terminal %v: session shared = %v", public, res.Session.Shared)
+		}
+		clk.Add(9 * time.Minute)
+		if _, err := sessions.Get(ctx, res.Token); err != nil {
+			t.Errorf("public terminal %v: session ended while in use: %v", public, err)
+		}
+		clk.Add(11 * time.Minute)
+		_, err = sessions.Get(ctx, res.Token)
+		if public && err == nil {
+			t.Error("a public terminal's session outlived the shared idle timeout")
+		}
+		if !public && err != nil {
+			t.Errorf("an ordinary session ended after 11 idle minutes: %v", err)
+		}
+	}
+}

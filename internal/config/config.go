@@ -56,6 +56,10 @@ type Config struct {
 	ExportTTL time.Duration
 	// ExportWorkers is how many exports one instance writes at once.
 	ExportWorkers int
+	// PublicTerminal: the deployment serves library or kiosk terminals;
+	// every sign-in is a shared-computer one and pages count down to
+	// signing out when idle.
+	PublicTerminal bool
 }
 
 // minMetricsToken keeps a guessable word from guarding /metrics.
@@ -171,6 +175,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.TrustProxy = true
 	default:
 		return c, &Error{"XUETANG_TRUST_PROXY", v, "want true or false"}
+	}
+	switch v := getenv("XUETANG_PUBLIC_TERMINAL"); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.PublicTerminal = true
+	default:
+		return c, &Error{"XUETANG_PUBLIC_TERMINAL", v, "want true or false"}
 	}
 	if v := getenv("XUETANG_METRICS_TOKEN"); v != "" {
 		// The value is a secret, so the error never repeats it.

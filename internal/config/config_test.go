@@ -63,6 +63,7 @@ func TestGoodValues(t *testing.T) {
 		"XUETANG_METRICS_TOKEN":               "s3cr3t-Metrics_token~2026/ab+c==",
 		"XUETANG_EXPORT_TTL":                  "2h",
 		"XUETANG_EXPORT_WORKERS":              "2",
+		"XUETANG_PUBLIC_TERMINAL":             "true",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +88,7 @@ func TestGoodValues(t *testing.T) {
 		MinutesPerStudyHour: 45,
 		ExportTTL:           2 * time.Hour,
 		ExportWorkers:       2,
+		PublicTerminal:      true,
 		Location:            c.Location,
 	}
 	if c != want {
@@ -119,6 +121,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_SHARED_SESSION_IDLE_TIMEOUT", "-1s"},
 		{"XUETANG_SHUTDOWN_TIMEOUT", "soon"},
 		{"XUETANG_TRUST_PROXY", "maybe"},
+		{"XUETANG_PUBLIC_TERMINAL", "yes"},
 		{"XUETANG_LOG_LEVEL", "loud"},
 		{"XUETANG_PROGRESS_WRITERS", "0"},
 		{"XUETANG_PROGRESS_WRITERS", "9"},

@@ -252,6 +252,14 @@ func (h *AuthAPI) Logout(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"status": "signed_out"})
 }
 
+// Site tells the sign-in page, before anyone signs in, whether this is a
+// public terminal (sign-in is then always "shared computer") and after how
+// long an idle shared session ends (GET /api/v1/site).
+func (h *AuthAPI) Site(c echo.Context) error {
+	public, idle := h.Accounts.Terminal()
+	return c.JSON(http.StatusOK, map[string]any{"public_terminal": public, "shared_idle_seconds": int(idle.Seconds())})
+}
+
 // CSRF returns the token to echo in X-CSRF-Token, for clients that cannot
 // read cookies (mobile apps); the cookie is set by LoadSession as usual.
 func (h *AuthAPI) CSRF(c echo.Context) error {
@@ -304,11 +312,15 @@ func (h *AuthAPI) SetLocale(c echo.Context) error {
 // deployment's, so dates read the same to a learner on any device.
 func (h *AuthAPI) meJSON(a *authState) map[string]any {
 	u := a.user
+	public, _ := h.Accounts.Terminal()
 	out := map[string]any{
 		"id": u.ID, "username": u.Username, "display_name": u.DisplayName, "role": u.Role,
 		"locale": u.Locale, "shared": a.sess.Shared, "region_code": a.principal.RegionCode,
 		"institution": nil, "time_zone": h.TimeZone, "must_change_password": u.MustChangePassword,
 		"privacy_version": account.PrivacyVersion, "privacy_accepted": u.PrivacyVersion == account.PrivacyVersion,
+		// The page counts down to the server's idle sign-out of a shared
+		// session from this.
+		"idle_seconds": int(a.sess.Idle.Seconds()), "public_terminal": public,
 	}
 	if a.inst != nil {
 		out["institution"] = map[string]any{"code": a.inst.Code, "name": a.inst.Name, "kind": a.inst.Kind}

@@ -377,3 +377,51 @@ func TestSharedComputerSignIn(t *testing.T) {
 		t.Errorf("shared logout = %d, Clear-Site-Data %q", out.Code, out.Header().Get("Clear-Site-Data"))
 	}
 }
+
+// On a public terminal the sign-in page learns before sign-in that the
+// session will be a shared one, and the server makes it one even when the
+// form did not ask; the page gets the idle timeout to count down from.
+func TestPublicTerminalSignIn(t *testing.T) {
+	t.Parallel()
+	for _, public := range []bool{false, true} {
+		var opts []option
+		if public {
+			opts = append(opts, withPublicTerminal())
+		}
+		ts := newTestServer(t, opts...)
+		c := ts.client()
+		site := c.do(request{method: "GET", path: "/api/v1/site"})
+		var s struct {
+			Public bool `json:"public_terminal"`
+			Idle   int  `json:"shared_idle_seconds"`
+		}
+		if site.Code != 200 || json.Unmarshal(site.Body.Bytes(), &s) != nil || s.Public != public || s.Idle != 600 {
+			t.Fatalf("public %v: site = %d %s", public, site.Code, site.Body)
+		}
+		c.prepareCSRF(t)
+		rec := c.do(request{method: "POST", path: "/api/v1/auth/login",
+			body: `{"username":"zhangwei","password":"` + zhangPassword + `","shared":false}`, csrf: true})
+		var res struct {
+			User struct {
+				Shared bool `json:"shared"`
+				Idle   int  `json:"idle_seconds"`
+				Public bool `json:"public_terminal"`
+			} `json:"user"`
+		}
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &res) != nil {
+			t.Fatalf("login = %d %s", rec.Code, rec.Body)
+		}
+		wantIdle := 7200
+		if public {
+			wantIdle = 600
+		}
+		if res.User.Shared != public || res.User.Public != public || res.User.Idle != wantIdle {
+			t.Errorf("public %v: me = %+v", public, res.User)
+		}
+		for _, ck := range rec.Result().Cookies() {
+			if ck.Name == "xuetang_session" && public && (ck.MaxAge != 0 || !ck.Expires.IsZero()) {
+				t.Errorf("public terminal session cookie is persistent: %+v", ck)
+			}
+		}
+	}
+}

@@ -95,6 +95,7 @@ func New(d Deps) (*echo.Echo, error) {
 	api.POST("/auth/login", d.Auth.Login)
 	api.POST("/auth/logout", d.Auth.Logout)
 	api.GET("/auth/csrf", d.Auth.CSRF)
+	api.GET("/site", d.Auth.Site)
 	api.GET("/me", d.Auth.Me)
 	api.PUT("/me/locale", d.Auth.SetLocale)
 	api.POST("/me/password", d.Auth.ChangePassword)

@@ -64,6 +64,7 @@ type serverOptions struct {
 	baseURL      string
 	retention    time.Duration
 	now          func() time.Time // the store's clock; nil: real time
+	publicTerm   bool
 }
 
 type option func(*serverOptions)
@@ -90,6 +91,9 @@ func withTrustProxy() option { return func(o *serverOptions) { o.trustProxy = tr
 
 // withRetention turns on the retention rule for inactive accounts.
 func withRetention(d time.Duration) option { return func(o *serverOptions) { o.retention = d } }
+
+// withPublicTerminal serves library and kiosk terminals (XUETANG_PUBLIC_TERMINAL).
+func withPublicTerminal() option { return func(o *serverOptions) { o.publicTerm = true } }
 
 // withDatabasePinger replaces what /readyz pings for the database.
 func withDatabasePinger(p web.Pinger) option { return func(o *serverOptions) { o.database = p } }
@@ -119,7 +123,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 	reg := prometheus.NewRegistry()
 	accounts := account.NewService(st, sessions, throttle, account.Config{
 		Params: fastParams, SessionIdle: 2 * time.Hour, SessionMaxAge: 7 * 24 * time.Hour, SharedSessionIdle: 10 * time.Minute,
-		Retention: o.retention,
+		Retention: o.retention, PublicTerminal: o.publicTerm,
 	})
 	var db web.Pinger = st
 	if o.database != nil {
