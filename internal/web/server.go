@@ -91,6 +91,7 @@ func New(d Deps) (*echo.Echo, error) {
 	api.GET("/auth/csrf", d.Auth.CSRF)
 	api.GET("/me", d.Auth.Me)
 	api.PUT("/me/locale", d.Auth.SetLocale)
+	api.PUT("/me/display", d.Auth.SetDisplay)
 	api.POST("/me/password", d.Auth.ChangePassword)
 	api.POST("/me/privacy", d.Auth.AcceptPrivacy)
 	api.GET("/me/data", d.Auth.MyData)
