@@ -378,7 +378,7 @@ func (b *browserSession) staffMenu(headerLink string, pages []string) {
 			t.Errorf("%s: %d menu links to %s, want it %v", b.l.username, n, p, mine[p])
 		}
 		if !mine[p] {
-			b.do("open "+p, chromedp.Navigate(b.base+p), chromedp.WaitVisible(chromedp.CSS("#site-header nav")))
+			b.do("open "+p, chromedp.Navigate(b.base+p), chromedp.WaitVisible(chromedp.CSS("#site-header .brand")))
 			if got := b.text("not found", "main h1"); got != b.msg("page.not_found") {
 				t.Errorf("%s at %s sees %q, want %q", b.l.username, p, got, b.msg("page.not_found"))
 			}
@@ -406,7 +406,7 @@ func (b *browserSession) noAdminForLearners() {
 	if n := b.count(`#site-header a[href^="/admin"]`); n != 0 {
 		b.t.Errorf("a learner's header has %d administration links", n)
 	}
-	b.do("admin as a learner", chromedp.Navigate(b.base+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("#site-header nav")))
+	b.do("admin as a learner", chromedp.Navigate(b.base+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("#site-header .brand")))
 	if got := b.text("not found", "main h1"); got != b.msg("page.not_found") {
 		b.t.Errorf("a learner at /admin/users sees %q, want %q", got, b.msg("page.not_found"))
 	}

@@ -170,8 +170,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if cfg.DatabaseURL != "" {
 		writers = cfg.ProgressWriters
 	}
+	paths, err := loadPaths(cfg)
+	if err != nil {
+		return err
+	}
 	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL, Writers: writers, Now: hooks.now,
-		MinTimeShare: cfg.MinTimeShare, MinutesPerStudyHour: cfg.MinutesPerStudyHour, Location: cfg.Location})
+		MinTimeShare: cfg.MinTimeShare, MinutesPerStudyHour: cfg.MinutesPerStudyHour, Location: cfg.Location,
+		Paths: paths})
 	learn.Start()
 	// Runs after the HTTP server has finished its requests (deferred calls
 	// run last-first), so every acknowledged event is already written.

@@ -553,7 +553,8 @@ func (b *browserSession) journey(pkg *course.Package) {
 	b.accessible("certificate")
 
 	// Sign out, then verify the serial as anyone can.
-	b.do("sign out", jsClick("#sign-out"), chromedp.WaitVisible(sel("#login-form")))
+	// On a phone the navigation, with sign-out, is behind the menu button.
+	b.do("sign out", jsClick("#menu-button"), jsClick("#sign-out"), chromedp.WaitVisible(sel("#login-form")))
 	b.do("verify", chromedp.Navigate(b.base+"/verify/"+url.PathEscape(serial)+"?lang="+b.l.lang),
 		chromedp.WaitVisible(sel(`#verify-result[data-valid="true"]`)))
 	b.shot("verified")

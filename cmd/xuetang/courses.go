@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/config"
 	"github.com/xuetang-edu/xuetang/internal/course"
 	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -49,6 +51,32 @@ func loadShippedCourses(ctx context.Context, cfg config.Config, st *store.Store,
 	log.Info("courses loaded", "source", src, "courses", len(res), "created", counts[store.ImportCreated],
 		"new_versions", counts[store.ImportNewVersion], "unchanged", counts[store.ImportUnchanged])
 	return nil
+}
+
+// loadPaths reads the "start here" paths shipped beside the courses
+// (paths.yaml in XUETANG_COURSES_DIR or the embedded courses); a folder
+// without one has no paths, and a broken one stops start-up naming it.
+func loadPaths(cfg config.Config) (learning.Paths, error) {
+	var data []byte
+	var err error
+	src := "embedded courses/paths.yaml"
+	if cfg.CoursesDir != "" {
+		src = filepath.Join(cfg.CoursesDir, "paths.yaml")
+		data, err = os.ReadFile(src)
+	} else {
+		data, err = fs.ReadFile(courses.FS(), "paths.yaml")
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := learning.ParsePaths(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	return p, nil
 }
 
 // importEach imports packages one at a time, skipping with a warning those

@@ -25,6 +25,58 @@ if (matchMedia('(min-width: 40rem)').matches || f.language.value !== lang() || f
   document.getElementById('more-filters').open = true;
 }
 
+const AUDIENCES = ['senior', 'adult', 'pupil', 'cadre'];
+const startBox = document.getElementById('start-here');
+const startBody = document.getElementById('start-body');
+let startController = null;
+
+// startHere shows the beginner path for the chosen audience, or asks who is
+// learning. It never holds up the catalogue: it is fetched alongside it.
+async function startHere() {
+  const audience = f.audience.value;
+  const language = f.language.value === 'all' ? lang() : f.language.value;
+  if (startController) startController.abort();
+  if (!audience) {
+    const p = el('p', {}, t('catalog.start_choose'));
+    const ul = el('ul', { class: 'audience-choice' });
+    for (const a of AUDIENCES) {
+      const link = el('a', { href: '/courses?audience=' + a, class: 'button secondary', 'data-audience': a }, t('audience.' + a));
+      link.addEventListener('click', (ev) => {
+        ev.preventDefault();
+        f.audience.value = a;
+        search();
+        document.getElementById('start-heading').focus();
+      });
+      const li = el('li');
+      li.append(link);
+      ul.append(li);
+    }
+    startBody.replaceChildren(p, ul);
+    startBox.hidden = false;
+    return;
+  }
+  startController = new AbortController();
+  let data;
+  try {
+    data = await api('GET', '/start-here?' + new URLSearchParams({ audience, language }), undefined, { signal: startController.signal });
+  } catch (_) {
+    startBox.hidden = true; // the catalogue below still works
+    return;
+  }
+  const courses = data.courses || [];
+  startBox.hidden = !courses.length;
+  const ol = el('ol', { id: 'start-path' });
+  courses.forEach((c, i) => {
+    const li = el('li', { 'data-slug': c.slug });
+    li.append(el('span', { class: 'step' }, t('catalog.step', { n: num(i + 1, 0) })),
+      el('a', { href: '/courses/' + encodeURIComponent(c.slug), lang: c.language }, c.title));
+    if (c.enrolled && c.progress_percent >= 100) li.append(tick(t('course.completed')));
+    else if (c.enrolled) li.append(el('span', { class: 'muted' }, t('course.percent_done', { n: num(c.progress_percent || 0, 0) })));
+    ol.append(li);
+  });
+  startBody.replaceChildren(el('p', {}, t('catalog.start_for', { audience: t('audience.' + audience) })), ol);
+}
+
 let controller = null;
 let timer = 0;
 
@@ -40,6 +92,7 @@ async function search() {
   }
   const qs = pageQuery.toString();
   history.replaceState(null, '', '/courses' + (qs ? '?' + qs : ''));
+  startHere();
 
   if (controller) controller.abort();
   controller = new AbortController();

@@ -7,6 +7,7 @@ import * as local from './local.js';
 import { Tracker } from './progress.js';
 import { renderQuiz } from './quiz.js';
 import { minutes, num, pathPart, loginURL, notFound, failed, tick } from './format.js';
+import { blocks, pickVoice, Reader } from './readaloud.js';
 
 const me = await start();
 const main = document.getElementById('main');
@@ -52,8 +53,15 @@ function render() {
   // The only HTML inserted as HTML: rendered from Markdown and sanitised by
   // the server (goldmark without raw HTML, then bluemonday).
   body.innerHTML = lesson.html;
+  // A wide table scrolls sideways inside its own box on a phone; the box
+  // takes focus so it can be scrolled from the keyboard too.
+  for (const table of body.querySelectorAll('table')) {
+    const wrap = el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': t('a11y.table_scroll') });
+    table.replaceWith(wrap);
+    wrap.append(table);
+  }
   const end = el('div', { id: 'lesson-end', class: 'sentinel', 'aria-hidden': 'true' });
-  article.append(body, end);
+  article.append(readAloud(body, c.language), body, end);
 
   const doneArea = el('div', { id: 'done-area', class: 'done-area' });
   const sync = el('p', { id: 'sync-status', class: 'status', role: 'status', 'aria-live': 'polite' });
@@ -63,6 +71,50 @@ function render() {
   main.replaceChildren(crumbs, article, doneArea, sync, quizSlot, congrats, pager());
   if (c.enrolled) begin();
   else showEnrolPrompt();
+}
+
+// readAloud builds the 朗读 controls. They stay hidden until the browser
+// offers a voice for the lesson's language: many phones and most headless
+// browsers have none, and a button that cannot speak helps nobody.
+function readAloud(body, language) {
+  // The controls speak the page's language, though they sit in the article
+  // marked with the lesson's.
+  const box = el('div', { class: 'read-aloud no-print', id: 'read-aloud', role: 'group', 'aria-label': t('read.toolbar'),
+    hidden: true, lang: document.documentElement.lang });
+  const play = el('button', { type: 'button', id: 'read-play', class: 'secondary' }, t('read.aloud'));
+  const stop = el('button', { type: 'button', id: 'read-stop', class: 'secondary', disabled: true }, t('read.stop'));
+  const status = el('p', { class: 'status', id: 'read-status', role: 'status', 'aria-live': 'polite' });
+  box.append(play, stop, status);
+  const synth = window.speechSynthesis;
+  if (!synth || typeof SpeechSynthesisUtterance !== 'function') return box;
+  let reader = null;
+  const onChange = (state, index) => {
+    play.textContent = t(state === 'playing' ? 'read.pause' : state === 'paused' ? 'read.resume' : 'read.aloud');
+    stop.disabled = state === 'idle' || state === 'finished';
+    if (state === 'playing') {
+      status.textContent = t('read.playing', { n: num(index + 1, 0), total: num(reader.items.length, 0) });
+      reader.items[index].scrollIntoView({ block: 'nearest' });
+    } else {
+      status.textContent = t('read.' + (state === 'idle' ? 'stopped' : state));
+    }
+  };
+  const ready = () => {
+    const voice = pickVoice(synth.getVoices(), language);
+    box.hidden = !voice;
+    if (!voice || reader) return;
+    reader = new Reader({ synth, items: blocks(body), lang: language, voice, onChange,
+      makeUtterance: (text) => new SpeechSynthesisUtterance(text) });
+  };
+  play.addEventListener('click', () => {
+    if (!reader) return;
+    if (reader.state === 'playing') reader.pause(); else reader.play();
+  });
+  stop.addEventListener('click', () => { reader?.stop(); play.focus(); });
+  // Voices often load after the page; speech must not outlive it.
+  synth.addEventListener?.('voiceschanged', ready);
+  addEventListener('pagehide', () => synth.cancel());
+  ready();
+  return box;
 }
 
 // begin starts tracking and shows the learner's controls once enrolled.

@@ -3,6 +3,7 @@ import { load, t, apply, lang, remember } from './i18n.js';
 import * as local from './local.js';
 import { setTimeZone } from './format.js';
 import { watchIdle } from './idle.js';
+import * as display from './display.js';
 
 const signOutHooks = [];
 
@@ -24,6 +25,9 @@ export async function start() {
   await load(me && !new URLSearchParams(location.search).get('lang') ? me.locale : undefined);
   local.configure(me);
   if (me?.shared) local.forget(me);
+  // Signed in, the account's display choice follows the learner to this
+  // device (and is kept here for the next page, unless the computer is shared).
+  if (me?.display) { display.apply(me.display); display.remember(me.shared); }
   renderHeader(me);
   apply();
   document.title = `${t(document.body.dataset.title || 'app.name')} · ${t('app.name')}`;
@@ -36,7 +40,7 @@ function renderHeader(me) {
   header.replaceChildren();
   const skip = el('a', { href: '#main', class: 'skip' }, t('nav.skip'));
   const brand = el('a', { href: '/', class: 'brand' }, t('app.name'));
-  const nav = el('nav', { 'aria-label': t('app.name') });
+  const nav = el('nav', { 'aria-label': t('app.name'), id: 'site-nav' });
   const links = [['/', 'nav.home'], ['/courses', 'nav.courses']];
   if (me) links.push(['/me', 'nav.my_learning']);
   // Staff see the way to what their role may do: teachers their learners,
@@ -78,7 +82,7 @@ function renderHeader(me) {
   } else {
     nav.append(el('a', { href: '/login' }, t('nav.sign_in')));
   }
-  header.append(skip, brand, nav);
+  header.append(skip, brand, displaySwitch(me), menuButton(header, nav), nav);
   if (signOut) watchIdle(me, signOut, header);
   // The privacy notice, until the user accepts the version in force: a
   // notice, not a wall, so a queued lesson or a class in progress is never
@@ -89,6 +93,52 @@ function renderHeader(me) {
     note.append(el('a', { href: '/privacy?next=' + next }, t('privacy.read')));
     header.append(note);
   }
+}
+
+// displaySwitch is the 大字 / 高对比 pair of toggle buttons, on every page.
+// A change applies at once, stays on this device (not on a shared one) and,
+// signed in, is saved with the account for the learner's other devices.
+function displaySwitch(me) {
+  const group = el('div', { class: 'display-switch', role: 'group', 'aria-label': t('a11y.display') });
+  const modes = [['large_text', 'a11y.large_text', 'toggle-large-text'], ['high_contrast', 'a11y.high_contrast', 'toggle-high-contrast']];
+  for (const [mode, key, id] of modes) {
+    // A phone shows the short label ("Large", "Contrast"), so the header
+    // stays one line; the hidden one is display:none, out of the name too.
+    const b = el('button', { type: 'button', class: 'toggle', id, 'aria-pressed': String(display.current()[mode]) });
+    b.append(el('span', { class: 'label-long' }, t(key)), el('span', { class: 'label-short' }, t(key + '_short')));
+    b.addEventListener('click', async () => {
+      const next = { ...display.current(), [mode]: !display.current()[mode] };
+      display.apply(next);
+      display.remember(me?.shared);
+      for (const [m, , i] of modes) document.getElementById(i)?.setAttribute('aria-pressed', String(next[m]));
+      if (me) { try { await api('PUT', '/me/display', next); } catch (_) { /* kept on this device; saved next time */ } }
+    });
+    group.append(b);
+  }
+  return group;
+}
+
+// menuButton folds the navigation away on a phone so the header stays one
+// line; CSS shows the button only on narrow screens. Opening moves focus to
+// the first link; Escape closes and returns focus to the button.
+function menuButton(header, nav) {
+  const b = el('button', { type: 'button', class: 'menu-button', id: 'menu-button', 'aria-expanded': 'false', 'aria-controls': 'site-nav' });
+  b.append(el('span', { class: 'menu-icon', 'aria-hidden': 'true' }), el('span', { class: 'menu-label' }, t('a11y.menu')));
+  const set = (open) => {
+    header.classList.toggle('menu-open', open);
+    b.setAttribute('aria-expanded', String(open));
+  };
+  b.addEventListener('click', () => {
+    const open = b.getAttribute('aria-expanded') !== 'true';
+    set(open);
+    if (open) nav.querySelector('a, button')?.focus();
+  });
+  header.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || b.getAttribute('aria-expanded') !== 'true') return;
+    set(false);
+    b.focus();
+  });
+  return b;
 }
 
 // staffPages are the administration pages and the roles that see each;

@@ -18,6 +18,8 @@ type User struct {
 	Disabled           bool
 	// PrivacyVersion is the privacy notice the user accepted ("": none).
 	PrivacyVersion string
+	// LargeText and HighContrast: the age-friendly display chosen.
+	LargeText, HighContrast bool
 }
 
 // Institution is a user's institution as pages name it.
@@ -31,7 +33,8 @@ type Institution struct {
 
 func userOf(u *store.User) *User {
 	v := &User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Locale: u.Locale,
-		MustChangePassword: u.MustChangePassword, Disabled: u.Disabled}
+		MustChangePassword: u.MustChangePassword, Disabled: u.Disabled,
+		LargeText: u.LargeText, HighContrast: u.HighContrast}
 	if u.InstitutionID != nil {
 		v.InstitutionID = *u.InstitutionID
 	}

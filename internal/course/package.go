@@ -93,3 +93,6 @@ var (
 	types      = []string{Single, Multiple, TrueFalse, FillBlank}
 	assetTypes = []string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 )
+
+// Audiences are the audiences a course may name, in the order pages list them.
+func Audiences() []string { return append([]string(nil), audiences...) }

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -118,6 +121,7 @@ func (s *Service) Catalogue(ctx context.Context, viewer Viewer, f Filter) ([]Cou
 		mine.decorate(&c)
 		out = append(out, c)
 	}
+	titles := titleOrder()
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Assigned != b.Assigned {
@@ -132,9 +136,18 @@ func (s *Service) Catalogue(ctx context.Context, viewer Viewer, f Filter) ([]Cou
 		if a.Assigned && a.DueAt != nil && !a.DueAt.Equal(*b.DueAt) {
 			return a.DueAt.Before(*b.DueAt)
 		}
-		return a.Title < b.Title
+		return titles(a.Title, b.Title)
 	})
 	return out, nil
+}
+
+// titleOrder compares titles as a Chinese reader expects: Chinese titles
+// by pinyin (the default collation of CLDR's zh), Latin ones alphabetically
+// ignoring case, Latin before Han. Code-point order put 办公 after 网上.
+// A collator keeps scratch buffers, so each call gets its own.
+func titleOrder() func(a, b string) bool {
+	col := collate.New(language.Chinese)
+	return func(a, b string) bool { return col.CompareString(a, b) < 0 }
 }
 
 // learnerView holds one learner's enrolments, assignments and progress so

@@ -116,6 +116,7 @@ type Service struct {
 	catMu     sync.Mutex
 	catAt     time.Time
 	catalogue []store.CatalogueEntry
+	paths     Paths
 }
 
 // Config for the service.
@@ -136,6 +137,8 @@ type Config struct {
 	// Location is the deployment's time zone (XUETANG_TIMEZONE): study-hour
 	// years and quiz days begin at its midnight. Nil: China.
 	Location *time.Location
+	// Paths are the "start here" paths (courses/paths.yaml); nil: none.
+	Paths Paths
 }
 
 // New builds the service. Call Start to run the progress recorder and Close
@@ -152,7 +155,8 @@ func New(st Store, c Config) *Service {
 	}
 	s := &Service{courses: st, assets: st, enrolments: st, progress: st, attempts: st, certificates: st, hours: st,
 		now: c.Now, baseURL: c.BaseURL, loc: c.Location,
-		rules: NewRules(c.MinutesPerStudyHour, c.NewSerial), minShare: c.MinTimeShare, perHour: c.MinutesPerStudyHour}
+		rules: NewRules(c.MinutesPerStudyHour, c.NewSerial), minShare: c.MinTimeShare, perHour: c.MinutesPerStudyHour,
+		paths: c.Paths}
 	if s.perHour <= 0 {
 		s.perHour = course.MinutesPerStudyHour
 	}

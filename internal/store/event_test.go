@@ -148,7 +148,17 @@ func TestEventContractKeepsLateEvents(t *testing.T) {
 		st := openEmpty(t, b, clk.Now)
 		migrateTo(t, st, 9)
 		coursetest.Import(t, st, coursetest.Simple("late"))
-		x := &cxLearner{st: st, clk: clk, u: cxUser(t, st, "late")}
+		// Written as the version-9 schema had it: the model of today carries
+		// columns later migrations add.
+		now := clk.Now()
+		if _, err := st.DB().Exec(`INSERT INTO users (username, display_name, password_hash, role, locale, created_at, updated_at)
+			VALUES ('late', '学员 late', 'x', 'learner', 'zh-CN', ?, ?)`, now, now); err != nil {
+			t.Fatal(err)
+		}
+		x := &cxLearner{st: st, clk: clk, u: &store.User{Username: "late", Role: "learner"}}
+		if err := st.DB().QueryRow(`SELECT id FROM users WHERE username = 'late'`).Scan(&x.u.ID); err != nil {
+			t.Fatal(err)
+		}
 		x.c = cxEnroll(t, st, x.u, "late")
 		x.lessons = coursetest.Lessons(t, st, "late")
 		clk.Add(time.Minute)

@@ -33,6 +33,9 @@ type User struct {
 	PrivacyVersion    *string `gorm:"size:16"`
 	PrivacyAcceptedAt *time.Time
 	LastSignInAt      *time.Time
+	// LargeText and HighContrast: the age-friendly display the user chose.
+	LargeText    bool
+	HighContrast bool
 	// DeletedAt: personal fields erased; the learning records stay,
 	// anonymised, so statistics stay right.
 	DeletedAt *time.Time
@@ -77,6 +80,12 @@ func (s *Store) CountAdmins(ctx context.Context) (int64, error) {
 func (s *Store) SetUserLocale(ctx context.Context, id int64, locale string) error {
 	return classify(s.w.WithContext(ctx).Model(&User{}).Where("id = ?", id).
 		Updates(map[string]any{"locale": locale, "updated_at": s.now()}).Error)
+}
+
+// SetUserDisplay stores the user's age-friendly display choice.
+func (s *Store) SetUserDisplay(ctx context.Context, id int64, largeText, highContrast bool) error {
+	return classify(s.w.WithContext(ctx).Model(&User{}).Where("id = ?", id).
+		Updates(map[string]any{"large_text": largeText, "high_contrast": highContrast, "updated_at": s.now()}).Error)
 }
 
 // SetUserPassword replaces the password hash.

@@ -18,6 +18,7 @@ import (
 // AccountStore is what the auth handlers write directly.
 type AccountStore interface {
 	SetUserLocale(ctx context.Context, id int64, locale string) error
+	SetUserDisplay(ctx context.Context, id int64, largeText, highContrast bool) error
 }
 
 // AuthAPI signs people in and out and tells the browser who is signed in.
@@ -308,6 +309,39 @@ func (h *AuthAPI) SetLocale(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.meJSON(a))
 }
 
+// displayJSON is the age-friendly display choice, sent and received whole.
+type displayJSON struct {
+	LargeText    *bool `json:"large_text"`
+	HighContrast *bool `json:"high_contrast"`
+}
+
+// SetDisplay stores the user's age-friendly display choice (large text,
+// high contrast) so it follows them to any device they sign in on.
+func (h *AuthAPI) SetDisplay(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var req displayJSON
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	// Both fields are required: a missing one would silently switch a mode
+	// off that the learner had turned on from another device.
+	if req.LargeText == nil {
+		return errs.New(errs.Invalid, "a11y.error_display").With("field", "large_text")
+	}
+	if req.HighContrast == nil {
+		return errs.New(errs.Invalid, "a11y.error_display").With("field", "high_contrast")
+	}
+	if err := h.Users.SetUserDisplay(c.Request().Context(), a.user.ID, *req.LargeText, *req.HighContrast); err != nil {
+		return err
+	}
+	h.Accounts.Forget(a.user.ID)
+	a.user.LargeText, a.user.HighContrast = *req.LargeText, *req.HighContrast
+	return c.JSON(http.StatusOK, h.meJSON(a))
+}
+
 // meJSON is the signed-in user as the browser sees it. time_zone is the
 // deployment's, so dates read the same to a learner on any device.
 func (h *AuthAPI) meJSON(a *authState) map[string]any {
@@ -321,6 +355,7 @@ func (h *AuthAPI) meJSON(a *authState) map[string]any {
 		// The page counts down to the server's idle sign-out of a shared
 		// session from this.
 		"idle_seconds": int(a.sess.Idle.Seconds()), "public_terminal": public,
+		"display": map[string]bool{"large_text": u.LargeText, "high_contrast": u.HighContrast},
 	}
 	if a.inst != nil {
 		out["institution"] = map[string]any{"code": a.inst.Code, "name": a.inst.Name, "kind": a.inst.Kind}

@@ -15,6 +15,7 @@ type CourseCatalogue interface {
 	Catalogue(ctx context.Context, v learning.Viewer, f learning.Filter) ([]learning.CourseCard, error)
 	Course(ctx context.Context, v learning.Viewer, slug string) (*learning.CourseDetail, error)
 	Enroll(ctx context.Context, l learning.Learner, slug string) (bool, error)
+	StartHere(ctx context.Context, v learning.Viewer, audience, lang string) ([]learning.CourseCard, error)
 }
 
 // CourseAPI serves the catalogue, course pages and enrolment.
@@ -28,6 +29,7 @@ func (h *CourseAPI) routes(app, api *echo.Group, pg *pages) {
 
 	api.GET("/courses", h.List)
 	api.GET("/courses/:slug", h.Get)
+	api.GET("/start-here", h.StartHere)
 	api.POST("/courses/:slug/enroll", h.Enroll)
 }
 
@@ -48,6 +50,16 @@ func (h *CourseAPI) List(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"courses": cards})
+}
+
+// StartHere is an audience's beginner path in one language.
+func (h *CourseAPI) StartHere(c echo.Context) error {
+	aud, lang := c.QueryParam("audience"), c.QueryParam("language")
+	cards, err := h.Courses.StartHere(c.Request().Context(), viewerOf(c), aud, lang)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"audience": aud, "language": lang, "courses": cards})
 }
 
 // Get is one course page.

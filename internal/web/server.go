@@ -98,6 +98,7 @@ func New(d Deps) (*echo.Echo, error) {
 	api.GET("/site", d.Auth.Site)
 	api.GET("/me", d.Auth.Me)
 	api.PUT("/me/locale", d.Auth.SetLocale)
+	api.PUT("/me/display", d.Auth.SetDisplay)
 	api.POST("/me/password", d.Auth.ChangePassword)
 	api.POST("/me/privacy", d.Auth.AcceptPrivacy)
 	api.GET("/me/data", d.Auth.MyData)
