@@ -69,7 +69,7 @@ type CertificateStore interface {
 
 // HoursStore sums credited study hours and finds yearly targets.
 type HoursStore interface {
-	HoursBetween(ctx context.Context, userID int64, from, to time.Time) (float64, int64, error)
+	YearHours(ctx context.Context, userID int64, year int, loc *time.Location) (float64, int64, error)
 	TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error)
 }
 
