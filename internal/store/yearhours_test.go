@@ -86,6 +86,12 @@ func TestYearHoursEqualsRaw(t *testing.T) {
 				w.enroll(t, w.users[0], "alpha")
 				w.event(t, w.users[0], "alpha", 1, "heartbeat", 30)
 				check("new events after the watermark")
+				// An id the upkeep waits for takes the transaction path.
+				if _, err := st.DB().Exec("INSERT INTO stats_gaps (source, id, seen_at) VALUES ('progress_events', 0, ?)", clk.Now().UTC()); err != nil {
+					t.Fatal(err)
+				}
+				w.event(t, w.users[0], "alpha", 2, "heartbeat", 30)
+				check("with a waited-for id")
 			})
 		}
 	})
