@@ -44,13 +44,18 @@ func (s *Store) IssueStatement(ctx context.Context, st *Statement) (out *Stateme
 	return out, issued, classify(err)
 }
 
-// StatementBySerial finds a statement; unknown is ErrNotFound.
-func (s *Store) StatementBySerial(ctx context.Context, serial string) (*Statement, error) {
+// StatementBySerial finds a statement and whether its holder's account has
+// been deleted since; unknown is ErrNotFound.
+func (s *Store) StatementBySerial(ctx context.Context, serial string) (*Statement, bool, error) {
 	var st Statement
 	if err := s.r.WithContext(ctx).Where("serial = ?", serial).Take(&st).Error; err != nil {
-		return nil, classify(err)
+		return nil, false, classify(err)
 	}
-	return &st, nil
+	var n int64
+	if err := s.r.WithContext(ctx).Model(&User{}).Where("id = ? AND deleted_at IS NULL", st.UserID).Count(&n).Error; err != nil {
+		return nil, false, classify(err)
+	}
+	return &st, n == 0, nil
 }
 
 // CompletedCourse is an enrolment completed in a period, with the title of
