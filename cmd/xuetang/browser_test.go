@@ -530,6 +530,21 @@ func (b *browserSession) journey(pkg *course.Package) {
 	b.shot("my learning")
 	b.accessible("my learning")
 
+	// The yearly study-hour statement opens from My learning and lists the course.
+	b.do("statement", jsClick("#statement-open"), chromedp.WaitVisible(sel("#statement-serial")))
+	stmt := b.text("statement serial", "#statement-serial")
+	if !strings.HasPrefix(stmt, "XS-") {
+		t.Errorf("statement serial %q", stmt)
+	}
+	if got := b.text("statement total", "#statement-total"); got != hours {
+		t.Errorf("statement total %q, want %s", got, hours)
+	}
+	if got := b.text("statement items", "#statement-items"); !strings.Contains(got, pkg.Title) {
+		t.Errorf("statement items %q lack %q", got, pkg.Title)
+	}
+	b.shot("statement")
+	b.accessible("statement")
+
 	// The certificate.
 	b.do("certificate", chromedp.Navigate(b.base+"/certificates/"+url.PathEscape(serial)), chromedp.WaitVisible(sel("#cert-name")))
 	b.shot("certificate")
@@ -562,6 +577,13 @@ func (b *browserSession) journey(pkg *course.Package) {
 	if got := b.text("verify result", "#verify-result"); !strings.Contains(got, b.msg("verify.valid")) || !strings.Contains(got, b.l.displayName) {
 		t.Errorf("verify result %q lacks %q or the learner's name", got, b.msg("verify.valid"))
 	}
+	b.do("verify statement", chromedp.Navigate(b.base+"/verify/"+url.PathEscape(stmt)+"?lang="+b.l.lang),
+		chromedp.WaitVisible(sel(`#verified-statement #statement-serial`)))
+	if got := b.text("verified statement", "#verify-result"); !strings.Contains(got, b.l.displayName) || !strings.Contains(got, pkg.Title) {
+		t.Errorf("verified statement %q lacks the learner's name or the course", got)
+	}
+	b.shot("verified statement")
+	b.accessible("verified statement")
 	b.do("verify unknown", chromedp.Navigate(b.base+"/verify/NO-SUCH-SERIAL?lang="+b.l.lang),
 		chromedp.WaitVisible(sel(`#verify-result[data-valid="false"]`)))
 	b.shot("not verified")

@@ -19,6 +19,20 @@ async function load() {
   render(data);
 }
 
+// statementForm opens the printable yearly study-hour statement of a year.
+function statementForm(current) {
+  const form = el('form', { class: 'inline-form no-print', id: 'statement-form', action: '/me', method: 'get' });
+  const sel = el('select', { id: 'statement-year', name: 'year' });
+  for (let y = current; y > current - 10; y--) sel.append(el('option', { value: String(y) }, String(y)));
+  form.append(el('label', { for: 'statement-year' }, t('statement.year_label')), sel,
+    el('button', { type: 'submit', id: 'statement-open' }, t('statement.open')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    location.assign('/me/statements/' + encodeURIComponent(sel.value));
+  });
+  return form;
+}
+
 function render(data) {
   const h = data.hours || {};
   const parts = [el('h1', {}, t('me.title'))];
@@ -42,6 +56,7 @@ function render(data) {
     hs.append(el('p', { class: 'muted small', id: 'hours-rule' }, t(r.min_time_percent ? 'me.hours_rule' : 'me.hours_rule_no_minimum',
       { minutes: num(r.minutes_per_study_hour, 0), percent: num(r.min_time_percent, 0) })));
   }
+  hs.append(statementForm(h.year || new Date().getFullYear()));
   parts.push(hs);
 
   const courses = data.courses || [];

@@ -4,6 +4,7 @@ import { start, el } from './shell.js';
 import { t } from './i18n.js';
 import { api } from './api.js';
 import { hours, date, pathPart, facts, linkPara, setTimeZone } from './format.js';
+import { statementBody } from './statementbody.js';
 
 await start();
 const form = document.getElementById('verify-form');
@@ -14,6 +15,8 @@ async function check(serial) {
   result.removeAttribute('data-valid');
   if (!serial) { result.replaceChildren(); return; }
   result.replaceChildren(el('p', { class: 'status' }, t('verify.checking')));
+  // XS serials are yearly study-hour statements, XT ones certificates.
+  if (/^XS/i.test(serial)) return checkStatement(serial);
   let c;
   try {
     c = await api('GET', '/certificates/' + encodeURIComponent(serial));
@@ -46,6 +49,30 @@ async function check(serial) {
     [t('verify.institution'), c.institution_name],
     [t('cert.serial_label'), c.serial, { class: 'mono', id: 'verified-serial' }],
   ]), linkPara('/certificates/' + encodeURIComponent(c.serial), t('verify.show_certificate')));
+  result.replaceChildren(box);
+}
+
+async function checkStatement(serial) {
+  let s;
+  try {
+    s = await api('GET', '/statements/' + encodeURIComponent(serial));
+  } catch (err) {
+    if (err.status === 404 || err.status === 400) {
+      result.dataset.valid = 'false';
+      const box = el('div', { class: 'notice error-box' });
+      box.append(el('h2', {}, t('statement.verify_not_found')), el('p', {}, t('verify.not_found_help', { serial })));
+      result.replaceChildren(box);
+    } else {
+      result.replaceChildren(el('p', { class: 'status error' }, err instanceof TypeError ? t('common.network_error') : err.message));
+    }
+    return;
+  }
+  setTimeZone(s.time_zone);
+  result.dataset.valid = 'true';
+  const box = el('div', { class: 'notice success', id: 'verified-statement' });
+  const h = el('h2');
+  h.append(el('span', { 'aria-hidden': 'true' }, '✓ '), el('span', {}, t('statement.verify_valid', { year: String(s.year) })));
+  box.append(h, el('p', {}, t('statement.verify_snapshot')), statementBody(s));
   result.replaceChildren(box);
 }
 

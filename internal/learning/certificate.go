@@ -116,12 +116,13 @@ func SerialOf(b [16]byte) string {
 func NormalizeSerial(s string) string {
 	s = strings.ToUpper(strings.TrimSpace(s))
 	s = strings.NewReplacer(" ", "", "O", "0", "I", "1", "L", "1").Replace(s)
-	if !strings.HasPrefix(s, "XT") {
+	// XT: certificates; XS: yearly study-hour statements.
+	if !strings.HasPrefix(s, "XT") && !strings.HasPrefix(s, "XS") {
 		return s
 	}
 	body := strings.ReplaceAll(s[2:], "-", "")
 	if len(body) != 16 {
 		return s
 	}
-	return "XT-" + body[0:4] + "-" + body[4:8] + "-" + body[8:12] + "-" + body[12:16]
+	return s[:2] + "-" + body[0:4] + "-" + body[4:8] + "-" + body[8:12] + "-" + body[12:16]
 }

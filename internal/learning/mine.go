@@ -157,8 +157,7 @@ func (s *Service) Mine(ctx context.Context, userID int64, scopes TargetScopes) (
 		return a.EnrolledAt.After(b.EnrolledAt)
 	})
 	now := s.now().In(s.loc)
-	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, s.loc)
-	earned, active, err := s.hours.HoursBetween(ctx, userID, from.UTC(), from.AddDate(1, 0, 0).UTC())
+	earned, active, err := s.hours.YearHours(ctx, userID, now.Year(), s.loc)
 	if err != nil {
 		return nil, err
 	}

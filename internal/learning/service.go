@@ -70,8 +70,12 @@ type CertificateStore interface {
 
 // HoursStore sums credited study hours and finds yearly targets.
 type HoursStore interface {
-	HoursBetween(ctx context.Context, userID int64, from, to time.Time) (float64, int64, error)
+	YearHours(ctx context.Context, userID int64, year int, loc *time.Location) (float64, int64, error)
 	TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error)
+	CompletedBetween(ctx context.Context, userID int64, from, to time.Time) ([]store.CompletedCourse, error)
+	ManualCreditsOf(ctx context.Context, userID int64) ([]store.ManualCredit, error)
+	IssueStatement(ctx context.Context, st *store.Statement) (*store.Statement, bool, error)
+	StatementBySerial(ctx context.Context, serial string) (*store.Statement, bool, error)
 }
 
 // Store is all of the above, so main passes the one store it has.

@@ -19,6 +19,6 @@ func Models() []any {
 		&CourseAsset{}, &Enrollment{}, &Assignment{}, &Region{}, &RegionDataset{}, &Institution{}, &LessonProgress{},
 		&ProgressEvent{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
 		&throttleCounter{}, &User{}, &ImportJob{}, &ExportJob{},
-		&StatsState{}, &StatsTail{}, &StatsGap{}, &StatsLearner{}, &StatsLearnerDay{}, &StatsCounter{}, &ManualCredit{},
+		&StatsState{}, &StatsTail{}, &StatsGap{}, &StatsLearner{}, &StatsLearnerDay{}, &StatsCounter{}, &ManualCredit{}, &Statement{},
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -71,6 +72,9 @@ func (s *Store) AnonymiseUsers(ctx context.Context, ids []int64, audit func(id i
 			return err
 		}
 		if err := tx.Where("user_id IN ?", live).Delete(&SessionRow{}).Error; err != nil {
+			return err
+		}
+		if err := eraseStatementNames(tx, live); err != nil {
 			return err
 		}
 		entries := make([]*AuditEntry, len(live))
@@ -161,4 +165,29 @@ func (s *Store) PersonalDataOf(ctx context.Context, userID int64) (*PersonalData
 		return nil, classify(err)
 	}
 	return d, nil
+}
+
+// eraseStatementNames removes the learner's name from the yearly
+// statements kept for verification: like a certificate, a statement of a
+// deleted account still verifies, naming nobody.
+func eraseStatementNames(tx *gorm.DB, users []int64) error {
+	var sts []Statement
+	if err := tx.Where("user_id IN ?", users).Find(&sts).Error; err != nil {
+		return err
+	}
+	for _, st := range sts {
+		var content map[string]any
+		if err := json.Unmarshal([]byte(st.Content), &content); err != nil {
+			return err
+		}
+		content["learner_name"] = ""
+		b, err := json.Marshal(content)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&Statement{}).Where("id = ?", st.ID).Update("content", string(b)).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

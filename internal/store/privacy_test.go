@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +30,10 @@ func TestAnonymiseKeepsLearningAndRemovesTheHolder(t *testing.T) {
 		}
 		if err := x.st.CreateSession(ctx, &store.SessionRow{ID: "h1", UserID: x.u.ID, CreatedAt: x.clk.Now(),
 			LastSeenAt: x.clk.Now(), ExpiresAt: x.clk.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := x.st.IssueStatement(ctx, &store.Statement{Serial: "XS-TEST-0000-0000-0001", UserID: x.u.ID, Year: 2026, Total: 2,
+			Content: `{"learner_name":"学员 li","year":2026}`, IssuedAt: x.clk.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		before, err := x.st.PersonalDataOf(ctx, x.u.ID)
@@ -66,6 +71,9 @@ func TestAnonymiseKeepsLearningAndRemovesTheHolder(t *testing.T) {
 		cert, err := x.st.CertificateBySerial(ctx, comp.Serial)
 		if err != nil || cert.LearnerName != "" || cert.HolderRemovedAt == nil || cert.RevokedAt != nil || cert.StudyHours != before.Certificates[0].StudyHours {
 			t.Errorf("certificate after = %+v, %v", cert, err)
+		}
+		if st, _, err := x.st.StatementBySerial(ctx, "XS-TEST-0000-0000-0001"); err != nil || strings.Contains(st.Content, "学员") || !strings.Contains(st.Content, `"year":2026`) {
+			t.Errorf("statement after: %+v, %v", st, err)
 		}
 		if _, err := x.st.SessionByID(ctx, "h1"); !errors.Is(err, errs.ErrNotFound) {
 			t.Errorf("session after: %v", err)

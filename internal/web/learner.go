@@ -11,6 +11,7 @@ type Learning interface {
 	ProgressRecorder
 	MyLearningReader
 	CertificateVerifier
+	StatementIssuer
 	AssetReader
 }
 
@@ -23,6 +24,7 @@ type LearnerAPI struct {
 	Progress     *ProgressAPI
 	Mine         *MineAPI
 	Certificates *CertificateAPI
+	Statements   *StatementAPI
 	Assets       *AssetAPI
 }
 
@@ -34,6 +36,7 @@ func NewLearnerAPI(l Learning) *LearnerAPI {
 		Progress:     &ProgressAPI{Progress: l},
 		Mine:         &MineAPI{Learning: l},
 		Certificates: &CertificateAPI{Certificates: l},
+		Statements:   &StatementAPI{Statements: l},
 		Assets:       &AssetAPI{Assets: l},
 	}
 }
@@ -49,5 +52,6 @@ func (h *LearnerAPI) routes(app, api *echo.Group, pg *pages) {
 	h.Progress.routes(api)
 	h.Mine.routes(app, api, pg)
 	h.Certificates.routes(app, api, pg)
+	h.Statements.routes(app, api, pg)
 	h.Assets.routes(app)
 }
