@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/sheet"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -256,17 +257,11 @@ type Source interface {
 	EachIndicator(ctx context.Context, sc store.ExportScope, fn func(*store.IndicatorRow) error) error
 }
 
-// rowWriter is a CSV or XLSX file being written.
-type rowWriter interface {
-	WriteRow(cells []any) error
-	Close() error
-}
-
 // Options shape the file.
 type Options struct {
 	Translator Translator
 	Location   *time.Location // dates in the deployment's time zone
-	// SheetRows caps data rows per XLSX sheet (MaxSheetRows when 0).
+	// SheetRows caps data rows per XLSX sheet (sheet.MaxSheetRows when 0).
 	SheetRows int
 	// TmpDir holds an XLSX's spill files.
 	TmpDir string
@@ -285,12 +280,12 @@ func count(ctx context.Context, src Source, p plan) (int64, error) {
 // write streams a plan's rows to w and returns how many data rows it wrote.
 func write(ctx context.Context, src Source, p plan, w io.Writer, o Options) (int64, error) {
 	header := Header(o.Translator, p.Kind, p.Lang)
-	var out rowWriter
+	var out sheet.Writer
 	var err error
 	if p.Format == FormatXLSX {
-		out, err = newXLSX(w, header, o.Translator.T(p.Lang, "export.sheet."+p.Kind, nil), o.SheetRows, o.TmpDir)
+		out, err = sheet.NewXLSX(w, header, o.Translator.T(p.Lang, "export.sheet."+p.Kind, nil), o.SheetRows, o.TmpDir)
 	} else {
-		out, err = newCSV(w, header)
+		out, err = sheet.NewCSV(w, header)
 	}
 	if err != nil {
 		return 0, err
