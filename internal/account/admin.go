@@ -130,13 +130,21 @@ func UserTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
 // auditEntry records an action by actor on target, with where each stood,
 // so region and institution admins find the entries of their scope.
 func auditEntry(actor Principal, action string, target Principal, ip, detail string) *store.AuditEntry {
-	e := &store.AuditEntry{Action: action, Target: UserTarget(target.UserID), IP: ip, Detail: detail}
-	if actor.UserID != 0 {
-		id := actor.UserID
+	e := actor.AuditEntry(action, UserTarget(target.UserID), ip, detail)
+	e.TargetInstitutionID, e.TargetRegionCode = placeOf(target)
+	return e
+}
+
+// AuditEntry starts an audit entry of an action by p, carrying where p
+// stood (institution and region) so region and institution admins find it
+// in their audit view; where the target stands is the caller's to add.
+func (p Principal) AuditEntry(action, target, ip, detail string) *store.AuditEntry {
+	e := &store.AuditEntry{Action: action, Target: target, IP: ip, Detail: detail}
+	if p.UserID != 0 {
+		id := p.UserID
 		e.ActorID = &id
 	}
-	e.ActorInstitutionID, e.ActorRegionCode = placeOf(actor)
-	e.TargetInstitutionID, e.TargetRegionCode = placeOf(target)
+	e.ActorInstitutionID, e.ActorRegionCode = placeOf(p)
 	return e
 }
 

@@ -395,19 +395,7 @@ func auditEntry(a Actor, p plan, jobID string, rows int64) *store.AuditEntry {
 		d["job"] = jobID
 	}
 	detail, _ := json.Marshal(d)
-	e := &store.AuditEntry{Action: "export." + p.Kind, Target: target, Detail: string(detail), IP: a.IP}
-	if a.UserID != 0 {
-		id := a.UserID
-		e.ActorID = &id
-	}
-	if a.InstitutionID != 0 {
-		id := a.InstitutionID
-		e.ActorInstitutionID = &id
-	}
-	if a.RegionCode != "" {
-		rc := a.RegionCode
-		e.ActorRegionCode = &rc
-	}
+	e := a.AuditEntry("export."+p.Kind, target, a.IP, string(detail))
 	if p.TargetInstitutionID != 0 {
 		id := p.TargetInstitutionID
 		e.TargetInstitutionID = &id
