@@ -239,6 +239,26 @@ func pageSize(n int) int {
 
 // Cursors are opaque to clients: a letter for the list they belong to and
 // the last id seen.
+// keysetPage cuts rows, read with one more than limit, to limit, and gives
+// the cursor of the page after them ("" when the extra row was not there).
+func keysetPage[T any](rows []T, limit int, kind byte, id func(*T) int64) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, encodeCursor(kind, id(&rows[limit-1]))
+}
+
+// listingPage is keysetPage for lists of users.
+func listingPage(rows []store.UserListing, limit int, kind byte) ([]UserListing, string) {
+	rows, next := keysetPage(rows, limit, kind, func(u *store.UserListing) int64 { return u.ID })
+	out := make([]UserListing, len(rows))
+	for i := range rows {
+		out[i] = listingOf(&rows[i])
+	}
+	return out, next
+}
+
 func encodeCursor(kind byte, id int64) string {
 	return base64.RawURLEncoding.EncodeToString(append([]byte{kind}, strconv.FormatInt(id, 10)...))
 }
@@ -285,15 +305,7 @@ func (s *Service) ListUsers(ctx context.Context, actor Principal, q UserQuery) (
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor('u', rows[limit-1].ID)
-	}
-	out := make([]UserListing, len(rows))
-	for i := range rows {
-		out[i] = listingOf(&rows[i])
-	}
+	out, next := listingPage(rows, limit, 'u')
 	return out, next, nil
 }
 
