@@ -102,16 +102,7 @@ func (s Scope) Covers(userID, institutionID int64, regionCode string) bool {
 // RegionPrefix strips the trailing zero pairs of a six-digit code: a province
 // (510000) covers every code starting 51, a city (510100) every 5101xx. The
 // country root 000000 covers everything.
-func RegionPrefix(code string) string {
-	p := code
-	for len(p) > 2 && strings.HasSuffix(p, "00") {
-		p = p[:len(p)-2]
-	}
-	if p == "00" {
-		return ""
-	}
-	return p
-}
+func RegionPrefix(code string) string { return store.RegionPrefix(code) }
 
 // Is reports whether the principal has one of the given roles.
 func (p Principal) Is(roles ...string) bool {
