@@ -1,8 +1,10 @@
 package account
 
 import (
+	"errors"
 	"strings"
 
+	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -112,4 +114,18 @@ func (p Principal) Is(roles ...string) bool {
 		}
 	}
 	return false
+}
+
+// VisibleInstitution takes the result of looking up the institution named
+// code and gives it back if p's scope covers it. One that does not exist
+// and one outside the scope are the same not-found error, so codes cannot
+// be probed.
+func (p Principal) VisibleInstitution(code string, in *store.Institution, err error) (*store.Institution, error) {
+	if err == nil && !p.Scope().Covers(0, in.ID, in.RegionCode) {
+		err = errs.ErrNotFound
+	}
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, errs.New(errs.NotFound, "error.institution_unknown").With("code", code).With("field", "institution")
+	}
+	return in, err
 }

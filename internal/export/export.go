@@ -198,16 +198,9 @@ func resolve(ctx context.Context, db Lookup, a Actor, r Request, loc *time.Locat
 		p.TargetRegion = f.Region
 	}
 	if f.Institution != "" {
-		unknown := errs.New(errs.NotFound, "error.institution_unknown").With("code", f.Institution).With("field", "institution")
 		in, err := db.InstitutionByCode(ctx, f.Institution)
-		if errors.Is(err, errs.ErrNotFound) {
-			return plan{}, unknown
-		}
-		if err != nil {
+		if in, err = a.VisibleInstitution(f.Institution, in, err); err != nil {
 			return plan{}, err
-		}
-		if !a.Scope().Covers(0, in.ID, in.RegionCode) {
-			return plan{}, unknown
 		}
 		p.Scope.InstitutionID, p.TargetInstitutionID, p.TargetRegion = in.ID, in.ID, in.RegionCode
 	}
