@@ -32,28 +32,20 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+BENCH_TAG=bench-export
+. bench/lib.sh
 OUT=$ROOT/bench/out/export
 ROWS=${BENCH_EXPORT_ROWS:-200000}
 INSTITUTIONS=${BENCH_EXPORT_INSTITUTIONS:-200}
 ROUNDS=${BENCH_ROUNDS:-1}
-DB_NAME=${BENCH_DB:-xt_bench_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+DB_NAME=${BENCH_DB:-xt_bench_$(random_hex 6)}
 KEEP_DB=${BENCH_KEEP_DB:-0}
-MYSQL=(mysql -uroot -h127.0.0.1 --protocol=tcp)
-CREATED_DB=0
 BIN_DIR=""
-
-log() { printf '[bench-export] %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
 
 cleanup() {
 	local rc=$?
 	set +e
-	if [[ $CREATED_DB == 1 && $KEEP_DB != 1 ]]; then
-		"${MYSQL[@]}" -e "DROP DATABASE IF EXISTS \`$DB_NAME\`" && log "dropped database $DB_NAME"
-	fi
+	drop_database "$KEEP_DB" BENCH_KEEP_DB
 	[[ -n $BIN_DIR ]] && rm -rf "$BIN_DIR"
 	exit $rc
 }
@@ -63,7 +55,7 @@ trap 'exit 130' INT TERM
 [[ $DB_NAME == xt_bench* ]] || die "BENCH_DB must start with xt_bench"
 ((ROWS % 4 == 0)) || die "BENCH_EXPORT_ROWS must be a multiple of 4"
 command -v /usr/bin/time >/dev/null || die "/usr/bin/time is needed (Debian package time)"
-"${MYSQL[@]}" -e "SELECT 1" >/dev/null || die "MariaDB is not reachable on 127.0.0.1:3306"
+need_mariadb
 mkdir -p "$OUT"
 
 BIN_DIR=$(mktemp -d)
@@ -71,8 +63,7 @@ log "building xuetang and exportbench"
 go build -o "$BIN_DIR/xuetang" ./cmd/xuetang
 go build -o "$BIN_DIR/exportbench" ./bench/exportbench
 
-"${MYSQL[@]}" -e "CREATE DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-CREATED_DB=1
+create_database
 DB_URL="mysql://root@127.0.0.1:3306/$DB_NAME"
 DATA_DIR=$OUT/data
 rm -rf "$DATA_DIR"

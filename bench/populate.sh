@@ -36,6 +36,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+BENCH_TAG=populate
+. bench/lib.sh
 OUT=$ROOT/bench/out
 LEARNERS=${BENCH_LEARNERS_POP:-1000000}
 INSTITUTIONS=${BENCH_INSTITUTIONS_POP:-}
@@ -43,18 +45,10 @@ SEED=${BENCH_SEED:-1}
 DAYS=${BENCH_DAYS:-365}
 EVENTS=${BENCH_EVENTS_PER_LESSON:-2}
 WRITERS=${BENCH_WRITERS:-1}
-DB_NAME=${BENCH_DB:-xt_bench_pop_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+DB_NAME=${BENCH_DB:-xt_bench_pop_$(random_hex 6)}
 KEEP=${BENCH_KEEP:-${BENCH_KEEP_DB:-0}}
 XUETANG_BIN=${BENCH_XUETANG:-}
-MYSQL=(mysql -uroot -h127.0.0.1 --protocol=tcp)
-CREATED_DB=0
 CHILD=""
-
-log() { printf '[populate] %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
 
 cleanup() {
 	local rc=$?
@@ -63,13 +57,7 @@ cleanup() {
 		kill "$CHILD" 2>/dev/null
 		wait "$CHILD" 2>/dev/null
 	fi
-	if ((CREATED_DB)); then
-		if [[ $KEEP == 1 ]]; then
-			log "keeping database $DB_NAME (BENCH_KEEP=1): drop it by hand when done"
-		else
-			"${MYSQL[@]}" -e "DROP DATABASE IF EXISTS \`$DB_NAME\`" || log "warning: could not drop database $DB_NAME"
-		fi
-	fi
+	drop_database "$KEEP" BENCH_KEEP
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -87,8 +75,7 @@ trap 'exit 130' INT TERM
 for tool in go jq mysql mysqladmin od; do
 	command -v "$tool" >/dev/null || die "$tool is not installed"
 done
-mysqladmin -uroot -h127.0.0.1 --protocol=tcp ping >/dev/null 2>&1 ||
-	die "MariaDB does not answer on 127.0.0.1:3306 as root without a password: start it first (this script does not)"
+need_mariadb
 
 mkdir -p "$OUT"
 if [[ -n $XUETANG_BIN ]]; then
@@ -99,13 +86,10 @@ else
 	XUETANG_BIN=$OUT/xuetang
 fi
 
-log "creating database $DB_NAME"
-"${MYSQL[@]}" -e "CREATE DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" ||
-	die "could not create database $DB_NAME (does it exist already? BENCH_DB must name a new one)"
-CREATED_DB=1
+create_database
 DSN="mysql://root@127.0.0.1:3306/$DB_NAME"
 
-(umask 077 && head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$OUT/pop-password")
+(umask 077 && random_hex 18 >"$OUT/pop-password")
 args=(dev generate --learners "$LEARNERS" --seed "$SEED" --days "$DAYS" --events-per-lesson "$EVENTS"
 	--writers "$WRITERS" --password "$(cat "$OUT/pop-password")")
 [[ -z $INSTITUTIONS ]] || args+=(--institutions "$INSTITUTIONS")

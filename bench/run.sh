@@ -53,13 +53,15 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+BENCH_TAG=bench
+. bench/lib.sh
 OUT=$ROOT/bench/out
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 LEARNERS=${BENCH_LEARNERS:-64}
 DURATION=${BENCH_DURATION:-15s}
 WARMUP=${BENCH_WARMUP:-3s}
 ROUNDS=${BENCH_ROUNDS:-1}
-DB_NAME=${BENCH_DB:-xt_bench_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+DB_NAME=${BENCH_DB:-xt_bench_$(random_hex 6)}
 KEEP_DB=${BENCH_KEEP_DB:-0}
 COURSE=${BENCH_COURSE:-internet-safety}
 XUETANG_BIN=${BENCH_XUETANG:-}
@@ -75,10 +77,8 @@ NAIVE_SESSION_ADDR=""
 REDIS_DB=""
 REDIS_URL=""
 APP_ENV=() # the benchmark configuration of every xuetang command
-MYSQL=(mysql -uroot -h127.0.0.1 --protocol=tcp)
 REDIS=(redis-cli -h 127.0.0.1 -p 6379)
-RUN_ID=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n') # this run's mark on what it claims
-CREATED_DB=0
+RUN_ID=$(random_hex 12) # this run's mark on what it claims
 
 # The learners, index 0 to LEARNERS-1: index k is bench_learner_NNN, NNN = k+1
 # zero-padded to three digits.
@@ -107,12 +107,6 @@ LAST_PID=""
 declare -A BASELINE_PIDS=() # mode -> pid, so scenarios share a baseline server
 STARTED_PIDS=()
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
-
 # ---------------------------------------------------------------- clean-up
 
 cleanup() {
@@ -134,13 +128,7 @@ cleanup() {
 		wait "${STARTED_PIDS[i]}" 2>/dev/null
 	done
 	release_redis_db
-	if ((CREATED_DB)); then
-		if [[ $KEEP_DB == 1 ]]; then
-			log "keeping database $DB_NAME (BENCH_KEEP_DB=1): drop it by hand when done"
-		else
-			"${MYSQL[@]}" -e "DROP DATABASE IF EXISTS \`$DB_NAME\`" || log "warning: could not drop database $DB_NAME"
-		fi
-	fi
+	drop_database "$KEEP_DB" BENCH_KEEP_DB
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -151,8 +139,7 @@ trap 'exit 130' INT TERM
 # check_services: the machine's MariaDB and Redis must be up already; this
 # script is one user among others and does not manage them.
 check_services() {
-	mysqladmin -uroot -h127.0.0.1 --protocol=tcp ping >/dev/null 2>&1 ||
-		die "MariaDB does not answer on 127.0.0.1:3306 as root without a password: start it first (this script does not)"
+	need_mariadb
 	[[ $("${REDIS[@]}" ping 2>/dev/null) == PONG ]] ||
 		die "Redis does not answer on 127.0.0.1:6379: start it first (this script does not)"
 }
@@ -222,16 +209,6 @@ build() {
 	go build -trimpath -o "$OUT/load" ./bench/load
 	go build -trimpath -o "$OUT/baseline" ./bench/baseline
 	go build -trimpath -o "$OUT/freeport" ./bench/freeport
-}
-
-# create_database: a database of this run's own. CREATE without IF NOT
-# EXISTS fails on a name in use, so an existing database is never taken
-# over or dropped.
-create_database() {
-	log "creating database $DB_NAME"
-	"${MYSQL[@]}" -e "CREATE DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" ||
-		die "could not create database $DB_NAME (does it exist already? BENCH_DB must name a new one)"
-	CREATED_DB=1
 }
 
 # configure: once the ports, database and Redis database are chosen.

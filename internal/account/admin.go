@@ -149,13 +149,21 @@ func UserTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
 // auditEntry records an action by actor on target, with where each stood,
 // so region and institution admins find the entries of their scope.
 func auditEntry(actor Principal, action string, target Principal, ip, detail string) *store.AuditEntry {
-	e := &store.AuditEntry{Action: action, Target: UserTarget(target.UserID), IP: ip, Detail: detail}
-	if actor.UserID != 0 {
-		id := actor.UserID
+	e := actor.AuditEntry(action, UserTarget(target.UserID), ip, detail)
+	e.TargetInstitutionID, e.TargetRegionCode = placeOf(target)
+	return e
+}
+
+// AuditEntry starts an audit entry of an action by p, carrying where p
+// stood (institution and region) so region and institution admins find it
+// in their audit view; where the target stands is the caller's to add.
+func (p Principal) AuditEntry(action, target, ip, detail string) *store.AuditEntry {
+	e := &store.AuditEntry{Action: action, Target: target, IP: ip, Detail: detail}
+	if p.UserID != 0 {
+		id := p.UserID
 		e.ActorID = &id
 	}
-	e.ActorInstitutionID, e.ActorRegionCode = placeOf(actor)
-	e.TargetInstitutionID, e.TargetRegionCode = placeOf(target)
+	e.ActorInstitutionID, e.ActorRegionCode = placeOf(p)
 	return e
 }
 
@@ -253,6 +261,26 @@ func pageSize(n int) int {
 
 // Cursors are opaque to clients: a letter for the list they belong to and
 // the last id seen.
+// keysetPage cuts rows, read with one more than limit, to limit, and gives
+// the cursor of the page after them ("" when the extra row was not there).
+func keysetPage[T any](rows []T, limit int, kind byte, id func(*T) int64) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, encodeCursor(kind, id(&rows[limit-1]))
+}
+
+// listingPage is keysetPage for lists of users.
+func listingPage(rows []store.UserListing, limit int, kind byte) ([]UserListing, string) {
+	rows, next := keysetPage(rows, limit, kind, func(u *store.UserListing) int64 { return u.ID })
+	out := make([]UserListing, len(rows))
+	for i := range rows {
+		out[i] = listingOf(&rows[i])
+	}
+	return out, next
+}
+
 func encodeCursor(kind byte, id int64) string {
 	return base64.RawURLEncoding.EncodeToString(append([]byte{kind}, strconv.FormatInt(id, 10)...))
 }
@@ -299,15 +327,7 @@ func (s *Service) ListUsers(ctx context.Context, actor Principal, q UserQuery) (
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor('u', rows[limit-1].ID)
-	}
-	out := make([]UserListing, len(rows))
-	for i := range rows {
-		out[i] = listingOf(&rows[i])
-	}
+	out, next := listingPage(rows, limit, 'u')
 	return out, next, nil
 }
 

@@ -93,11 +93,7 @@ func (s *Service) AuditLog(ctx context.Context, actor Principal, q AuditQuery) (
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor('a', rows[limit-1].ID)
-	}
+	rows, next := keysetPage(rows, limit, 'a', func(e *store.AuditListing) int64 { return e.ID })
 	out := make([]AuditEntry, len(rows))
 	for i, r := range rows {
 		out[i] = AuditEntry{ID: r.ID, At: r.At, ActorID: r.ActorID, ActorUsername: r.ActorUsername, Action: r.Action,

@@ -93,15 +93,7 @@ func (s *Service) InactiveLearners(ctx context.Context, actor Principal, cursor 
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(rows) > n {
-		rows = rows[:n]
-		next = encodeCursor('r', rows[n-1].ID)
-	}
-	out := make([]UserListing, len(rows))
-	for i := range rows {
-		out[i] = listingOf(&rows[i])
-	}
+	out, next := listingPage(rows, n, 'r')
 	return out, next, nil
 }
 

@@ -1,8 +1,10 @@
 package account
 
 import (
+	"errors"
 	"strings"
 
+	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -102,16 +104,7 @@ func (s Scope) Covers(userID, institutionID int64, regionCode string) bool {
 // RegionPrefix strips the trailing zero pairs of a six-digit code: a province
 // (510000) covers every code starting 51, a city (510100) every 5101xx. The
 // country root 000000 covers everything.
-func RegionPrefix(code string) string {
-	p := code
-	for len(p) > 2 && strings.HasSuffix(p, "00") {
-		p = p[:len(p)-2]
-	}
-	if p == "00" {
-		return ""
-	}
-	return p
-}
+func RegionPrefix(code string) string { return store.RegionPrefix(code) }
 
 // Is reports whether the principal has one of the given roles.
 func (p Principal) Is(roles ...string) bool {
@@ -121,4 +114,18 @@ func (p Principal) Is(roles ...string) bool {
 		}
 	}
 	return false
+}
+
+// VisibleInstitution takes the result of looking up the institution named
+// code and gives it back if p's scope covers it. One that does not exist
+// and one outside the scope are the same not-found error, so codes cannot
+// be probed.
+func (p Principal) VisibleInstitution(code string, in *store.Institution, err error) (*store.Institution, error) {
+	if err == nil && !p.Scope().Covers(0, in.ID, in.RegionCode) {
+		err = errs.ErrNotFound
+	}
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, errs.New(errs.NotFound, "error.institution_unknown").With("code", code).With("field", "institution")
+	}
+	return in, err
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/errs"
+	"github.com/xuetang-edu/xuetang/internal/sheet"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -197,16 +198,9 @@ func resolve(ctx context.Context, db Lookup, a Actor, r Request, loc *time.Locat
 		p.TargetRegion = f.Region
 	}
 	if f.Institution != "" {
-		unknown := errs.New(errs.NotFound, "error.institution_unknown").With("code", f.Institution).With("field", "institution")
 		in, err := db.InstitutionByCode(ctx, f.Institution)
-		if errors.Is(err, errs.ErrNotFound) {
-			return plan{}, unknown
-		}
-		if err != nil {
+		if in, err = a.VisibleInstitution(f.Institution, in, err); err != nil {
 			return plan{}, err
-		}
-		if !a.Scope().Covers(0, in.ID, in.RegionCode) {
-			return plan{}, unknown
 		}
 		p.Scope.InstitutionID, p.TargetInstitutionID, p.TargetRegion = in.ID, in.ID, in.RegionCode
 	}
@@ -256,17 +250,11 @@ type Source interface {
 	EachIndicator(ctx context.Context, sc store.ExportScope, fn func(*store.IndicatorRow) error) error
 }
 
-// rowWriter is a CSV or XLSX file being written.
-type rowWriter interface {
-	WriteRow(cells []any) error
-	Close() error
-}
-
 // Options shape the file.
 type Options struct {
 	Translator Translator
 	Location   *time.Location // dates in the deployment's time zone
-	// SheetRows caps data rows per XLSX sheet (MaxSheetRows when 0).
+	// SheetRows caps data rows per XLSX sheet (sheet.MaxSheetRows when 0).
 	SheetRows int
 	// TmpDir holds an XLSX's spill files.
 	TmpDir string
@@ -285,12 +273,12 @@ func count(ctx context.Context, src Source, p plan) (int64, error) {
 // write streams a plan's rows to w and returns how many data rows it wrote.
 func write(ctx context.Context, src Source, p plan, w io.Writer, o Options) (int64, error) {
 	header := Header(o.Translator, p.Kind, p.Lang)
-	var out rowWriter
+	var out sheet.Writer
 	var err error
 	if p.Format == FormatXLSX {
-		out, err = newXLSX(w, header, o.Translator.T(p.Lang, "export.sheet."+p.Kind, nil), o.SheetRows, o.TmpDir)
+		out, err = sheet.NewXLSX(w, header, o.Translator.T(p.Lang, "export.sheet."+p.Kind, nil), o.SheetRows, o.TmpDir)
 	} else {
-		out, err = newCSV(w, header)
+		out, err = sheet.NewCSV(w, header)
 	}
 	if err != nil {
 		return 0, err
@@ -400,19 +388,7 @@ func auditEntry(a Actor, p plan, jobID string, rows int64) *store.AuditEntry {
 		d["job"] = jobID
 	}
 	detail, _ := json.Marshal(d)
-	e := &store.AuditEntry{Action: "export." + p.Kind, Target: target, Detail: string(detail), IP: a.IP}
-	if a.UserID != 0 {
-		id := a.UserID
-		e.ActorID = &id
-	}
-	if a.InstitutionID != 0 {
-		id := a.InstitutionID
-		e.ActorInstitutionID = &id
-	}
-	if a.RegionCode != "" {
-		rc := a.RegionCode
-		e.ActorRegionCode = &rc
-	}
+	e := a.AuditEntry("export."+p.Kind, target, a.IP, string(detail))
 	if p.TargetInstitutionID != 0 {
 		id := p.TargetInstitutionID
 		e.TargetInstitutionID = &id

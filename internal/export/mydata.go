@@ -2,12 +2,12 @@ package export
 
 import (
 	"archive/zip"
-	"encoding/csv"
 	"io"
 	"strconv"
 	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/sheet"
 )
 
 // MyDataZip writes a person's own data (account.MyData) as a zip of CSV files, one per kind of
@@ -54,24 +54,16 @@ func MyDataZip(w io.Writer, d *account.MyData) error {
 		if err != nil {
 			return err
 		}
-		if _, err := io.WriteString(fw, "\ufeff"); err != nil {
-			return err
-		}
-		cw := csv.NewWriter(fw)
-		cw.UseCRLF = true
-		if err := cw.Write(f.header); err != nil {
+		cw, err := sheet.NewCSV(fw, f.header)
+		if err != nil {
 			return err
 		}
 		for _, r := range f.rows {
-			for i := range r {
-				r[i] = Neutralise(r[i])
-			}
-			if err := cw.Write(r); err != nil {
+			if err := cw.WriteRow(sheet.Strings(r)); err != nil {
 				return err
 			}
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := cw.Close(); err != nil {
 			return err
 		}
 	}

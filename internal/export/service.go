@@ -52,7 +52,7 @@ type Config struct {
 	Location   *time.Location
 	Now        func() time.Time
 	Logger     *slog.Logger
-	SheetRows  int // MaxSheetRows when 0
+	SheetRows  int // sheet.MaxSheetRows when 0
 	// HeartbeatEvery is how often a running job records progress; a job
 	// silent for StaleAfter is taken for dead. PollEvery is how often an
 	// idle worker looks for jobs queued by other instances.

@@ -52,15 +52,7 @@ var System = Actor{Principal: account.Principal{Role: account.RoleAdmin}}
 // audit is an entry by the actor about an institution, carrying both
 // places so region and institution admins find it in their audit view.
 func (a Actor) audit(action, detail string, in *store.Institution) store.AuditEntry {
-	e := store.AuditEntry{ActorID: a.id(), Action: action, IP: a.IP, Detail: detail}
-	if a.InstitutionID != 0 {
-		id := a.InstitutionID
-		e.ActorInstitutionID = &id
-	}
-	if a.RegionCode != "" {
-		rc := a.RegionCode
-		e.ActorRegionCode = &rc
-	}
+	e := *a.AuditEntry(action, "", a.IP, detail)
 	if in.ID != 0 {
 		id := in.ID
 		e.TargetInstitutionID = &id
@@ -68,14 +60,6 @@ func (a Actor) audit(action, detail string, in *store.Institution) store.AuditEn
 	rc := in.RegionCode
 	e.TargetRegionCode = &rc
 	return e
-}
-
-func (a Actor) id() *int64 {
-	if a.UserID == 0 {
-		return nil
-	}
-	id := a.UserID
-	return &id
 }
 
 var (

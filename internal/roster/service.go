@@ -163,7 +163,6 @@ func (s *Service) today() time.Time {
 // scope is reported exactly like an unknown code, so codes cannot be probed.
 func (s *Service) target(ctx context.Context, actor account.Principal, code string) (Target, error) {
 	code = strings.TrimSpace(code)
-	unknown := errs.New(errs.NotFound, "error.institution_unknown").With("code", code).With("field", "institution")
 	var inst *store.Institution
 	var err error
 	switch {
@@ -176,14 +175,8 @@ func (s *Service) target(ctx context.Context, actor account.Principal, code stri
 	default:
 		return Target{}, errs.New(errs.Invalid, "error.import_institution_required").With("field", "institution")
 	}
-	if errors.Is(err, errs.ErrNotFound) {
-		return Target{}, unknown
-	}
-	if err != nil {
+	if inst, err = actor.VisibleInstitution(code, inst, err); err != nil {
 		return Target{}, err
-	}
-	if !actor.Scope().Covers(0, inst.ID, inst.RegionCode) {
-		return Target{}, unknown
 	}
 	return Target{InstitutionID: inst.ID, InstitutionCode: inst.Code, RegionCode: inst.RegionCode}, nil
 }

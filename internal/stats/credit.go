@@ -88,19 +88,8 @@ func (s *Service) AddCredit(ctx context.Context, p account.Principal, ip string,
 		return nil, errs.New(errs.Invalid, "stats.error.credit_title").With("field", "title")
 	}
 	mc := &store.ManualCredit{UserID: u.ID, Day: day, Hours: c.Hours, Title: c.Title}
-	e := &store.AuditEntry{Action: "stats.credit.add", IP: ip, Target: account.UserTarget(u.ID)}
-	if p.UserID != 0 {
-		id := p.UserID
-		e.ActorID, mc.CreatedBy = &id, &id
-	}
-	if p.InstitutionID != 0 {
-		id := p.InstitutionID
-		e.ActorInstitutionID = &id
-	}
-	if p.RegionCode != "" {
-		rc := p.RegionCode
-		e.ActorRegionCode = &rc
-	}
+	e := p.AuditEntry("stats.credit.add", account.UserTarget(u.ID), ip, "")
+	mc.CreatedBy = e.ActorID
 	if u.InstitutionID != nil {
 		id := *u.InstitutionID
 		e.TargetInstitutionID = &id

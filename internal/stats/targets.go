@@ -111,20 +111,7 @@ func (s *Service) SetTarget(ctx context.Context, p account.Principal, ip string,
 		return nil, errs.New(errs.Invalid, "stats.error.target_hours").With("field", "hours").With("max", MaxTargetHours)
 	}
 	t.Hours = math.Round(t.Hours*100) / 100
-	e := &store.AuditEntry{Action: "stats.target.set", IP: ip,
-		Target: "target:" + t.Scope + ":" + strconv.Itoa(t.Year), Detail: fmt.Sprintf("hours=%.2f", t.Hours)}
-	if p.UserID != 0 {
-		id := p.UserID
-		e.ActorID = &id
-	}
-	if p.InstitutionID != 0 {
-		id := p.InstitutionID
-		e.ActorInstitutionID = &id
-	}
-	if p.RegionCode != "" {
-		rc := p.RegionCode
-		e.ActorRegionCode = &rc
-	}
+	e := p.AuditEntry("stats.target.set", "target:"+t.Scope+":"+strconv.Itoa(t.Year), ip, fmt.Sprintf("hours=%.2f", t.Hours))
 	if code, ok := strings.CutPrefix(t.Scope, "institution:"); ok {
 		if in, err := s.db.InstitutionByCode(ctx, code); err == nil {
 			id, rc := in.ID, in.RegionCode

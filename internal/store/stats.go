@@ -143,9 +143,10 @@ func PeriodStart(p string, d int) int {
 
 var periodKinds = []string{PeriodDay, PeriodMonth, PeriodQuarter, PeriodYear, PeriodAll}
 
-// regionPrefix strips trailing "00" pairs: 510000 -> 51, 510100 -> 5101
-// (the same rule as account.RegionPrefix, which imports this package).
-func regionPrefix(code string) string {
+// RegionPrefix strips trailing "00" pairs: 510000 -> 51, 510100 -> 5101;
+// the root 000000 gives "". account.RegionPrefix is this rule, kept here
+// because the store's scope queries need it and account imports store.
+func RegionPrefix(code string) string {
 	p := code
 	for len(p) > 2 && strings.HasSuffix(p, "00") {
 		p = p[:len(p)-2]

@@ -55,7 +55,7 @@ func (h *statsHome) equal(o *statsHome) bool {
 // level of their region, their institution.
 func (h *statsHome) scopes() []string {
 	out := []string{ScopeAll}
-	p := regionPrefix(h.Region)
+	p := RegionPrefix(h.Region)
 	for _, n := range []int{2, 4, 6} {
 		if len(p) >= n {
 			out = append(out, ScopeRegion(p[:n]))

@@ -186,19 +186,7 @@ func (s *Service) work(ctx context.Context, a account.Principal, id int64) (*sto
 // audit is an entry by the actor about a class, filed under the class's
 // institution and region so institution and region admins find it.
 func audit(a Actor, action string, c *store.Class, in *store.Institution, detail string) *store.AuditEntry {
-	e := &store.AuditEntry{Action: action, Target: store.ClassTarget(c.ID), IP: a.IP, Detail: detail}
-	if a.UserID != 0 {
-		id := a.UserID
-		e.ActorID = &id
-	}
-	if a.InstitutionID != 0 {
-		id := a.InstitutionID
-		e.ActorInstitutionID = &id
-	}
-	if a.RegionCode != "" {
-		rc := a.RegionCode
-		e.ActorRegionCode = &rc
-	}
+	e := a.AuditEntry(action, store.ClassTarget(c.ID), a.IP, detail)
 	if in != nil {
 		id, rc := in.ID, in.RegionCode
 		e.TargetInstitutionID, e.TargetRegionCode = &id, &rc

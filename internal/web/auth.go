@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -226,11 +225,7 @@ func (h *AuthAPI) Unlock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		id = 0 // still answered by Accounts.Unlock: 403 for roles that may not, else 404
-	}
-	u, err := h.Accounts.Unlock(c.Request().Context(), a.principal, id, c.RealIP())
+	u, err := h.Accounts.Unlock(c.Request().Context(), a.principal, numParam(c, "id"), c.RealIP())
 	if err != nil {
 		return err
 	}

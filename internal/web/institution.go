@@ -70,16 +70,6 @@ func orgActor(c echo.Context) (org.Actor, error) {
 	return org.Actor{Principal: a.principal, IP: c.RealIP()}, nil
 }
 
-// institutionID reads :id; a malformed one becomes 0, which no row has, so it is
-// answered like any unknown id (after the role check).
-func institutionID(c echo.Context) int64 {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 0 {
-		return 0
-	}
-	return id
-}
-
 type institutionCreate struct {
 	Code       string `json:"code"`
 	Name       string `json:"name"`
@@ -147,7 +137,7 @@ func (h *InstitutionAPI) one(c echo.Context, f func(context.Context, org.Actor, 
 	if err != nil {
 		return err
 	}
-	in, err := f(c.Request().Context(), a, institutionID(c))
+	in, err := f(c.Request().Context(), a, numParam(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -171,7 +161,7 @@ func (h *InstitutionAPI) Update(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	in, err := h.Institutions.Update(c.Request().Context(), a, institutionID(c), org.Patch{Name: req.Name, Kind: req.Kind,
+	in, err := h.Institutions.Update(c.Request().Context(), a, numParam(c, "id"), org.Patch{Name: req.Name, Kind: req.Kind,
 		RegionCode: req.RegionCode, SelfRegistration: req.SelfRegistration})
 	if err != nil {
 		return err

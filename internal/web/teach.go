@@ -142,17 +142,6 @@ func (h *TeachAPI) routes(app, api *echo.Group, pg *pages, cat *i18n.Catalog) {
 	g.GET("/:id/questions", h.Questions)
 }
 
-// numParam reads a positive id; anything else is 0, which no row has, so
-// the service still answers 403 to roles that may not act and 404 to
-// those that may.
-func numParam(c echo.Context, name string) int64 {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
-}
-
 func actorOf(c echo.Context) (teach.Actor, error) {
 	a, err := requireUser(c)
 	if err != nil {
@@ -560,10 +549,7 @@ func (h *TeachAPI) Questions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lessonID, err := strconv.ParseInt(c.QueryParam("lesson_id"), 10, 64)
-	if err != nil || lessonID <= 0 {
-		lessonID = 0
-	}
+	lessonID := numQuery(c, "lesson_id")
 	out, err := h.Classes.Questions(c.Request().Context(), a.principal, numParam(c, "id"), lessonID)
 	if err != nil {
 		return err
@@ -578,10 +564,7 @@ func (h *TeachAPI) CourseQuestions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lessonID, err := strconv.ParseInt(c.QueryParam("lesson_id"), 10, 64)
-	if err != nil || lessonID <= 0 {
-		lessonID = 0
-	}
+	lessonID := numQuery(c, "lesson_id")
 	out, err := h.Classes.CourseQuestions(c.Request().Context(), a.principal, lessonID)
 	if err != nil {
 		return err

@@ -49,6 +49,24 @@ func (h *UserAdminAPI) routes(api *echo.Group) {
 }
 
 // userJSON is one account as staff see it.
+// usersPage is a page of users for the admin lists, added to out (nil: a
+// new map); next is null on the last page.
+func usersPage(rows []account.UserListing, next string, out map[string]any) map[string]any {
+	users := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		users[i] = userJSON(r)
+	}
+	var nextJSON any
+	if next != "" {
+		nextJSON = next
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	out["users"], out["next"] = users, nextJSON
+	return out
+}
+
 func userJSON(l account.UserListing) map[string]any {
 	out := map[string]any{
 		"id": l.ID, "username": l.Username, "display_name": l.DisplayName, "role": l.Role,
@@ -59,17 +77,6 @@ func userJSON(l account.UserListing) map[string]any {
 		out["institution"] = map[string]any{"code": l.InstitutionCode, "name": l.InstitutionName}
 	}
 	return out
-}
-
-// targetID reads {id}; a malformed one becomes 0, which no user has, so
-// the service still answers 403 to roles that may not act and 404 to
-// those that may.
-func targetID(c echo.Context) int64 {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
 }
 
 // List answers GET /api/v1/admin/users?q=&role=&cursor=&limit=.
@@ -85,15 +92,7 @@ func (h *UserAdminAPI) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	users := make([]map[string]any, len(rows))
-	for i, r := range rows {
-		users[i] = userJSON(r)
-	}
-	var nextJSON any
-	if next != "" {
-		nextJSON = next
-	}
-	return c.JSON(http.StatusOK, map[string]any{"users": users, "next": nextJSON})
+	return c.JSON(http.StatusOK, usersPage(rows, next, nil))
 }
 
 type createUserRequest struct {
@@ -154,7 +153,7 @@ func (h *UserAdminAPI) Update(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	l, err := h.Users.UpdateUser(c.Request().Context(), a.principal, targetID(c),
+	l, err := h.Users.UpdateUser(c.Request().Context(), a.principal, numParam(c, "id"),
 		account.Edit{DisplayName: req.DisplayName, Role: req.Role, RegionCode: req.Region}, c.RealIP())
 	if err != nil {
 		return err
@@ -173,7 +172,7 @@ func (h *UserAdminAPI) setDisabled(c echo.Context, disabled bool) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.Users.SetDisabled(c.Request().Context(), a.principal, targetID(c), disabled, c.RealIP())
+	l, err := h.Users.SetDisabled(c.Request().Context(), a.principal, numParam(c, "id"), disabled, c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -187,7 +186,7 @@ func (h *UserAdminAPI) ResetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pw, err := h.Users.ResetPassword(c.Request().Context(), a.principal, targetID(c), c.RealIP())
+	pw, err := h.Users.ResetPassword(c.Request().Context(), a.principal, numParam(c, "id"), c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -206,7 +205,7 @@ func (h *UserAdminAPI) Move(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	l, err := h.Users.MoveLearner(c.Request().Context(), a.principal, targetID(c), req.Institution, c.RealIP())
+	l, err := h.Users.MoveLearner(c.Request().Context(), a.principal, numParam(c, "id"), req.Institution, c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -220,7 +219,7 @@ func (h *UserAdminAPI) Delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Users.DeleteUser(c.Request().Context(), a.principal, targetID(c), c.RealIP()); err != nil {
+	if err := h.Users.DeleteUser(c.Request().Context(), a.principal, numParam(c, "id"), c.RealIP()); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"deleted": true})
@@ -238,16 +237,7 @@ func (h *UserAdminAPI) Inactive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	users := make([]map[string]any, len(rows))
-	for i, r := range rows {
-		users[i] = userJSON(r)
-	}
-	var nextJSON any
-	if next != "" {
-		nextJSON = next
-	}
-	return c.JSON(http.StatusOK, map[string]any{"retention_days": int(h.Users.Retention() / (24 * time.Hour)),
-		"users": users, "next": nextJSON})
+	return c.JSON(http.StatusOK, usersPage(rows, next, map[string]any{"retention_days": int(h.Users.Retention() / (24 * time.Hour))}))
 }
 
 // AnonymiseInactive answers POST /api/v1/admin/retention/anonymise

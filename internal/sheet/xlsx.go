@@ -1,4 +1,4 @@
-package export
+package sheet
 
 import (
 	"fmt"
@@ -11,11 +11,11 @@ import (
 // Excel's 1,048,576 rows less one.
 const MaxSheetRows = 1_048_575
 
-// xlsxWriter streams rows into a workbook with excelize's StreamWriter,
+// XLSXWriter streams rows into a workbook with excelize's StreamWriter,
 // which keeps at most a small buffer in memory and spills the rest of a
 // sheet to a temporary file. Past sheetRows data rows a new sheet begins,
 // with the header again.
-type xlsxWriter struct {
+type XLSXWriter struct {
 	out       io.Writer
 	f         *excelize.File
 	sw        *excelize.StreamWriter
@@ -26,14 +26,24 @@ type xlsxWriter struct {
 	row       int // rows written on the current sheet, header included
 }
 
-// newXLSX starts a workbook; tmpDir holds the stream's spill files (the
-// same disk as the export, not /tmp, which may be small or in memory).
-func newXLSX(w io.Writer, header []string, sheetName string, sheetRows int, tmpDir string) (*xlsxWriter, error) {
+// NewXLSX starts a workbook whose first sheet is sheetName; tmpDir holds
+// the stream's spill files (for a large export, the same disk as the
+// export, not /tmp, which may be small or in memory; "" is the system's).
+// sheetRows caps the data rows on a sheet, MaxSheetRows when 0.
+func NewXLSX(w io.Writer, header []string, sheetName string, sheetRows int, tmpDir string) (*XLSXWriter, error) {
 	if sheetRows <= 0 {
 		sheetRows = MaxSheetRows
 	}
-	x := &xlsxWriter{out: w, f: excelize.NewFile(excelize.Options{TmpDir: tmpDir}), header: textRow(header),
-		sheetName: sheetName, sheetRows: sheetRows}
+	x := &XLSXWriter{out: w, f: excelize.NewFile(excelize.Options{TmpDir: tmpDir}), sheetName: sheetName, sheetRows: sheetRows}
+	bold, err := x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		x.f.Close()
+		return nil, err
+	}
+	x.header = make([]any, len(header))
+	for i, h := range header {
+		x.header[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
 	if err := x.f.SetSheetName("Sheet1", x.name(1)); err != nil {
 		x.f.Close()
 		return nil, err
@@ -45,14 +55,14 @@ func newXLSX(w io.Writer, header []string, sheetName string, sheetRows int, tmpD
 	return x, nil
 }
 
-func (x *xlsxWriter) name(n int) string {
+func (x *XLSXWriter) name(n int) string {
 	if n == 1 {
 		return x.sheetName
 	}
 	return fmt.Sprintf("%s %d", x.sheetName, n)
 }
 
-func (x *xlsxWriter) startSheet(n int) error {
+func (x *XLSXWriter) startSheet(n int) error {
 	if x.sw != nil {
 		if err := x.sw.Flush(); err != nil {
 			return err
@@ -75,7 +85,7 @@ func (x *xlsxWriter) startSheet(n int) error {
 	return x.write(x.header)
 }
 
-func (x *xlsxWriter) write(cells []any) error {
+func (x *XLSXWriter) write(cells []any) error {
 	x.row++
 	ref, err := excelize.CoordinatesToCellName(1, x.row)
 	if err != nil {
@@ -86,7 +96,7 @@ func (x *xlsxWriter) write(cells []any) error {
 
 // WriteRow adds a data row. Strings become inline text cells, never
 // formulas, whatever they begin with; numbers stay numbers.
-func (x *xlsxWriter) WriteRow(cells []any) error {
+func (x *XLSXWriter) WriteRow(cells []any) error {
 	if x.row > x.sheetRows {
 		if err := x.startSheet(x.sheets + 1); err != nil {
 			return err
@@ -96,7 +106,7 @@ func (x *xlsxWriter) WriteRow(cells []any) error {
 }
 
 // Close finishes the workbook, writes it out and removes the spill files.
-func (x *xlsxWriter) Close() error {
+func (x *XLSXWriter) Close() error {
 	defer x.f.Close()
 	if err := x.sw.Flush(); err != nil {
 		return err

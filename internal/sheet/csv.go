@@ -1,4 +1,4 @@
-package export
+package sheet
 
 import (
 	"bufio"
@@ -27,29 +27,33 @@ func Neutralise(s string) string {
 	return s
 }
 
-// csvWriter writes RFC 4180 CSV (CRLF line ends, fields quoted when they
+// CSVWriter writes RFC 4180 CSV (CRLF line ends, fields quoted when they
 // hold a comma, quote or line break) in UTF-8 with a byte-order mark.
-type csvWriter struct {
+type CSVWriter struct {
 	bw  *bufio.Writer
 	w   *csv.Writer
 	rec []string
 }
 
-func newCSV(w io.Writer, header []string) (*csvWriter, error) {
+// NewCSV starts a CSV file on w with the header row, if there is one.
+func NewCSV(w io.Writer, header []string) (*CSVWriter, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString(bom); err != nil {
 		return nil, err
 	}
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true
-	c := &csvWriter{bw: bw, w: cw}
-	if err := c.WriteRow(textRow(header)); err != nil {
-		return nil, err
+	c := &CSVWriter{bw: bw, w: cw}
+	if len(header) > 0 {
+		if err := c.WriteRow(Strings(header)); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
 
-func textRow(ss []string) []any {
+// Strings makes a row of text cells.
+func Strings(ss []string) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
 		out[i] = s
@@ -58,8 +62,8 @@ func textRow(ss []string) []any {
 }
 
 // WriteRow writes one record. Strings are neutralised; numbers are written
-// plainly (a negative number is not a formula, and none is negative here).
-func (c *csvWriter) WriteRow(cells []any) error {
+// plainly (a negative number is not a formula).
+func (c *CSVWriter) WriteRow(cells []any) error {
 	c.rec = c.rec[:0]
 	for _, v := range cells {
 		c.rec = append(c.rec, cellText(v))
@@ -79,12 +83,14 @@ func cellText(v any) string {
 		return strconv.Itoa(v)
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
 	}
-	panic("export: unsupported cell type") // the row builders use only the types above
+	panic("sheet: unsupported cell type") // the row builders use only the types above
 }
 
 // Close flushes everything written.
-func (c *csvWriter) Close() error {
+func (c *CSVWriter) Close() error {
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
 		return err

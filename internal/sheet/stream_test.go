@@ -1,4 +1,4 @@
-package export
+package sheet_test
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/xuetang-edu/xuetang/internal/sheet"
 )
 
 const hyperlink = `=HYPERLINK("http://x","点我")`
@@ -16,7 +18,7 @@ func TestNeutralise(t *testing.T) {
 		hyperlink: "'" + hyperlink, "+86 138": "'+86 138", "-1+2": "'-1+2", "@SUM(A1)": "'@SUM(A1)",
 		"\tcmd": "'\tcmd", "\rx": "'\rx", "": "", "张伟": "张伟", "a=b": "a=b", " =x": " =x",
 	} {
-		if got := Neutralise(in); got != want {
+		if got := sheet.Neutralise(in); got != want {
 			t.Errorf("Neutralise(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -24,7 +26,7 @@ func TestNeutralise(t *testing.T) {
 
 func TestCSVBOMQuotingAndNeutralisation(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := newCSV(&buf, []string{"姓名", "备注", "学时"})
+	w, err := sheet.NewCSV(&buf, []string{"姓名", "备注", "学时"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +67,7 @@ func TestCSVBOMQuotingAndNeutralisation(t *testing.T) {
 
 func TestCSVHeaderOnly(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := newCSV(&buf, []string{"a", "b"})
+	w, err := sheet.NewCSV(&buf, []string{"a", "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +83,7 @@ func TestCSVHeaderOnly(t *testing.T) {
 // and past the limit rows continue on a new sheet under the header again.
 func TestXLSXTextCellsAndSheetRollover(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := newXLSX(&buf, []string{"姓名", "学时"}, "学习记录", 3, t.TempDir())
+	w, err := sheet.NewXLSX(&buf, []string{"姓名", "学时"}, "学习记录", 3, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,27 +106,27 @@ func TestXLSXTextCellsAndSheetRollover(t *testing.T) {
 		t.Fatalf("sheets %q", sheets)
 	}
 	var seen []string
-	for s, sheet := range sheets {
-		rows, err := f.GetRows(sheet)
+	for s, name := range sheets {
+		rows, err := f.GetRows(name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantRows := []int{4, 4, 2}[s]
 		if len(rows) != wantRows || rows[0][0] != "姓名" || rows[0][1] != "学时" {
-			t.Fatalf("sheet %s: %q", sheet, rows)
+			t.Fatalf("sheet %s: %q", name, rows)
 		}
 		for r, row := range rows[1:] {
 			seen = append(seen, row[0])
 			ref, _ := excelize.CoordinatesToCellName(1, r+2)
-			if typ, _ := f.GetCellType(sheet, ref); typ != excelize.CellTypeInlineString {
-				t.Errorf("%s!%s type %v, want inline text", sheet, ref, typ)
+			if typ, _ := f.GetCellType(name, ref); typ != excelize.CellTypeInlineString {
+				t.Errorf("%s!%s type %v, want inline text", name, ref, typ)
 			}
-			if fm, _ := f.GetCellFormula(sheet, ref); fm != "" {
-				t.Errorf("%s!%s has formula %q", sheet, ref, fm)
+			if fm, _ := f.GetCellFormula(name, ref); fm != "" {
+				t.Errorf("%s!%s has formula %q", name, ref, fm)
 			}
 			ref, _ = excelize.CoordinatesToCellName(2, r+2)
-			if typ, _ := f.GetCellType(sheet, ref); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
-				t.Errorf("%s!%s type %v, want a number", sheet, ref, typ)
+			if typ, _ := f.GetCellType(name, ref); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+				t.Errorf("%s!%s type %v, want a number", name, ref, typ)
 			}
 		}
 	}
