@@ -462,8 +462,8 @@ func TestStatsLateCommitAndConcurrentPasses(t *testing.T) {
 			}
 			defer tx.Rollback() // after a failure; a no-op once committed
 			l := w.lessons["beta"][1]
-			if _, err := tx.Exec("INSERT INTO progress_events (event_id, user_id, lesson_id, type, seconds, credited_seconds, received_at) "+
-				"VALUES (?, ?, ?, 'heartbeat', 40, 40, ?)", cxEventID(), u.ID, l.ID, w.clk.Now()); err != nil {
+			if _, err := tx.Exec("INSERT INTO progress_events (event_key, user_id, lesson_id, type, seconds, credited_seconds, received_at) "+
+				"VALUES (?, ?, ?, 'heartbeat', 40, 40, ?)", keyOf(t, cxEventID()), u.ID, l.ID, w.clk.Now()); err != nil {
 				t.Fatal(err)
 			}
 			w.clk.Add(time.Minute)
