@@ -114,34 +114,21 @@ func (s *Service) AnonymiseInactive(ctx context.Context, actor Principal, ids []
 	if len(ids) == 0 || len(ids) > MaxAnonymiseBatch {
 		return 0, errs.New(errs.Invalid, "error.anonymise_batch").With("max", MaxAnonymiseBatch).With("field", "ids")
 	}
-	want := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
-	}
 	before := s.now().Add(-s.retention)
-	var due []int64
-	place := map[int64]Principal{}
-	var after int64
-	for {
-		rows, err := s.db.InactiveUsers(ctx, store.InactiveQuery{Scope: visibleScope(actor), Before: before,
-			AfterID: after, Limit: MaxPageSize})
-		if err != nil {
-			return 0, err
+	// One query re-checks every chosen id against the rule and the scope.
+	rows, err := s.db.InactiveUsers(ctx, store.InactiveQuery{Scope: visibleScope(actor), Before: before, IDs: ids, Limit: len(ids)})
+	if err != nil {
+		return 0, err
+	}
+	due := make([]int64, len(rows))
+	place := make(map[int64]Principal, len(rows))
+	for i, r := range rows {
+		due[i] = r.ID
+		tp := Principal{UserID: r.ID, Role: r.Role, RegionCode: r.Region}
+		if r.InstitutionID != nil {
+			tp.InstitutionID = *r.InstitutionID
 		}
-		for _, r := range rows {
-			if want[r.ID] {
-				due = append(due, r.ID)
-				tp := Principal{UserID: r.ID, Role: r.Role, RegionCode: r.Region}
-				if r.InstitutionID != nil {
-					tp.InstitutionID = *r.InstitutionID
-				}
-				place[r.ID] = tp
-			}
-		}
-		if len(rows) < MaxPageSize || len(due) == len(want) {
-			break
-		}
-		after = rows[len(rows)-1].ID
+		place[r.ID] = tp
 	}
 	n, err := s.db.AnonymiseUsers(ctx, due, func(id int64) *store.AuditEntry {
 		return auditEntry(actor, "user.retention_anonymise", place[id], ip, "inactive since before "+before.UTC().Format(time.DateOnly)+

@@ -100,6 +100,9 @@ type InactiveQuery struct {
 	Before  time.Time
 	AfterID int64
 	Limit   int
+	// IDs, when set, keeps only these accounts: the re-check before
+	// anonymising the ones an admin chose.
+	IDs []int64
 }
 
 // InactiveUsers is a keyset page of the accounts the retention rule would
@@ -110,11 +113,14 @@ func (s *Store) InactiveUsers(ctx context.Context, q InactiveQuery) ([]UserListi
 		return nil, nil
 	}
 	var out []UserListing
-	err := s.scopedUsers(ctx, sc).
+	db := s.scopedUsers(ctx, sc).
 		Where("u.id > ? AND u.role = ? AND u.deleted_at IS NULL", q.AfterID, "learner").
 		Where("COALESCE(u.last_sign_in_at, u.created_at) < ?", q.Before).
-		Where("NOT EXISTS (SELECT 1 FROM lesson_progress lp WHERE lp.user_id = u.id AND lp.last_seen_at >= ?)", q.Before).
-		Order("u.id").Limit(q.Limit).Scan(&out).Error
+		Where("NOT EXISTS (SELECT 1 FROM lesson_progress lp WHERE lp.user_id = u.id AND lp.last_seen_at >= ?)", q.Before)
+	if len(q.IDs) > 0 {
+		db = db.Where("u.id IN ?", q.IDs)
+	}
+	err := db.Order("u.id").Limit(q.Limit).Scan(&out).Error
 	return out, classify(err)
 }
 

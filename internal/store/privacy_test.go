@@ -119,7 +119,6 @@ func TestInactiveUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 		x.record(t, x.event(2, "heartbeat", 30)) // li learns now
-		_ = signedIn
 		rows, err := x.st.InactiveUsers(ctx, store.InactiveQuery{Scope: store.UserScope{All: true}, Before: cut, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
@@ -132,6 +131,12 @@ func TestInactiveUsers(t *testing.T) {
 		// created on the real clock, after the cut-off.
 		if len(rows) != 2 || rows[0].ID != quiet.ID || rows[1].Username != "quiet-too" {
 			t.Fatalf("inactive = %v, want quiet and quiet-too", names)
+		}
+		// The re-check before anonymising keeps to the ids chosen, and an
+		// active account among them stays out.
+		if rows, err := x.st.InactiveUsers(ctx, store.InactiveQuery{Scope: store.UserScope{All: true}, Before: cut, Limit: 10,
+			IDs: []int64{rows[1].ID, signedIn.ID}}); err != nil || len(rows) != 1 || rows[0].Username != "quiet-too" {
+			t.Errorf("inactive among chosen ids = %+v, %v; want quiet-too only", rows, err)
 		}
 		if rows, _ := x.st.InactiveUsers(ctx, store.InactiveQuery{Scope: store.UserScope{}, Before: cut, Limit: 10}); len(rows) != 0 {
 			t.Errorf("an empty scope listed %d", len(rows))
