@@ -22,22 +22,21 @@ type Sentinel struct {
 	Addrs     []string // the sentinels'
 }
 
-// Timings short enough for a test: a primary silent for DownAfter is
-// failed over, and a stalled failover is retried after FailoverTimeout.
-const (
-	DownAfter       = 1000 * time.Millisecond
-	FailoverTimeout = 3000 * time.Millisecond
-)
+// failoverTimeout is short for a test: a stalled failover is retried soon.
+const failoverTimeout = 3000 * time.Millisecond
 
 // StartSentinel starts the group in dir with n sentinels, a quorum of a
-// majority of them, and returns once the replica is in sync and every
+// majority of them, which fail the primary over once it has been silent
+// for downAfter. It returns once the replica is in sync and every
 // sentinel knows the replica and the other sentinels, so a failover can
 // happen.
-func StartSentinel(dir, master string, n int) (*Sentinel, error) {
+func StartSentinel(dir, master string, n int, downAfter time.Duration) (*Sentinel, error) {
 	g := &Sentinel{Master: master}
 	var err error
 	g.Primary, err = start(dir, "primary", func(port, _ int) []string {
-		return append(common(port), "--dir", dir)
+		// Redis waits 5 s for more replicas before a diskless full sync;
+		// there is one, and the test waits for it.
+		return append(common(port), "--dir", dir, "--repl-diskless-sync-delay", "0")
 	})
 	if err != nil {
 		return nil, err
@@ -79,7 +78,7 @@ func StartSentinel(dir, master string, n int) (*Sentinel, error) {
 					"sentinel down-after-milliseconds %s %d\n"+
 					"sentinel failover-timeout %s %d\n",
 				p, sdir, master, host, port, quorum,
-				master, DownAfter.Milliseconds(), master, FailoverTimeout.Milliseconds())), 0o644)
+				master, downAfter.Milliseconds(), master, failoverTimeout.Milliseconds())), 0o644)
 			return []string{conf, "--sentinel"}
 		})
 		if err != nil {
