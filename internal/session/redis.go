@@ -127,6 +127,16 @@ func userTag(uid int64) string {
 }
 
 func (s *RedisStore) key(tag, id string) string { return s.prefix + "sess:{" + tag + "}:" + id }
+
+// RedisSessionKey is the key of the session a cookie token names, for tools
+// that read sessions straight from Redis (bench/baseline).
+func RedisSessionKey(prefix, token string) string {
+	tag := token
+	if len(tag) > tagLen {
+		tag = tag[:tagLen]
+	}
+	return (&RedisStore{prefix: prefix}).key(tag, HashToken(token))
+}
 func (s *RedisStore) userKey(uid int64) string {
 	return s.prefix + "usess:{" + userTag(uid) + "}:" + strconv.FormatInt(uid, 10)
 }
