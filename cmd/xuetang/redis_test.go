@@ -143,10 +143,11 @@ func TestServeOnRedisCluster(t *testing.T) {
 func TestServeThroughSentinelFailover(t *testing.T) {
 	redistest.Skip(t)
 	t.Parallel()
-	// Sentinels wait 4 s before failing over: the app's requests retry a
-	// refused connection for up to 2 s, and the test needs two of them
-	// to see the outage.
-	g, err := redistest.StartSentinel(t.TempDir(), "xt-main", 3, 4*time.Second)
+	// Sentinels wait 6 s before failing over (counted from their last
+	// ping, up to a second before the kill): the app's requests retry a
+	// refused connection for up to 2 s, and the test makes two of them
+	// during the outage.
+	g, err := redistest.StartSentinel(t.TempDir(), "xt-main", 3, 6*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

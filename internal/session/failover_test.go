@@ -24,7 +24,10 @@ var errUnavailable = &errs.Error{Code: errs.Unavailable}
 func TestSentinelFailover(t *testing.T) {
 	redistest.Skip(t)
 	t.Parallel()
-	g, err := redistest.StartSentinel(t.TempDir(), "xt-main", 3, time.Second)
+	// Failing over 3 s after the sentinels' last ping (up to a second
+	// before the kill) leaves the checks below, each of which the client
+	// retries for up to a second or so, inside the outage.
+	g, err := redistest.StartSentinel(t.TempDir(), "xt-main", 3, 3*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,6 +151,8 @@ func ttl(sess Session, now time.Time) time.Duration {
 
 func (s *RedisStore) Create(ctx context.Context, userID int64, o Options) (string, Session, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
+	// The token leads with the user's tag so Get finds the key in one read;
+	// the rest is random (234 bits) and only its hash is stored.
 	token := userTag(userID) + NewToken()[tagLen:]
 	sess := Session{
 		ID: HashToken(token), UserID: userID, CSRFToken: NewToken(), Shared: o.Shared, Idle: o.Idle,
