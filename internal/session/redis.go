@@ -137,6 +137,7 @@ func RedisSessionKey(prefix, token string) string {
 	}
 	return (&RedisStore{prefix: prefix}).key(tag, HashToken(token))
 }
+
 func (s *RedisStore) userKey(uid int64) string {
 	return s.prefix + "usess:{" + userTag(uid) + "}:" + strconv.FormatInt(uid, 10)
 }
