@@ -325,7 +325,8 @@ sign_in_learner() {
 # sign_in: sign every learner in, one after another, and write the sessions
 # file; the first learner's session becomes BENCH_USER, JAR, CSRF
 # and USER_ID. Every session must be distinct and stored in Redis under the
-# key the redis-session baseline reads (xt:sess:SHA-256 of the cookie).
+# key the redis-session baseline reads (xt:sess:{the cookie's first 4
+# characters}:SHA-256 of the cookie; session.RedisSessionKey).
 sign_in() {
 	local i keys=() n
 	for ((i = 0; i < LEARNERS; i++)); do
@@ -336,10 +337,10 @@ sign_in() {
 	n=$(printf '%s\n' "${LEARNER_SESSIONS[@]}" | sort -u | wc -l)
 	((n == LEARNERS)) || die "$LEARNERS sign-ins gave $n distinct sessions"
 	for ((i = 0; i < LEARNERS; i++)); do
-		keys+=("xt:sess:$(printf '%s' "${LEARNER_SESSIONS[i]}" | sha256sum | cut -d' ' -f1)")
+		keys+=("xt:sess:{${LEARNER_SESSIONS[i]:0:4}}:$(printf '%s' "${LEARNER_SESSIONS[i]}" | sha256sum | cut -d' ' -f1)")
 	done
 	n=$("${REDIS[@]}" -n "$REDIS_DB" exists "${keys[@]}")
-	[[ $n == "$LEARNERS" ]] || die "only $n of $LEARNERS sessions are in Redis under xt:sess:"
+	[[ $n == "$LEARNERS" ]] || die "only $n of $LEARNERS sessions are in Redis under xt:sess:{...}:"
 	(
 		umask 077
 		for ((i = 0; i < LEARNERS; i++)); do

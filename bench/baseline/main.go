@@ -178,7 +178,7 @@ func sessionUser(c echo.Context, rdb *redis.Client, prefix, fixedKey string) (id
 		if err != nil || ck.Value == "" {
 			return 0, false, nil
 		}
-		k = prefix + "sess:" + session.HashToken(ck.Value)
+		k = session.RedisSessionKey(prefix, ck.Value)
 	}
 	b, err := rdb.Get(c.Request().Context(), k).Bytes()
 	if errors.Is(err, redis.Nil) {

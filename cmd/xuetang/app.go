@@ -88,24 +88,85 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io
 	return nil
 }
 
-// sessionBackend picks Redis when configured, the SQL database otherwise.
+// sessionBackend picks Redis when configured (one server, a cluster or a
+// Sentinel group), the SQL database otherwise.
 func sessionBackend(ctx context.Context, cfg config.Config, st *store.Store, prefix string) (session.Store, session.Throttle, func(), error) {
-	if cfg.RedisURL == "" {
+	rdb, err := redisClient(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if rdb == nil {
 		return session.NewSQL(st, nil), session.NewSQLThrottle(st), func() {}, nil
 	}
-	opt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, nil, nil, &config.Error{Var: "XUETANG_REDIS_URL", Value: cfg.RedisURL, Reason: err.Error()}
-	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 2*time.Second, time.Second, time.Second
-	// RESP2: sessions need no server push, and with RESP3 the client looks
-	// for pushed messages around every command, 4% of a request's CPU.
-	opt.Protocol = 2
-	rdb := redis.NewClient(opt)
 	if prefix == "" {
 		prefix = "xt:"
 	}
 	return session.NewRedis(rdb, prefix, nil), session.NewRedisThrottle(rdb, prefix), func() { rdb.Close() }, nil
+}
+
+// Redis timeouts: a request waits at most this long on sessions before the
+// API answers 503 rather than hanging.
+const (
+	redisDialTimeout = 2 * time.Second
+	redisIOTimeout   = time.Second
+)
+
+// redisClient builds the configured client; nil when none is configured.
+// RESP2 throughout: sessions need no server push, and with RESP3 the client
+// looks for pushed messages around every command, 4% of a request's CPU.
+func redisClient(ctx context.Context, cfg config.Config) (redis.UniversalClient, error) {
+	if seeds := cfg.RedisClusterAddrs(); seeds != nil {
+		// Seeds that do not answer are skipped: the client learns the
+		// whole cluster from the first that does.
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: seeds, Password: cfg.RedisPassword, Protocol: 2,
+			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout}), nil
+	}
+	if master, sentinels := cfg.RedisSentinelGroup(); master != "" {
+		if err := checkSentinelMaster(ctx, cfg.RedisSentinel, master, sentinels); err != nil {
+			return nil, err
+		}
+		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: master, SentinelAddrs: sentinels,
+			Password: cfg.RedisPassword, Protocol: 2,
+			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout}), nil
+	}
+	if cfg.RedisURL == "" {
+		return nil, nil
+	}
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, &config.Error{Var: "XUETANG_REDIS_URL", Value: cfg.RedisURL, Reason: err.Error()}
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout
+	opt.Protocol = 2
+	return redis.NewClient(opt), nil
+}
+
+// checkSentinelMaster stops start-up when the sentinels answer but none
+// watches a master of that name: a typo would otherwise leave every
+// sign-in failing with 503 while the server looks healthy to its
+// supervisor. Sentinels that cannot be reached prove nothing, so the
+// server then starts as it does with a Redis that is down (/readyz says 503).
+func checkSentinelMaster(ctx context.Context, raw, master string, sentinels []string) error {
+	answered := 0
+	for _, addr := range sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: addr, Protocol: 2, MaxRetries: -1,
+			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout})
+		cctx, cancel := context.WithTimeout(ctx, redisDialTimeout)
+		_, err := sc.GetMasterAddrByName(cctx, master).Result()
+		cancel()
+		sc.Close()
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, redis.Nil):
+			answered++
+		}
+	}
+	if answered > 0 {
+		return &config.Error{Var: "XUETANG_REDIS_SENTINEL", Value: raw,
+			Reason: fmt.Sprintf("no sentinel watches a master named %q (%d of %d answered)", master, answered, len(sentinels))}
+	}
+	return nil
 }
 
 // serveHooks lets tests add routes and learn the bound address.

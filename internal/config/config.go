@@ -20,10 +20,19 @@ type Config struct {
 	Addr        string
 	DataDir     string
 	DatabaseURL string // empty: SQLite in DataDir
-	RedisURL    string // empty: sessions in SQL
-	BaseURL     string
-	CoursesDir  string // empty: embedded courses
-	FrontendDir string // empty: embedded frontend; a folder for development
+	RedisURL    string // empty: sessions in SQL (unless a cluster or Sentinel group is set)
+	// RedisCluster is a Redis Cluster's seed nodes, host:port joined by
+	// commas; RedisSentinel is a Sentinel group as master@host:port,...
+	// Kept as checked strings so Config stays comparable; RedisClusterAddrs
+	// and RedisSentinelGroup split them. At most one of the three is set.
+	RedisCluster  string
+	RedisSentinel string
+	// RedisPassword is the data nodes' password for a cluster or Sentinel
+	// group (a URL carries its own).
+	RedisPassword string
+	BaseURL       string
+	CoursesDir    string // empty: embedded courses
+	FrontendDir   string // empty: embedded frontend; a folder for development
 
 	SessionIdle       time.Duration
 	SessionMaxAge     time.Duration
@@ -130,6 +139,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, &Error{"XUETANG_REDIS_URL", redact(v), "want redis://host:6379/0"}
 		}
 		c.RedisURL = v
+	}
+	if err := redisTopology(&c, getenv); err != nil {
+		return c, err
 	}
 	c.BaseURL = "http://" + c.Addr
 	if v := getenv("XUETANG_BASE_URL"); v != "" {
@@ -238,6 +250,92 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// redisTopology reads the cluster and Sentinel variables, which replace
+// XUETANG_REDIS_URL rather than add to it.
+func redisTopology(c *Config, getenv func(string) string) error {
+	if v := getenv("XUETANG_REDIS_CLUSTER"); v != "" {
+		addrs, err := hostPorts(v)
+		if err != nil {
+			return &Error{"XUETANG_REDIS_CLUSTER", v, err.Error() + "; want host:port,host:port,... (seed nodes)"}
+		}
+		c.RedisCluster = strings.Join(addrs, ",")
+	}
+	if v := getenv("XUETANG_REDIS_SENTINEL"); v != "" {
+		master, list, ok := strings.Cut(v, "@")
+		addrs, err := hostPorts(list)
+		if !ok || master == "" || strings.ContainsAny(master, " ,") {
+			err = fmt.Errorf("missing master name")
+		}
+		if err != nil {
+			return &Error{"XUETANG_REDIS_SENTINEL", v, err.Error() + "; want master-name@host:26379,host:26379,..."}
+		}
+		c.RedisSentinel = master + "@" + strings.Join(addrs, ",")
+	}
+	var set []string
+	for _, name := range []string{"XUETANG_REDIS_URL", "XUETANG_REDIS_CLUSTER", "XUETANG_REDIS_SENTINEL"} {
+		if getenv(name) != "" {
+			set = append(set, name)
+		}
+	}
+	if len(set) > 1 {
+		// Guessing which one was meant could split sessions between two
+		// Redis deployments across a fleet's instances.
+		return &Error{strings.Join(set, ", "), "(several set)",
+			"set only one of XUETANG_REDIS_URL, XUETANG_REDIS_CLUSTER and XUETANG_REDIS_SENTINEL"}
+	}
+	if v := getenv("XUETANG_REDIS_PASSWORD"); v != "" {
+		if c.RedisCluster == "" && c.RedisSentinel == "" {
+			return &Error{"XUETANG_REDIS_PASSWORD", "(not shown)",
+				"only for XUETANG_REDIS_CLUSTER or XUETANG_REDIS_SENTINEL; put it in XUETANG_REDIS_URL as redis://:password@host:6379/0"}
+		}
+		c.RedisPassword = v
+	}
+	return nil
+}
+
+// hostPorts splits a comma-separated list of host:port, ignoring spaces
+// around the commas.
+func hostPorts(v string) ([]string, error) {
+	var out []string
+	for _, a := range strings.Split(v, ",") {
+		a = strings.TrimSpace(a)
+		host, port, err := net.SplitHostPort(a)
+		if err == nil && host == "" {
+			err = fmt.Errorf("missing host")
+		}
+		if err == nil {
+			var n int
+			n, err = strconv.Atoi(port)
+			if err == nil && (n < 1 || n > 65535) {
+				err = fmt.Errorf("port out of range")
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bad address %q", a)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// RedisClusterAddrs is the cluster's seed nodes; nil when none is set.
+func (c Config) RedisClusterAddrs() []string {
+	if c.RedisCluster == "" {
+		return nil
+	}
+	return strings.Split(c.RedisCluster, ",")
+}
+
+// RedisSentinelGroup is the Sentinel group's master name and sentinel
+// addresses; empty when none is set.
+func (c Config) RedisSentinelGroup() (master string, sentinels []string) {
+	master, list, ok := strings.Cut(c.RedisSentinel, "@")
+	if !ok {
+		return "", nil
+	}
+	return master, strings.Split(list, ",")
 }
 
 // MySQLDSN turns mysql://user:pass@host:3306/db into a go-sql-driver DSN with

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -255,5 +256,74 @@ func TestMySQLDSNRejects(t *testing.T) {
 		if dsn, err := config.MySQLDSN(raw); err == nil {
 			t.Errorf("MySQLDSN(%q) = %q, want an error", raw, dsn)
 		}
+	}
+}
+
+func TestRedisClusterAndSentinel(t *testing.T) {
+	c, err := config.FromEnv(env(map[string]string{
+		"XUETANG_REDIS_CLUSTER":  "10.0.0.1:7000, 10.0.0.2:7000,[fd00::3]:7001",
+		"XUETANG_REDIS_PASSWORD": "pw",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.RedisClusterAddrs(); strings.Join(got, " ") != "10.0.0.1:7000 10.0.0.2:7000 [fd00::3]:7001" || c.RedisPassword != "pw" {
+		t.Errorf("cluster seeds %q, password %q", got, c.RedisPassword)
+	}
+	if m, s := c.RedisSentinelGroup(); m != "" || s != nil || c.RedisURL != "" {
+		t.Errorf("a cluster also set sentinel %q %q or URL %q", m, s, c.RedisURL)
+	}
+	c, err = config.FromEnv(env(map[string]string{"XUETANG_REDIS_SENTINEL": "xt-main@s1:26379,s2:26379"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, s := c.RedisSentinelGroup(); m != "xt-main" || strings.Join(s, " ") != "s1:26379 s2:26379" {
+		t.Errorf("sentinel group %q %q", m, s)
+	}
+	if c.RedisClusterAddrs() != nil {
+		t.Errorf("a Sentinel group also set cluster seeds %q", c.RedisClusterAddrs())
+	}
+}
+
+func TestBadRedisTopology(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		vars []string // every variable the message must name
+	}{
+		{map[string]string{"XUETANG_REDIS_CLUSTER": "cache"}, []string{"XUETANG_REDIS_CLUSTER"}},
+		{map[string]string{"XUETANG_REDIS_CLUSTER": "a:7000,,b:7000"}, []string{"XUETANG_REDIS_CLUSTER"}},
+		{map[string]string{"XUETANG_REDIS_CLUSTER": "a:70000"}, []string{"XUETANG_REDIS_CLUSTER"}},
+		{map[string]string{"XUETANG_REDIS_CLUSTER": ":7000"}, []string{"XUETANG_REDIS_CLUSTER"}},
+		{map[string]string{"XUETANG_REDIS_SENTINEL": "s1:26379"}, []string{"XUETANG_REDIS_SENTINEL"}},
+		{map[string]string{"XUETANG_REDIS_SENTINEL": "@s1:26379"}, []string{"XUETANG_REDIS_SENTINEL"}},
+		{map[string]string{"XUETANG_REDIS_SENTINEL": "main@"}, []string{"XUETANG_REDIS_SENTINEL"}},
+		{map[string]string{"XUETANG_REDIS_PASSWORD": "pw"}, []string{"XUETANG_REDIS_PASSWORD"}},
+		{map[string]string{"XUETANG_REDIS_URL": "redis://a:6379/0", "XUETANG_REDIS_PASSWORD": "pw"}, []string{"XUETANG_REDIS_PASSWORD"}},
+		{map[string]string{"XUETANG_REDIS_URL": "redis://a:6379/0", "XUETANG_REDIS_CLUSTER": "b:7000"},
+			[]string{"XUETANG_REDIS_URL", "XUETANG_REDIS_CLUSTER"}},
+		{map[string]string{"XUETANG_REDIS_CLUSTER": "b:7000", "XUETANG_REDIS_SENTINEL": "m@c:26379"},
+			[]string{"XUETANG_REDIS_CLUSTER", "XUETANG_REDIS_SENTINEL"}},
+		{map[string]string{"XUETANG_REDIS_URL": "redis://a:6379/0", "XUETANG_REDIS_CLUSTER": "b:7000", "XUETANG_REDIS_SENTINEL": "m@c:26379"},
+			[]string{"XUETANG_REDIS_URL", "XUETANG_REDIS_CLUSTER", "XUETANG_REDIS_SENTINEL"}},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.env), func(t *testing.T) {
+			_, err := config.FromEnv(env(tc.env))
+			var ce *config.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v (%T), want *config.Error", err, err)
+			}
+			for _, v := range tc.vars {
+				if !strings.Contains(ce.Var, v) {
+					t.Errorf("message %q does not name %s", err, v)
+				}
+			}
+			if ce.Reason == "" {
+				t.Error("no reason given")
+			}
+			if strings.Contains(err.Error(), "pw") {
+				t.Errorf("error shows the password: %v", err)
+			}
+		})
 	}
 }

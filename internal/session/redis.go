@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +18,12 @@ import (
 // RedisStore keeps each session as a key whose TTL is the sooner of the idle
 // timeout and the absolute expiry, plus a per-user set of session ids so a
 // password change or an admin can revoke them all.
+//
+// The client may be one server, a Sentinel-managed primary or a Redis
+// Cluster. On a cluster a transaction or multi-key command must stay in one
+// hash slot, so a user's set and all of that user's sessions carry the same
+// hash tag, derived from the user id. Get has only the cookie token to go
+// on, so the token itself starts with that tag (see Create).
 type RedisStore struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -34,21 +42,66 @@ func NewRedis(rdb redis.UniversalClient, prefix string, now func() time.Time) *R
 }
 
 func (s *RedisStore) mget(ctx context.Context, keys []string) ([][]byte, error) {
-	// One Redis, not a cluster: MGET across hash slots would be refused.
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	out := make([][]byte, len(keys))
+	if _, ok := s.rdb.(*redis.ClusterClient); !ok {
+		vals, err := s.rdb.MGet(ctx, keys...).Result()
+		if err != nil {
+			return nil, err
+		}
+		return out, fill(out, vals, nil)
+	}
+	// A cluster refuses an MGET whose keys span hash slots: one MGET per
+	// slot, all in one pipeline, which go-redis sends as one round trip
+	// per node, the nodes in parallel.
+	bySlot := map[int][]int{} // slot -> indexes into keys
+	for i, k := range keys {
+		slot := keySlot(k)
+		bySlot[slot] = append(bySlot[slot], i)
+	}
+	cmds := make([]*redis.SliceCmd, 0, len(bySlot))
+	idx := make([][]int, 0, len(bySlot))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, is := range bySlot {
+			ks := make([]string, len(is))
+			for j, i := range is {
+				ks[j] = keys[i]
+			}
+			cmds = append(cmds, p.MGet(ctx, ks...))
+			idx = append(idx, is)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(vals) != len(keys) {
-		return nil, fmt.Errorf("redis: MGET of %d keys answered %d values", len(keys), len(vals))
-	}
-	out := make([][]byte, len(keys))
-	for i, v := range vals {
-		if str, ok := v.(string); ok {
-			out[i] = []byte(str)
+	for j, cmd := range cmds {
+		if err := fill(out, cmd.Val(), idx[j]); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// fill puts MGET's values into out, at idx[i] for the i-th value (at i
+// when idx is nil); a missing key stays nil.
+func fill(out [][]byte, vals []any, idx []int) error {
+	want := len(out)
+	if idx != nil {
+		want = len(idx)
+	}
+	if len(vals) != want {
+		return fmt.Errorf("redis: MGET of %d keys answered %d values", want, len(vals))
+	}
+	for i, v := range vals {
+		at := i
+		if idx != nil {
+			at = idx[i]
+		}
+		if str, ok := v.(string); ok {
+			out[at] = []byte(str)
+		}
+	}
+	return nil
 }
 
 type redisSession struct {
@@ -61,9 +114,32 @@ type redisSession struct {
 	ExpiresAt int64  `json:"ea"`
 }
 
-func (s *RedisStore) key(id string) string { return s.prefix + "sess:" + id }
+// tagLen is how many leading characters of a token are its user's hash
+// tag: 4 base64 characters, 24 bits, enough to spread users over all 16384
+// slots, leaving 39 random characters (234 bits) of the 43.
+const tagLen = 4
+
+// userTag is the hash tag a user's keys share. It is a hash of the id, not
+// the id, so a cookie does not spell out whose it is.
+func userTag(uid int64) string {
+	sum := sha256.Sum256([]byte("xuetang session tag " + strconv.FormatInt(uid, 10)))
+	return base64.RawURLEncoding.EncodeToString(sum[:3])
+}
+
+func (s *RedisStore) key(tag, id string) string { return s.prefix + "sess:{" + tag + "}:" + id }
+
+// RedisSessionKey is the key of the session a cookie token names, for tools
+// that read sessions straight from Redis (bench/baseline).
+func RedisSessionKey(prefix, token string) string {
+	tag := token
+	if len(tag) > tagLen {
+		tag = tag[:tagLen]
+	}
+	return (&RedisStore{prefix: prefix}).key(tag, HashToken(token))
+}
+
 func (s *RedisStore) userKey(uid int64) string {
-	return s.prefix + "usess:" + strconv.FormatInt(uid, 10)
+	return s.prefix + "usess:{" + userTag(uid) + "}:" + strconv.FormatInt(uid, 10)
 }
 func unavailable(err error) error { return errs.Wrap(errs.Unavailable, "error.unavailable", err) }
 func ttl(sess Session, now time.Time) time.Duration {
@@ -76,7 +152,9 @@ func ttl(sess Session, now time.Time) time.Duration {
 
 func (s *RedisStore) Create(ctx context.Context, userID int64, o Options) (string, Session, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
-	token := NewToken()
+	// The token leads with the user's tag so Get finds the key in one read;
+	// the rest is random (234 bits) and only its hash is stored.
+	token := userTag(userID) + NewToken()[tagLen:]
 	sess := Session{
 		ID: HashToken(token), UserID: userID, CSRFToken: NewToken(), Shared: o.Shared, Idle: o.Idle,
 		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(o.MaxAge),
@@ -97,10 +175,10 @@ func (s *RedisStore) save(ctx context.Context, sess Session, now time.Time, isNe
 		if !isNew {
 			// XX: only refresh a key that still exists. A request that read
 			// the session just before sign-out must not write it back.
-			refreshed = p.SetXX(ctx, s.key(sess.ID), b, ttl(sess, now))
+			refreshed = p.SetXX(ctx, s.key(userTag(sess.UserID), sess.ID), b, ttl(sess, now))
 			return nil
 		}
-		p.Set(ctx, s.key(sess.ID), b, ttl(sess, now))
+		p.Set(ctx, s.key(userTag(sess.UserID), sess.ID), b, ttl(sess, now))
 		uk := s.userKey(sess.UserID)
 		p.SAdd(ctx, uk, sess.ID)
 		// The set lives as long as the longest session could.
@@ -122,7 +200,7 @@ func (s *RedisStore) Get(ctx context.Context, token string) (Session, error) {
 		return Session{}, errNoSession
 	}
 	id := HashToken(token)
-	b, err := s.reads.get(ctx, s.key(id))
+	b, err := s.reads.get(ctx, s.key(token[:tagLen], id))
 	if err != nil {
 		return Session{}, unavailable(err)
 	}
@@ -155,7 +233,7 @@ func (s *RedisStore) Get(ctx context.Context, token string) (Session, error) {
 
 func (s *RedisStore) delete(ctx context.Context, id string, userID int64) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.key(id))
+		p.Del(ctx, s.key(userTag(userID), id))
 		p.SRem(ctx, s.userKey(userID), id)
 		return nil
 	})
@@ -166,8 +244,11 @@ func (s *RedisStore) delete(ctx context.Context, id string, userID int64) error 
 }
 
 func (s *RedisStore) Delete(ctx context.Context, token string) error {
+	if !validToken(token) {
+		return nil
+	}
 	id := HashToken(token)
-	b, err := s.rdb.Get(ctx, s.key(id)).Bytes()
+	b, err := s.rdb.Get(ctx, s.key(token[:tagLen], id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil
 	}
@@ -187,7 +268,7 @@ func (s *RedisStore) DeleteUser(ctx context.Context, userID int64) error {
 	}
 	keys := make([]string, 0, len(ids)+1)
 	for _, id := range ids {
-		keys = append(keys, s.key(id))
+		keys = append(keys, s.key(userTag(userID), id))
 	}
 	keys = append(keys, uk)
 	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
@@ -206,6 +287,8 @@ func (s *RedisStore) Ping(ctx context.Context) error {
 }
 
 // RedisThrottle counts with INCR + PEXPIRE NX, atomic across instances.
+// Every transaction touches one counter key, so on a cluster it never
+// crosses a hash slot and the counters spread over all of them.
 type RedisThrottle struct {
 	rdb    redis.UniversalClient
 	prefix string

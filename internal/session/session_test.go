@@ -21,7 +21,8 @@ import (
 
 // backend is one session store under test. SQL stores run on SQLite always
 // and on MySQL when XUETANG_TEST_MYSQL_URL is set; Redis runs when
-// XUETANG_TEST_REDIS_URL is set.
+// XUETANG_TEST_REDIS_URL is set, and a three-primary Redis Cluster of the
+// test's own whenever redis-server is installed.
 type backend struct {
 	name string
 	// fakeTime is false when expiry is enforced by the server's own clock
@@ -57,7 +58,23 @@ func backends(t *testing.T) []backend {
 				return session.NewRedis(rdb, prefix, clk.Now), session.NewRedisThrottle(rdb, prefix), func() int64 { n++; return n }
 			}})
 	}
+	if c := sharedCluster(t); c != nil {
+		out = append(out, backend{name: "redis-cluster",
+			open: func(t *testing.T, clk *storetest.Clock) (session.Store, session.Throttle, func() int64) {
+				rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs})
+				t.Cleanup(func() { rdb.Close() })
+				prefix := randomPrefix()
+				n := int64(1000)
+				return session.NewRedis(rdb, prefix, clk.Now), session.NewRedisThrottle(rdb, prefix), func() int64 { n++; return n }
+			}})
+	}
 	return out
+}
+
+func randomPrefix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "xttest:" + hex.EncodeToString(b[:]) + ":"
 }
 
 // testRedis connects to XUETANG_TEST_REDIS_URL and returns a random key
@@ -69,9 +86,7 @@ func testRedis(t *testing.T) (*redis.Client, string) {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opt)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "xttest:" + hex.EncodeToString(b[:]) + ":"
+	prefix := randomPrefix()
 	t.Cleanup(func() {
 		ctx := context.Background()
 		keys, _ := rdb.Keys(ctx, prefix+"*").Result()

@@ -112,7 +112,7 @@ func TestRedisKeysExpireByThemselves(t *testing.T) {
 			t.Errorf("%s: TTL %v, want %v", what, got, want)
 		}
 	}
-	userKey := prefix + "usess:7"
+	userKey := session.RedisUserKey(prefix, 7)
 	create := func(uid int64, o session.Options) string {
 		t.Helper()
 		token, _, err := s.Create(ctx, uid, o)
@@ -124,19 +124,19 @@ func TestRedisKeysExpireByThemselves(t *testing.T) {
 
 	idle := create(7, session.Options{Idle: 30 * time.Minute, MaxAge: 24 * time.Hour})
 	short := create(7, session.Options{Idle: 10 * time.Hour, MaxAge: time.Hour})
-	near("session bounded by its idle timeout", ttl(prefix+"sess:"+session.HashToken(idle)), 30*time.Minute)
-	near("session bounded by its absolute expiry", ttl(prefix+"sess:"+session.HashToken(short)), time.Hour)
+	near("session bounded by its idle timeout", ttl(session.RedisSessionKey(prefix, idle)), 30*time.Minute)
+	near("session bounded by its absolute expiry", ttl(session.RedisSessionKey(prefix, short)), time.Hour)
 	near("user's set of sessions", ttl(userKey), 24*time.Hour)
 
 	clk.Add(20 * time.Minute)
 	mustGet(t, s, idle)
-	near("session used 20 minutes later", ttl(prefix+"sess:"+session.HashToken(idle)), 30*time.Minute)
+	near("session used 20 minutes later", ttl(session.RedisSessionKey(prefix, idle)), 30*time.Minute)
 	mustGet(t, s, short)
-	near("session used 20 minutes later, 40 left", ttl(prefix+"sess:"+session.HashToken(short)), 40*time.Minute)
+	near("session used 20 minutes later, 40 left", ttl(session.RedisSessionKey(prefix, short)), 40*time.Minute)
 
 	// And Redis really drops them: a session of a second, and its user's set.
 	brief := create(8, session.Options{Idle: 500 * time.Millisecond, MaxAge: time.Second})
-	keys := []string{prefix + "sess:" + session.HashToken(brief), prefix + "usess:8"}
+	keys := []string{session.RedisSessionKey(prefix, brief), session.RedisUserKey(prefix, 8)}
 	if n, err := rdb.Exists(ctx, keys...).Result(); err != nil || n != 2 {
 		t.Fatalf("EXISTS of a new session and its set = %d, %v; want 2", n, err)
 	}
