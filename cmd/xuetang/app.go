@@ -176,7 +176,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	}
 	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL, Writers: writers, Now: hooks.now,
 		MinTimeShare: cfg.MinTimeShare, MinutesPerStudyHour: cfg.MinutesPerStudyHour, Location: cfg.Location,
-		Paths: paths})
+		Paths: paths, EventRetention: cfg.EventRetention})
 	learn.Start()
 	// Runs after the HTTP server has finished its requests (deferred calls
 	// run last-first), so every acknowledged event is already written.
@@ -211,6 +211,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	// seconds; stopped after the server (deferred first), its last pass
 	// either commits whole or rolls back.
 	statsWorker := stats.NewWorker(st, cfg.Location, log, 0)
+	statsWorker.SetRetention(cfg.EventRetention, hooks.now)
 	statsWorker.Start()
 	defer statsWorker.Close()
 	rosterAPI := &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL}

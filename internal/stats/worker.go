@@ -14,6 +14,7 @@ type Upkeep interface {
 	StatsCatchUp(ctx context.Context, loc *time.Location) (store.StatsPass, error)
 	StatsRebuild(ctx context.Context, loc *time.Location) error
 	StatsAsOf(ctx context.Context) (*time.Time, error)
+	PruneEvents(ctx context.Context, cutoff time.Time, loc *time.Location) (store.PruneResult, error)
 }
 
 // Worker keeps the statistics a few seconds behind the raw tables. Several
@@ -24,6 +25,10 @@ type Worker struct {
 	loc      *time.Location
 	log      *slog.Logger
 	interval time.Duration
+	// retention: raw heartbeat detail older than this is pruned; 0: never.
+	retention time.Duration
+	now       func() time.Time
+	nextPrune time.Time
 
 	stop    chan struct{}
 	done    chan struct{}
@@ -61,6 +66,56 @@ func (w *Worker) CatchUp(ctx context.Context) error {
 	}
 }
 
+// SetRetention turns on pruning of raw heartbeat detail older than d
+// (XUETANG_EVENT_RETENTION); now may be nil (time.Now).
+func (w *Worker) SetRetention(d time.Duration, now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	w.retention, w.now = d, now
+}
+
+// pruneEvery is the pause between pruning rounds once nothing is left;
+// pruneBatches bounds one round, so passes are not kept waiting on the lock.
+const (
+	pruneEvery   = 10 * time.Minute
+	pruneBatches = 50
+)
+
+// Prune runs one pruning round: at most pruneBatches batches. It reports
+// how many raw rows it removed and whether more wait.
+func (w *Worker) Prune(ctx context.Context) (int, bool, error) {
+	if w.retention <= 0 {
+		return 0, false, nil
+	}
+	cutoff := w.now().Add(-w.retention)
+	total := 0
+	for i := 0; i < pruneBatches; i++ {
+		r, err := w.db.PruneEvents(ctx, cutoff, w.loc)
+		total += r.Pruned
+		if err != nil || !r.More {
+			return total, false, err
+		}
+	}
+	return total, true, nil
+}
+
+func (w *Worker) pruneDue(ctx context.Context) {
+	if w.retention <= 0 || w.now().Before(w.nextPrune) {
+		return
+	}
+	n, more, err := w.Prune(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil && w.log != nil:
+		w.log.Error("pruning raw events", "err", err)
+	case n > 0 && w.log != nil:
+		w.log.Info("pruned raw heartbeat detail", "rows", n, "older_than", w.retention)
+	}
+	if !more {
+		w.nextPrune = w.now().Add(pruneEvery)
+	}
+}
+
 // Rebuild recomputes every statistic from the raw tables.
 func (w *Worker) Rebuild(ctx context.Context) error { return w.db.StatsRebuild(ctx, w.loc) }
 
@@ -88,6 +143,7 @@ func (w *Worker) Start() {
 			if err := w.CatchUp(ctx); err != nil && ctx.Err() == nil && w.log != nil {
 				w.log.Error("statistics upkeep", "err", err)
 			}
+			w.pruneDue(ctx)
 			select {
 			case <-w.stop:
 				return
