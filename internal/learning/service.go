@@ -115,6 +115,7 @@ type Service struct {
 	baseURL   string
 	recorder  *Recorder
 	states    *lessonStates
+	changed   func(userIDs []int64)
 
 	lessons   *capped[int64, *lessonData]     // by lesson id
 	outlines  *capped[int64, []versionLesson] // by version id
@@ -177,6 +178,15 @@ func New(st Store, c Config) *Service {
 	s.states = newLessonStates(st, c.Now)
 	s.recorder = newRecorder(st, s.rules, c.Writers, s.states)
 	return s
+}
+
+// OnLearnerChange registers f to hear, after the fact, which learners'
+// progress or enrolments changed (views built from them, such as a
+// teacher's class grid, drop their copies). Call it before Start; f must be
+// quick: it runs on the progress-write path.
+func (s *Service) OnLearnerChange(f func(userIDs []int64)) {
+	s.changed = f
+	s.recorder.changed = f
 }
 
 // Start runs the progress recorder.
