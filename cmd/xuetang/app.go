@@ -234,9 +234,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 		Exports:      &web.ExportAPI{Exports: exports},
-		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now})},
-		Teach:        &web.TeachAPI{Classes: classes, Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
-		Authoring:    &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
+		Stats: &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now}),
+			Generation: statsWorker.Passes},
+		Teach:     &web.TeachAPI{Classes: classes, Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
+		Authoring: &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/store"
@@ -30,6 +31,8 @@ type Worker struct {
 	now       func() time.Time
 	nextPrune time.Time
 
+	passes atomic.Uint64
+
 	stop    chan struct{}
 	done    chan struct{}
 	once    sync.Once
@@ -50,6 +53,10 @@ func NewWorker(db Upkeep, loc *time.Location, log *slog.Logger, interval time.Du
 	return &Worker{db: db, loc: loc, log: log, interval: interval, stop: make(chan struct{}), done: make(chan struct{})}
 }
 
+// Passes counts the passes (and rebuilds) this worker has committed:
+// answers computed from the statistics stay right until it changes.
+func (w *Worker) Passes() uint64 { return w.passes.Load() }
+
 // CatchUp runs passes until every raw table has been read to its end.
 func (w *Worker) CatchUp(ctx context.Context) error {
 	for {
@@ -57,6 +64,7 @@ func (w *Worker) CatchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		w.passes.Add(1)
 		if !p.More {
 			return nil
 		}
@@ -117,7 +125,10 @@ func (w *Worker) pruneDue(ctx context.Context) {
 }
 
 // Rebuild recomputes every statistic from the raw tables.
-func (w *Worker) Rebuild(ctx context.Context) error { return w.db.StatsRebuild(ctx, w.loc) }
+func (w *Worker) Rebuild(ctx context.Context) error {
+	defer w.passes.Add(1)
+	return w.db.StatsRebuild(ctx, w.loc)
+}
 
 // Start runs passes in the background until Close.
 func (w *Worker) Start() {

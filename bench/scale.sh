@@ -1,33 +1,39 @@
 #!/usr/bin/env bash
-# A teacher's class grid on a national-scale database, against the lesson
-# view in the same run (issue 13, "Scale and speed"): a class of
-# BENCH_CLASS_SIZE (200) learners with 10 assigned courses, the grid
-# (GET /api/v1/teach/classes/{id}/progress) and a learner's lesson view
-# (GET /api/v1/lessons/{id}, gzip) loaded in turn at BENCH_CONNECTIONS (16)
-# connections for BENCH_DURATION (15s) each, BENCH_ROUNDS (3) rounds; it
-# reports each side's median-round p95 and their ratio (aim: grid p95 at most
-# 2x the lesson view's). Not a test: nothing fails on slowness.
+# The staff's heavy reads on a national-scale database, each against the
+# lesson view in the same run: a teacher's class grid (issue 13, "Scale and
+# speed": a class of BENCH_CLASS_SIZE (200) learners with 10 assigned
+# courses, GET /api/v1/teach/classes/{id}/progress) and an admin's statistics
+# dashboard (issue 12, "Measure": the requests /admin/stats makes, in turn:
+# summary, regions, a province's regions, the monthly trend, breakdowns by
+# kind, course and age band). The lesson view (GET /api/v1/lessons/{id},
+# gzip), the grid and the dashboard are loaded in turn at BENCH_CONNECTIONS
+# (16) connections for BENCH_DURATION (15s) each, BENCH_ROUNDS (3) rounds;
+# it reports each median-round p95 and its ratio to the lesson view's (aim:
+# at most 2x). Run it on a 10,000-learner database too for the dashboard's
+# "independent of table size" (within 1.2x). Not a test: nothing fails on
+# slowness.
 #
-#   bench/populate.sh bench/grid.sh      populate 1M learners, measure, drop
+#   bench/populate.sh bench/scale.sh     populate 1M learners, measure, drop
 #   XUETANG_DATABASE_URL=mysql://root@127.0.0.1:3306/xt_bench_pop_... \
-#   BENCH_POP_PASSWORD=bench/out/pop-password bench/grid.sh
+#   BENCH_POP_PASSWORD=bench/out/pop-password bench/scale.sh
 #                                        on a database kept by populate.sh
 #
-# It adds to that database only its own class (named bench-grid-RANDOM),
+# It adds to that database an admin account (bench_scale_admin, the
+# generated accounts' password, kept), its own class (named bench-grid-RANDOM),
 # its members, assignments, and enrolments and lesson progress of the
 # members in the assigned courses where they had none (as a class that has
 # been working for a few weeks), and deletes the class, its members and
 # assignments again at exit (the enrolments and progress rows stay: they are
 # what such learners would have). The server runs on a free loopback port
 # with sessions in the database (no Redis database is touched) and a data
-# dir under bench/out/grid-data. Results: bench/out/grid.json.
+# dir under bench/out/grid-data. Results: bench/out/scale.json.
 # BENCH_XUETANG names a xuetang binary to run instead of building one (it
 # must not be older than the database's schema).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BENCH_TAG=grid
+BENCH_TAG=scale
 . bench/lib.sh
 OUT=$ROOT/bench/out
 mkdir -p "$OUT"
@@ -145,6 +151,13 @@ sign_in() {
 	[[ -n $session ]] || die "sign-in of $1 failed"
 	printf 'xuetang_session=%s; xuetang_csrf=%s\t%s\n' "$session" "$csrf" "$csrf"
 }
+ADMIN=bench_scale_admin
+if [[ $(sql "SELECT COUNT(*) FROM users WHERE username = '$ADMIN'") == 0 ]]; then
+	XUETANG_DATABASE_URL=$URL XUETANG_DATA_DIR=$OUT/grid-data "$XUETANG_BIN" user create --username "$ADMIN" \
+		--role admin --display-name 压测管理员 <"$PASSWORD_FILE" >>"$OUT/grid-xuetang.log" 2>&1 ||
+		die "could not create $ADMIN (bench/out/grid-xuetang.log)"
+fi
+sign_in "$ADMIN" >"$OUT/grid-admin.tsv"
 sign_in "$TEACHER" >"$OUT/grid-teacher.tsv"
 sign_in "$LEARNER" >"$OUT/grid-learner.tsv"
 chmod 600 "$OUT"/grid-*.tsv "$OUT"/grid-*.cookies
@@ -156,6 +169,15 @@ curl -fsS -b "$OUT/grid-$TEACHER.cookies" "$GRID" >"$OUT/grid-answer.json" || di
 jq -e --argjson m "$MEMBERS" '.learners | length == $m' "$OUT/grid-answer.json" >/dev/null ||
 	log "warning: the grid's answer does not list $MEMBERS learners (bench/out/grid-answer.json)"
 curl -fsS -o /dev/null -b "$OUT/grid-$LEARNER.cookies" "$LESSON" || die "GET $LESSON failed"
+STATS=http://$ADDR/api/v1/admin/stats
+PROVINCE=$(curl -fsS -b "$OUT/grid-$ADMIN.cookies" "$STATS/regions" | jq -r '[.rows[] | select(.type == "region") | .code][0] // empty')
+[[ -n $PROVINCE ]] || die "GET $STATS/regions named no region"
+DASH=(-url "$STATS/summary" -url "$STATS/regions" -url "$STATS/regions?region=$PROVINCE" -url "$STATS/trend?period=month"
+	-url "$STATS/breakdown?by=kind" -url "$STATS/breakdown?by=course" -url "$STATS/breakdown?by=age_band")
+for u in "${DASH[@]}"; do
+	[[ $u == -url ]] && continue
+	curl -fsS -o /dev/null -b "$OUT/grid-$ADMIN.cookies" "$u" || die "GET $u failed"
+done
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 LOAD_START=$(loadavg)
@@ -164,13 +186,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		-header 'Accept-Encoding: gzip' -name lesson >"$OUT/grid.lesson.$r.json"
 	"$OUT/load" -url "$GRID" -c "$CONNECTIONS" -d "$DURATION" -warmup "$WARMUP" -sessions "$OUT/grid-teacher.tsv" \
 		-header 'Accept-Encoding: gzip' -name grid >"$OUT/grid.grid.$r.json"
+	"$OUT/load" "${DASH[@]}" -c "$CONNECTIONS" -d "$DURATION" -warmup "$WARMUP" -sessions "$OUT/grid-admin.tsv" \
+		-header 'Accept-Encoding: gzip' -name dashboard >"$OUT/grid.dashboard.$r.json"
 done
 LOAD_END=$(loadavg)
 
 jq -n --arg db "$DB_NAME" --argjson learners "$N_LEARNERS" --argjson progress "$N_PROGRESS" --argjson inst "$N_INST" \
 	--argjson members "$MEMBERS" --argjson courses "$ASSIGNED" --argjson cells "$CELLS" --arg c "$CONNECTIONS" \
 	--arg d "$DURATION" --arg ls "$LOAD_START" --arg le "$LOAD_END" \
-	--slurpfile l <(jq -s . "$OUT"/grid.lesson.*.json) --slurpfile g <(jq -s . "$OUT"/grid.grid.*.json) '
+	--slurpfile l <(jq -s . "$OUT"/grid.lesson.*.json) --slurpfile g <(jq -s . "$OUT"/grid.grid.*.json) \
+	--slurpfile s <(jq -s . "$OUT"/grid.dashboard.*.json) '
 	def med(f): [.[] | f] | sort | .[(length - 1) / 2 | floor];
 	def r3: . * 1000 | round / 1000;
 	{scenario: "grid", database: {name: $db, learners: $learners, lesson_progress_rows: $progress, institutions: $inst},
@@ -178,14 +203,18 @@ jq -n --arg db "$DB_NAME" --argjson learners "$N_LEARNERS" --argjson progress "$
 	 connections: ($c | tonumber), duration: $d, load_average: {start: $ls, end: $le},
 	 rounds: [range(0; $l[0] | length) as $i | {
 	   lesson_p95_ms: $l[0][$i].latency_ms.p95, grid_p95_ms: $g[0][$i].latency_ms.p95,
-	   lesson_rps: $l[0][$i].rps, grid_rps: $g[0][$i].rps,
-	   errors: ($l[0][$i].errors + $g[0][$i].errors),
-	   ratio: ($g[0][$i].latency_ms.p95 / $l[0][$i].latency_ms.p95 | r3)}],
+	   dashboard_p95_ms: $s[0][$i].latency_ms.p95,
+	   lesson_rps: $l[0][$i].rps, grid_rps: $g[0][$i].rps, dashboard_rps: $s[0][$i].rps,
+	   errors: ($l[0][$i].errors + $g[0][$i].errors + $s[0][$i].errors),
+	   ratio: ($g[0][$i].latency_ms.p95 / $l[0][$i].latency_ms.p95 | r3),
+	   dashboard_ratio: ($s[0][$i].latency_ms.p95 / $l[0][$i].latency_ms.p95 | r3)}],
 	 grid_body_bytes: ($g[0][0].body_bytes_mean)}
 	| .median = {lesson_p95_ms: (.rounds | med(.lesson_p95_ms)), grid_p95_ms: (.rounds | med(.grid_p95_ms)),
-	             ratio: (.rounds | med(.ratio)), lesson_rps: (.rounds | med(.lesson_rps)), grid_rps: (.rounds | med(.grid_rps))}
-	| .aim_met = (.median.ratio <= 2)' >"$OUT/grid.json"
+	             ratio: (.rounds | med(.ratio)), lesson_rps: (.rounds | med(.lesson_rps)), grid_rps: (.rounds | med(.grid_rps)),
+	             dashboard_p95_ms: (.rounds | med(.dashboard_p95_ms)), dashboard_ratio: (.rounds | med(.dashboard_ratio)),
+	             dashboard_rps: (.rounds | med(.dashboard_rps))}
+	| .aim_met = (.median.ratio <= 2) | .dashboard_aim_met = (.median.dashboard_ratio <= 2)' >"$OUT/scale.json"
 jq -r '"grid: \(.database.learners) learners, \(.database.lesson_progress_rows) lesson progress rows, \(.database.institutions) institutions; class of \(.class.members), \(.class.assigned_courses) courses; \(.connections) connections; load \(.load_average.start) -> \(.load_average.end)",
-	(.rounds[] | "  round: lesson p95 \(.lesson_p95_ms) ms (\(.lesson_rps) req/s), grid p95 \(.grid_p95_ms) ms (\(.grid_rps) req/s), ratio \(.ratio), errors \(.errors)"),
-	"  median: grid p95 / lesson p95 = \(.median.ratio) (aim <= 2: \(if .aim_met then "met" else "MISSED" end))"' "$OUT/grid.json"
-echo "  written: bench/out/grid.json"
+	(.rounds[] | "  round: lesson p95 \(.lesson_p95_ms) ms (\(.lesson_rps) req/s), grid p95 \(.grid_p95_ms) ms (\(.grid_rps) req/s, ratio \(.ratio)), dashboard p95 \(.dashboard_p95_ms) ms (\(.dashboard_rps) req/s, ratio \(.dashboard_ratio)), errors \(.errors)"),
+	"  median: grid p95 / lesson p95 = \(.median.ratio) (aim <= 2: \(if .aim_met then "met" else "MISSED" end)); dashboard p95 / lesson p95 = \(.median.dashboard_ratio) (aim <= 2: \(if .dashboard_aim_met then "met" else "MISSED" end))"' "$OUT/scale.json"
+echo "  written: bench/out/scale.json"
