@@ -141,6 +141,7 @@ type Latency struct {
 	Mean float64 `json:"mean"`
 	P50  float64 `json:"p50"`
 	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
 	P99  float64 `json:"p99"`
 	Max  float64 `json:"max"`
 }
@@ -554,7 +555,7 @@ func summarize(d []time.Duration) Latency {
 	}
 	return Latency{
 		Mean: round(float64(sum)/float64(len(d))/float64(time.Millisecond), 3),
-		P50:  pct(50), P90: pct(90), P99: pct(99), Max: ms(d[len(d)-1]),
+		P50:  pct(50), P90: pct(90), P95: pct(95), P99: pct(99), Max: ms(d[len(d)-1]),
 	}
 }
 

@@ -237,11 +237,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	}
 	learn := learning.New(st, learning.Config{BaseURL: cfg.BaseURL, Writers: writers, Now: hooks.now,
 		MinTimeShare: cfg.MinTimeShare, MinutesPerStudyHour: cfg.MinutesPerStudyHour, Location: cfg.Location,
-		Paths: paths})
-	learn.Start()
-	// Runs after the HTTP server has finished its requests (deferred calls
-	// run last-first), so every acknowledged event is already written.
-	defer learn.Close()
+		Paths: paths, EventRetention: cfg.EventRetention})
 
 	fe := frontend.FS(cfg.FrontendDir)
 	cat, err := i18n.Load(fe, "i18n")
@@ -255,6 +251,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge, SharedSessionIdle: cfg.SharedSessionIdle,
 		Retention: cfg.AccountRetention, Location: cfg.Location, PublicTerminal: cfg.PublicTerminal,
 	})
+	// A class grid is kept for repeated views until the class changes, for
+	// 2 s after one of its learners' rows changed, and 10 s at most
+	// (internal/teach/gridcache.go); the learning service says who changed.
+	classes := teach.New(st, accounts, teach.Config{Now: hooks.now, Location: cfg.Location,
+		GridMaxAge: 10 * time.Second, GridFresh: 2 * time.Second})
+	learn.OnLearnerChange(classes.LearnersChanged)
+	learn.Start()
+	// Runs after the HTTP server has finished its requests (deferred calls
+	// run last-first), so every acknowledged event is already written.
+	defer learn.Close()
 	imports := roster.New(st, roster.Config{Now: hooks.now, Logger: log, Location: cfg.Location})
 	if err := imports.Start(ctx); err != nil {
 		return err
@@ -272,6 +278,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	// seconds; stopped after the server (deferred first), its last pass
 	// either commits whole or rolls back.
 	statsWorker := stats.NewWorker(st, cfg.Location, log, 0)
+	statsWorker.SetRetention(cfg.EventRetention, hooks.now)
 	statsWorker.Start()
 	defer statsWorker.Close()
 	rosterAPI := &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL}
@@ -288,9 +295,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 		Exports:      &web.ExportAPI{Exports: exports},
-		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now})},
-		Teach: &web.TeachAPI{Classes: teach.New(st, accounts, teach.Config{Now: hooks.now, Location: cfg.Location}),
-			Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
+		Stats: &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now}),
+			Generation: statsWorker.Passes},
+		Teach:     &web.TeachAPI{Classes: classes, Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
 		Authoring: &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
 	})
 	if err != nil {

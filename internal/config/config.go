@@ -41,7 +41,11 @@ type Config struct {
 	// AccountRetention: learner accounts inactive this long are listed for
 	// admins to anonymise; 0 leaves the rule off.
 	AccountRetention time.Duration
-	LogLevel         string
+	// EventRetention: raw heartbeat rows older than this lose their detail
+	// (their ids and per-day sums stay) and events older than this are
+	// refused; 0 keeps every raw row.
+	EventRetention time.Duration
+	LogLevel       string
 	// TrustProxy takes the client address from X-Forwarded-For (and the
 	// public host from X-Forwarded-Host); only safe when a reverse proxy in
 	// front sets those headers itself.
@@ -180,6 +184,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, &Error{"XUETANG_ACCOUNT_RETENTION", v, "want an age such as 1095d (days) or 8760h"}
 		}
 		c.AccountRetention = age
+	}
+	if v := getenv("XUETANG_EVENT_RETENTION"); v != "" {
+		age, err := ParseAge(v)
+		// A window shorter than a long offline spell would refuse honest
+		// replays; a month is the floor.
+		if err != nil || age < 30*24*time.Hour {
+			return c, &Error{"XUETANG_EVENT_RETENTION", v, "want an age of at least 30d, such as 400d (days) or 9600h"}
+		}
+		c.EventRetention = age
 	}
 	switch v := getenv("XUETANG_TRUST_PROXY"); v {
 	case "", "0", "false":

@@ -65,6 +65,7 @@ func TestGoodValues(t *testing.T) {
 		"XUETANG_EXPORT_TTL":                  "2h",
 		"XUETANG_EXPORT_WORKERS":              "2",
 		"XUETANG_PUBLIC_TERMINAL":             "true",
+		"XUETANG_EVENT_RETENTION":             "400d",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +91,7 @@ func TestGoodValues(t *testing.T) {
 		ExportTTL:           2 * time.Hour,
 		ExportWorkers:       2,
 		PublicTerminal:      true,
+		EventRetention:      400 * 24 * time.Hour,
 		Location:            c.Location,
 	}
 	if c != want {
@@ -131,6 +133,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_EXPORT_TTL", "0s"},
 		{"XUETANG_EXPORT_WORKERS", "0"},
 		{"XUETANG_EXPORT_WORKERS", "5"},
+		{"XUETANG_EVENT_RETENTION", "7d"},
+		{"XUETANG_EVENT_RETENTION", "forever"},
 		{"XUETANG_METRICS_TOKEN", "short"},
 		{"XUETANG_METRICS_TOKEN", "a token with spaces in it"},
 		{"XUETANG_METRICS_TOKEN", "0123456789abcdef\n"},

@@ -165,6 +165,9 @@ func (s *Service) Attempt(ctx context.Context, userID, lessonID int64, req Attem
 	if err != nil {
 		return nil, err
 	}
+	if s.changed != nil {
+		s.changed([]int64{userID})
+	}
 	res.CourseCompleted = c.Completed
 	if c.Serial != "" {
 		serial := c.Serial

@@ -36,7 +36,11 @@ func (s *Service) Enroll(ctx context.Context, l Learner, slug string) (created b
 		rc := l.RegionCode
 		e.RegionCode = &rc
 	}
-	return s.enrolments.Enroll(ctx, e)
+	created, err = s.enrolments.Enroll(ctx, e)
+	if err == nil && created && s.changed != nil {
+		s.changed([]int64{l.UserID})
+	}
+	return created, err
 }
 
 // enrolledAt reports when a learner enrolled in a course; errs.Forbidden when not.

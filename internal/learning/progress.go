@@ -58,6 +58,12 @@ func (s *Service) RecordEvent(ctx context.Context, userID int64, ev Event) (*Eve
 	if err := ev.Validate(); err != nil {
 		return nil, err
 	}
+	if s.retention > 0 && ev.OccurredAt != nil && ev.OccurredAt.Before(s.now().Add(-s.retention)) {
+		// Its day's raw detail may already be pruned and its statistics
+		// closed: counting it now would change history.
+		return nil, errs.New(errs.Invalid, "error.event_too_old").With("field", "occurred_at").
+			With("days", int(s.retention/(24*time.Hour)))
+	}
 	d, err := s.lesson(ctx, ev.LessonID)
 	if err != nil {
 		if errs.CodeOf(err) == errs.NotFound {

@@ -18,6 +18,8 @@ import (
 // go to the same writer, so their time on task is credited in order and
 // never twice.
 type Recorder struct {
+	// changed, when set, hears which learners' progress a batch wrote.
+	changed  func(userIDs []int64)
 	st       ProgressStore
 	fin      store.Rules
 	states   *lessonStates
@@ -137,6 +139,13 @@ func (r *Recorder) write(batch []*pending) {
 			r.write([]*pending{p})
 		}
 		return
+	}
+	if err == nil && r.changed != nil {
+		users := make([]int64, 0, len(ins))
+		for _, in := range ins {
+			users = append(users, in.UserID)
+		}
+		r.changed(users)
 	}
 	for i, p := range batch {
 		if err != nil {

@@ -339,3 +339,61 @@ func TestRecorderWritersKeepEachLearnersCreditInOrder(t *testing.T) {
 		}
 	})
 }
+
+// OnLearnerChange hears of an enrolment and of a written progress batch,
+// after the fact, with the learners concerned; an event refused before
+// reaching the recorder says nothing.
+func TestLearnerChangeHeard(t *testing.T) {
+	ctx := context.Background()
+	clk := storetest.NewClock()
+	st := storetest.OpenSQLite(t, clk.Now)
+	coursetest.Import(t, st, coursetest.Simple("heard"))
+	svc := New(st, Config{Now: clk.Now})
+	var mu sync.Mutex
+	var heard []int64
+	svc.OnLearnerChange(func(ids []int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		heard = append(heard, ids...)
+	})
+	svc.Start()
+	t.Cleanup(svc.Close)
+	got := func() []int64 {
+		mu.Lock()
+		defer mu.Unlock()
+		out := heard
+		heard = nil
+		return out
+	}
+	u := &store.User{Username: "heard", DisplayName: "h", PasswordHash: "x", Role: "learner", Locale: "zh-CN",
+		CreatedAt: clk.Now(), UpdatedAt: clk.Now()}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Enroll(ctx, Learner{UserID: u.ID}, "heard"); err != nil {
+		t.Fatal(err)
+	}
+	if h := got(); len(h) != 1 || h[0] != u.ID {
+		t.Errorf("after enrolling heard %v, want [%d]", h, u.ID)
+	}
+	if _, err := svc.Enroll(ctx, Learner{UserID: u.ID}, "heard"); err != nil {
+		t.Fatal(err)
+	}
+	if h := got(); len(h) != 0 {
+		t.Errorf("enrolling again (no change) was heard: %v", h)
+	}
+	clk.Add(time.Minute)
+	lesson := coursetest.Lessons(t, st, "heard")[0].ID
+	if _, err := svc.RecordEvent(ctx, u.ID, Event{EventID: recEventID(), LessonID: lesson, Type: "heartbeat", Seconds: 30}); err != nil {
+		t.Fatal(err)
+	}
+	if h := got(); len(h) != 1 || h[0] != u.ID {
+		t.Errorf("after a heartbeat heard %v, want [%d]", h, u.ID)
+	}
+	if _, err := svc.RecordEvent(ctx, u.ID, Event{EventID: "not-a-uuid", LessonID: lesson, Type: "heartbeat"}); err == nil {
+		t.Fatal("a bad event was accepted")
+	}
+	if h := got(); len(h) != 0 {
+		t.Errorf("a refused event was heard: %v", h)
+	}
+}

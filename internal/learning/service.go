@@ -108,10 +108,14 @@ type Service struct {
 	loc      *time.Location // the deployment's: days, years and dates shown
 	rules    store.Rules
 	minShare float64 // of a lesson's minutes, credited before it completes
-	perHour  int     // minutes of lesson time per 学时 credited
-	baseURL  string
-	recorder *Recorder
-	states   *lessonStates
+	// retention: events that happened longer ago are refused (their
+	// period's raw detail may be pruned); 0: none refused.
+	retention time.Duration
+	perHour   int // minutes of lesson time per 学时 credited
+	baseURL   string
+	recorder  *Recorder
+	states    *lessonStates
+	changed   func(userIDs []int64)
 
 	lessons   *capped[int64, *lessonData]     // by lesson id
 	outlines  *capped[int64, []versionLesson] // by version id
@@ -143,6 +147,9 @@ type Config struct {
 	Location *time.Location
 	// Paths are the "start here" paths (courses/paths.yaml); nil: none.
 	Paths Paths
+	// EventRetention refuses events that happened longer ago
+	// (XUETANG_EVENT_RETENTION); 0: none refused.
+	EventRetention time.Duration
 }
 
 // New builds the service. Call Start to run the progress recorder and Close
@@ -160,7 +167,7 @@ func New(st Store, c Config) *Service {
 	s := &Service{courses: st, assets: st, enrolments: st, progress: st, attempts: st, certificates: st, hours: st,
 		now: c.Now, baseURL: c.BaseURL, loc: c.Location,
 		rules: NewRules(c.MinutesPerStudyHour, c.NewSerial), minShare: c.MinTimeShare, perHour: c.MinutesPerStudyHour,
-		paths: c.Paths}
+		paths: c.Paths, retention: c.EventRetention}
 	if s.perHour <= 0 {
 		s.perHour = course.MinutesPerStudyHour
 	}
@@ -171,6 +178,15 @@ func New(st Store, c Config) *Service {
 	s.states = newLessonStates(st, c.Now)
 	s.recorder = newRecorder(st, s.rules, c.Writers, s.states)
 	return s
+}
+
+// OnLearnerChange registers f to hear, after the fact, which learners'
+// progress or enrolments changed (views built from them, such as a
+// teacher's class grid, drop their copies). Call it before Start; f must be
+// quick: it runs on the progress-write path.
+func (s *Service) OnLearnerChange(f func(userIDs []int64)) {
+	s.changed = f
+	s.recorder.changed = f
 }
 
 // Start runs the progress recorder.

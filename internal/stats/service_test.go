@@ -265,3 +265,61 @@ func TestWorkerStartsAndStops(t *testing.T) {
 	}
 	stats.NewWorker(st, loc, nil, 0).Close() // never started: Close returns
 }
+
+// With a retention set, the worker prunes heartbeat detail older than it
+// (and only that), and the summary reads the same afterwards.
+func TestWorkerPrunesOldEvents(t *testing.T) {
+	ctx := context.Background()
+	clk := storetest.NewClock()
+	st := storetest.OpenSQLite(t, clk.Now)
+	coursetest.Import(t, st, coursetest.Simple("prune"))
+	ls := coursetest.Lessons(t, st, "prune")
+	c, v, err := st.CourseBySlug(ctx, "prune")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &store.User{Username: "p1", DisplayName: "x", PasswordHash: "x", Role: "learner", Locale: "zh-CN"}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Enroll(ctx, &store.Enrollment{UserID: u.ID, CourseID: c.ID, CourseVersionID: v.ID, EnrolledAt: clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	heartbeats := func(n int) {
+		for i := 0; i < n; i++ {
+			clk.Add(30 * time.Second)
+			if _, err := st.RecordProgress(ctx, []store.ProgressInput{{EventID: fmt.Sprintf("00000000-0000-4000-8000-%012d", clk.Now().Unix()),
+				UserID: u.ID, CourseID: c.ID, LessonID: ls[0].ID, LessonSlug: ls[0].Slug, Type: "heartbeat", Seconds: 30,
+				EnrolledAt: v.PublishedAt}}, learning.NewRules(0, nil)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	heartbeats(4)
+	clk.Add(40 * 24 * time.Hour)
+	heartbeats(3)
+	w := stats.NewWorker(st, time.UTC, nil, 0)
+	if err := w.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := stats.New(st, stats.Config{Location: time.UTC, Now: clk.Now})
+	admin := account.Principal{UserID: 1, Role: account.RoleAdmin}
+	before, err := svc.Summary(ctx, admin, stats.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, more, err := w.Prune(ctx); n != 0 || more || err != nil {
+		t.Fatalf("prune with no retention set = %d, %v, %v", n, more, err)
+	}
+	w.SetRetention(30*24*time.Hour, clk.Now)
+	if n, more, err := w.Prune(ctx); n != 4 || more || err != nil {
+		t.Fatalf("prune = %d rows, more %v, %v; want the 4 old heartbeats", n, more, err)
+	}
+	after, err := svc.Summary(ctx, admin, stats.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.HoursCredited != before.HoursCredited || after.ActiveHours != before.ActiveHours || after.Active != before.Active {
+		t.Errorf("summary changed by pruning: before %+v, after %+v", before, after)
+	}
+}

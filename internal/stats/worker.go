@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/store"
@@ -14,6 +15,7 @@ type Upkeep interface {
 	StatsCatchUp(ctx context.Context, loc *time.Location) (store.StatsPass, error)
 	StatsRebuild(ctx context.Context, loc *time.Location) error
 	StatsAsOf(ctx context.Context) (*time.Time, error)
+	PruneEvents(ctx context.Context, cutoff time.Time, loc *time.Location) (store.PruneResult, error)
 }
 
 // Worker keeps the statistics a few seconds behind the raw tables. Several
@@ -24,6 +26,12 @@ type Worker struct {
 	loc      *time.Location
 	log      *slog.Logger
 	interval time.Duration
+	// retention: raw heartbeat detail older than this is pruned; 0: never.
+	retention time.Duration
+	now       func() time.Time
+	nextPrune time.Time
+
+	passes atomic.Uint64
 
 	stop    chan struct{}
 	done    chan struct{}
@@ -45,6 +53,10 @@ func NewWorker(db Upkeep, loc *time.Location, log *slog.Logger, interval time.Du
 	return &Worker{db: db, loc: loc, log: log, interval: interval, stop: make(chan struct{}), done: make(chan struct{})}
 }
 
+// Passes counts the passes (and rebuilds) this worker has committed:
+// answers computed from the statistics stay right until it changes.
+func (w *Worker) Passes() uint64 { return w.passes.Load() }
+
 // CatchUp runs passes until every raw table has been read to its end.
 func (w *Worker) CatchUp(ctx context.Context) error {
 	for {
@@ -52,6 +64,7 @@ func (w *Worker) CatchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		w.passes.Add(1)
 		if !p.More {
 			return nil
 		}
@@ -61,8 +74,61 @@ func (w *Worker) CatchUp(ctx context.Context) error {
 	}
 }
 
+// SetRetention turns on pruning of raw heartbeat detail older than d
+// (XUETANG_EVENT_RETENTION); now may be nil (time.Now).
+func (w *Worker) SetRetention(d time.Duration, now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	w.retention, w.now = d, now
+}
+
+// pruneEvery is the pause between pruning rounds once nothing is left;
+// pruneBatches bounds one round, so passes are not kept waiting on the lock.
+const (
+	pruneEvery   = 10 * time.Minute
+	pruneBatches = 50
+)
+
+// Prune runs one pruning round: at most pruneBatches batches. It reports
+// how many raw rows it removed and whether more wait.
+func (w *Worker) Prune(ctx context.Context) (int, bool, error) {
+	if w.retention <= 0 {
+		return 0, false, nil
+	}
+	cutoff := w.now().Add(-w.retention)
+	total := 0
+	for i := 0; i < pruneBatches; i++ {
+		r, err := w.db.PruneEvents(ctx, cutoff, w.loc)
+		total += r.Pruned
+		if err != nil || !r.More {
+			return total, false, err
+		}
+	}
+	return total, true, nil
+}
+
+func (w *Worker) pruneDue(ctx context.Context) {
+	if w.retention <= 0 || w.now().Before(w.nextPrune) {
+		return
+	}
+	n, more, err := w.Prune(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil && w.log != nil:
+		w.log.Error("pruning raw events", "err", err)
+	case n > 0 && w.log != nil:
+		w.log.Info("pruned raw heartbeat detail", "rows", n, "older_than", w.retention)
+	}
+	if !more {
+		w.nextPrune = w.now().Add(pruneEvery)
+	}
+}
+
 // Rebuild recomputes every statistic from the raw tables.
-func (w *Worker) Rebuild(ctx context.Context) error { return w.db.StatsRebuild(ctx, w.loc) }
+func (w *Worker) Rebuild(ctx context.Context) error {
+	defer w.passes.Add(1)
+	return w.db.StatsRebuild(ctx, w.loc)
+}
 
 // Start runs passes in the background until Close.
 func (w *Worker) Start() {
@@ -88,6 +154,7 @@ func (w *Worker) Start() {
 			if err := w.CatchUp(ctx); err != nil && ctx.Err() == nil && w.log != nil {
 				w.log.Error("statistics upkeep", "err", err)
 			}
+			w.pruneDue(ctx)
 			select {
 			case <-w.stop:
 				return

@@ -17,7 +17,7 @@ func Models() []any {
 	return []any{
 		&AuditEntry{}, &Class{}, &ClassMember{}, &Course{}, &CourseVersion{}, &Lesson{}, &Question{},
 		&CourseAsset{}, &Enrollment{}, &Assignment{}, &Region{}, &RegionDataset{}, &Institution{}, &LessonProgress{},
-		&ProgressEvent{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
+		&ProgressEvent{}, &ProgressEventDay{}, &ProgressEventKey{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
 		&throttleCounter{}, &User{}, &ImportJob{}, &ExportJob{},
 		&StatsState{}, &StatsTail{}, &StatsGap{}, &StatsLearner{}, &StatsLearnerDay{}, &StatsCounter{}, &ManualCredit{}, &Statement{},
 	}

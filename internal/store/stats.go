@@ -22,6 +22,8 @@ type StatsState struct {
 	AsOf           *time.Time
 	UsersCheckedAt *time.Time
 	TargetsSum     string `gorm:"size:64"`
+	// EventsPrunedTo is how far PruneEvents has walked progress_events.
+	EventsPrunedTo int64
 }
 
 func (StatsState) TableName() string { return "stats_state" }

@@ -1145,12 +1145,29 @@ func (s *Store) rebuild(tx *gorm.DB, loc *time.Location) error {
 			"WHERE user_id IN ? AND id <= ? AND credited_seconds > 0", ids, maxID["progress_events"]).Scan(&evs).Error; err != nil {
 			return err
 		}
-		lessons := make([]int64, len(evs))
-		for i, e := range evs {
-			lessons[i] = e.LessonID
+		// Pruned heartbeats count through their day sums (eventarchive.go).
+		var pruned []ProgressEventDay
+		if err := tx.Where("user_id IN ? AND credited_seconds > 0", ids).Find(&pruned).Error; err != nil {
+			return err
+		}
+		lessons := make([]int64, 0, len(evs)+len(pruned))
+		for _, e := range evs {
+			lessons = append(lessons, e.LessonID)
+		}
+		for _, d := range pruned {
+			lessons = append(lessons, d.LessonID)
 		}
 		if err := lessonCourses(tx, lessons, courseOf); err != nil {
 			return err
+		}
+		for _, d := range pruned {
+			if cells[d.UserID] == nil {
+				cells[d.UserID] = map[cellKey]cell{}
+			}
+			k := cellKey{d.Day, courseOf[d.LessonID]}
+			c := cells[d.UserID][k]
+			c.Credited += int64(d.CreditedSeconds)
+			cells[d.UserID][k] = c
 		}
 		for _, e := range evs {
 			if cells[e.UserID] == nil {

@@ -48,6 +48,7 @@ var errCourseNotFound = errs.New(errs.NotFound, "error.course_not_found")
 // assignment.update, not a second assignment; a new one is
 // assignment.create). created says which.
 func (s *Service) Assign(ctx context.Context, a Actor, id int64, slug string, due *time.Time) (Assignment, bool, error) {
+	defer s.grids.classChanged(id)
 	c, in, err := s.work(ctx, a.Principal, id)
 	if err != nil {
 		return Assignment{}, false, err
@@ -88,6 +89,7 @@ func (s *Service) Assign(ctx context.Context, a Actor, id int64, slug string, du
 // Unassign removes a course from a class, audited as assignment.remove;
 // the members' enrolments and progress stay.
 func (s *Service) Unassign(ctx context.Context, a Actor, id int64, slug string) error {
+	defer s.grids.classChanged(id)
 	c, in, err := s.work(ctx, a.Principal, id)
 	if err != nil {
 		return err

@@ -275,6 +275,7 @@ type Change struct {
 // Update changes a class's name, term, openness or join code switch,
 // audited as class.update with the fields changed.
 func (s *Service) Update(ctx context.Context, a Actor, id int64, ch Change) (Class, error) {
+	defer s.grids.classChanged(id)
 	c, in, err := s.work(ctx, a.Principal, id)
 	if err != nil {
 		return Class{}, err
@@ -332,6 +333,7 @@ func deref(p *string) string {
 // NewJoinCode replaces a class's join code (the old one stops working at
 // once) and switches it on, audited as class.join_code.
 func (s *Service) NewJoinCode(ctx context.Context, a Actor, id int64) (Class, error) {
+	defer s.grids.classChanged(id)
 	c, in, err := s.work(ctx, a.Principal, id)
 	if err != nil {
 		return Class{}, err
@@ -354,6 +356,7 @@ func (s *Service) NewJoinCode(ctx context.Context, a Actor, id int64) (Class, er
 // statistics; its assignments leave the members' courses and its code
 // stops working) or brings it back, audited as class.archive/unarchive.
 func (s *Service) SetArchived(ctx context.Context, a Actor, id int64, archived bool) (Class, error) {
+	defer s.grids.classChanged(id)
 	c, in, err := s.classFor(ctx, a.Principal, id, true)
 	if err != nil {
 		return Class{}, err
@@ -410,6 +413,7 @@ func (s *Service) Join(ctx context.Context, a account.Principal, code string) (J
 		return Joined{}, errs.New(errs.Forbidden, "error.class_other_institution").With("field", "code")
 	}
 	created, err := s.db.JoinClass(ctx, c.ID, a.UserID)
+	s.grids.classChanged(c.ID)
 	if err != nil {
 		return Joined{}, err
 	}

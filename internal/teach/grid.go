@@ -68,7 +68,12 @@ type Grid struct {
 	Courses  []GridCourse  `json:"assigned"`
 	Learners []GridLearner `json:"learners"`
 	AsOf     time.Time     `json:"as_of"`
+	kept     bool
 }
+
+// Kept says the grid is shared while it is kept (gridcache.go): the same
+// pointer comes back for repeated views, so its encoding may be kept too.
+func (g *Grid) Kept() bool { return g.kept }
 
 // Progress builds the grid with a fixed number of queries whatever the
 // class's size (up to 1,000 members; one more pair per further 1,000):
@@ -77,6 +82,37 @@ type Grid struct {
 // members' lesson progress in them (internal/store/class.go names the
 // index each one uses).
 func (s *Service) Progress(ctx context.Context, a account.Principal, id int64) (*Grid, error) {
+	if s.cfg.GridMaxAge <= 0 {
+		return s.grid(ctx, a, id, nil)
+	}
+	k, now := gridKey{id, a.UserID}, s.cfg.Now()
+	// The caller's right to the class is checked on every request; only
+	// the rows are kept (gridcache.go).
+	if _, _, err := s.classFor(ctx, a, id, false); err != nil {
+		return nil, err
+	}
+	if g := s.grids.get(k, now, s.cfg.GridMaxAge, s.cfg.GridFresh); g != nil {
+		return g, nil
+	}
+	b := s.grids.begin(k)
+	g, err := s.grid(ctx, a, id, b)
+	var users []int64
+	if g != nil {
+		users = make([]int64, len(g.Learners))
+		for i, l := range g.Learners {
+			users[i] = l.ID
+		}
+	}
+	s.grids.finish(b, g, now, users)
+	return g, err
+}
+
+// LearnersChanged tells the kept grids that these learners' progress or
+// enrolments changed (wired to learning.Service.OnLearnerChange).
+func (s *Service) LearnersChanged(userIDs []int64) { s.grids.learnersChanged(userIDs) }
+
+// grid reads a class's grid; b, when kept, hears its learners first.
+func (s *Service) grid(ctx context.Context, a account.Principal, id int64, b *gridBuild) (*Grid, error) {
 	c, in, err := s.classFor(ctx, a, id, false)
 	if err != nil {
 		return nil, err
@@ -84,6 +120,13 @@ func (s *Service) Progress(ctx context.Context, a account.Principal, id int64) (
 	members, err := s.db.ClassMembers(ctx, c.ID)
 	if err != nil {
 		return nil, err
+	}
+	if b != nil {
+		ids := make([]int64, len(members))
+		for i, m := range members {
+			ids[i] = m.UserID
+		}
+		s.grids.members(b, ids)
 	}
 	assigned, err := s.db.ClassAssignments(ctx, c.ID)
 	if err != nil {

@@ -53,6 +53,7 @@ const MaxAddAtOnce = 200
 // username: all or none, audited once as class.members_add. It returns how
 // many were not members yet.
 func (s *Service) AddMembers(ctx context.Context, a Actor, id int64, usernames []string) (int, error) {
+	defer s.grids.classChanged(id)
 	c, in, err := s.work(ctx, a.Principal, id)
 	if err != nil {
 		return 0, err
@@ -98,6 +99,7 @@ func joinIDs(ids []int64) string {
 // RemoveMember takes a learner out of a class, audited as
 // class.member_remove; their enrolments and progress stay theirs.
 func (s *Service) RemoveMember(ctx context.Context, a Actor, id, userID int64) error {
+	defer s.grids.classChanged(id)
 	c, in, err := s.work(ctx, a.Principal, id)
 	if err != nil {
 		return err

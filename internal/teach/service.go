@@ -69,6 +69,12 @@ type Config struct {
 	Now func() time.Time
 	// Location gives "today" for term dates and the dates of exports.
 	Location *time.Location
+	// GridMaxAge keeps a class's grid for repeated views at most this long
+	// (gridcache.go); 0 reads it afresh every time.
+	GridMaxAge time.Duration
+	// GridFresh is how long a kept grid is still shown after one of its
+	// learners' rows changed.
+	GridFresh time.Duration
 }
 
 // Service runs classes.
@@ -76,6 +82,7 @@ type Service struct {
 	db       Store
 	accounts Accounts
 	cfg      Config
+	grids    gridCache
 }
 
 // New builds the service.

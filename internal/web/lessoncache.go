@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/xuetang-edu/xuetang/internal/learning"
+	"github.com/xuetang-edu/xuetang/internal/teach"
 )
 
 // lessonBodies keeps encoded lesson answers. A lesson answer differs between
@@ -27,6 +28,56 @@ type lessonBody struct {
 // maxLessonBodies bounds memory: past it the cache starts again empty.
 const maxLessonBodies = 20000
 
+// gridBodies keeps the encoding of the class grids the teach service keeps
+// (the same *teach.Grid while it is kept): a grid is hundreds of kilobytes
+// of JSON, and encoding and compressing it was most of a repeated view.
+type gridBodies struct {
+	mu sync.Mutex
+	m  map[*teach.Grid]*lessonBody
+}
+
+// maxGridBodies bounds memory: past it the cache starts again empty.
+const maxGridBodies = 64
+
+func (c *gridBodies) get(g *teach.Grid) (*lessonBody, error) {
+	if !g.Kept() {
+		return encodeBody(g, gzip.DefaultCompression)
+	}
+	c.mu.Lock()
+	b, ok := c.m[g]
+	c.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	b, err := encodeBody(g, gzip.DefaultCompression)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxGridBodies {
+		c.m = make(map[*teach.Grid]*lessonBody)
+	}
+	c.m[g] = b
+	c.mu.Unlock()
+	return b, nil
+}
+
+// encodeBody is v as JSON, plain and gzipped at level.
+func encodeBody(v any, level int) (*lessonBody, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	plain = append(plain, '\n')
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, level)
+	_, _ = zw.Write(plain)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return &lessonBody{plain: plain, gz: gz.Bytes()}, nil
+}
+
 func lessonKey(v *learning.LessonView) string {
 	best := -1
 	if v.BestScore != nil {
@@ -43,18 +94,10 @@ func (c *lessonBodies) get(v *learning.LessonView) (*lessonBody, error) {
 	if ok {
 		return b, nil
 	}
-	plain, err := json.Marshal(v)
+	b, err := encodeBody(v, gzip.BestCompression)
 	if err != nil {
 		return nil, err
 	}
-	plain = append(plain, '\n')
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	_, _ = zw.Write(plain)
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	b = &lessonBody{plain: plain, gz: gz.Bytes()}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxLessonBodies {
 		c.m = make(map[string]*lessonBody)

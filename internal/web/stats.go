@@ -25,17 +25,27 @@ type StatsService interface {
 
 // StatsAPI is /api/v1/admin/stats: admins see the country, region admins
 // their region, institution admins their institution; everyone else 403.
-type StatsAPI struct{ Stats StatsService }
+type StatsAPI struct {
+	Stats StatsService
+	// Generation changes after every pass of the statistics upkeep
+	// (stats.Worker.Passes): the indicator answers are kept until then
+	// (keep.go). Nil reads them every time.
+	Generation func() uint64
+	kept       keptAnswers
+}
 
 func (h *StatsAPI) routes(api *echo.Group) {
 	if h == nil {
 		return
 	}
 	g := api.Group("/admin/stats")
-	g.GET("/summary", h.Summary)
-	g.GET("/regions", h.Regions)
-	g.GET("/trend", h.Trend)
-	g.GET("/breakdown", h.Breakdown)
+	h.kept.generation = h.Generation
+	// Targets and credits are edited here and read back at once: not kept.
+	keep := h.kept.middleware
+	g.GET("/summary", h.Summary, keep)
+	g.GET("/regions", h.Regions, keep)
+	g.GET("/trend", h.Trend, keep)
+	g.GET("/breakdown", h.Breakdown, keep)
 	g.GET("/targets", h.Targets)
 	g.PUT("/targets", h.SetTarget)
 	g.GET("/credits", h.Credits)

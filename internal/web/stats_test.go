@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,5 +244,46 @@ func TestStatsNumbersAndBadInput(t *testing.T) {
 	// National targets are the country admin's.
 	if rec := region.do(request{method: "PUT", path: "/api/v1/admin/stats/targets", body: `{"scope":"default","year":0,"hours":5}`, csrf: true}); rec.Code != 403 {
 		t.Errorf("region admin sets the default target: %d", rec.Code)
+	}
+}
+
+// The indicator answers are kept until the statistics generation changes
+// (a pass of the upkeep), per user: a new learner shows after the next pass,
+// not before, and a region admin never gets the admin's kept answer.
+func TestStatsAnswersKeptUntilThePassChanges(t *testing.T) {
+	t.Parallel()
+	var gen atomic.Uint64
+	w := newUnlockWorldWith(t, withStatsGeneration(gen.Load))
+	w.teacherClass(t)
+	ctx := context.Background()
+	if _, err := w.ts.st.StatsCatchUp(ctx, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	admin, region := w.ts.client(), w.ts.client()
+	admin.login(t, w.staff[account.RoleAdmin].Username, staffPassword)
+	region.login(t, w.staff[account.RoleRegionAdmin].Username, staffPassword)
+	const path = "/api/v1/admin/stats/summary"
+	if m := statsJSON(t, admin, path); m["learners"] != 4.0 {
+		t.Fatalf("admin summary = %v", m)
+	}
+	if m := statsJSON(t, region, path); m["learners"] != 2.0 {
+		t.Errorf("region admin's summary after the admin's = %v, want their own 2", m)
+	}
+	if _, err := w.ts.accounts.Create(ctx, account.NewUser{Username: "newcomer", DisplayName: "新来的", Password: zhangPassword,
+		Role: account.RoleLearner}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ts.st.StatsCatchUp(ctx, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if m := statsJSON(t, admin, path); m["learners"] != 4.0 {
+		t.Errorf("summary before the generation changed = %v, want the kept 4", m)
+	}
+	if m := statsJSON(t, admin, path+"?from=2020-01-01"); m["learners"] != 5.0 {
+		t.Errorf("another query = %v, want a fresh 5", m)
+	}
+	gen.Add(1)
+	if m := statsJSON(t, admin, path); m["learners"] != 5.0 {
+		t.Errorf("summary after the generation changed = %v, want 5", m)
 	}
 }

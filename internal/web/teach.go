@@ -58,6 +58,7 @@ type TeachAPI struct {
 	// Throttle counts each learner's wrong codes (nil: not counted).
 	Throttle session.Throttle
 	cat      *i18n.Catalog
+	grids    gridBodies
 }
 
 // classCodeMisses bounds wrong join codes per learner and hour: plenty for
@@ -497,7 +498,15 @@ func (h *TeachAPI) Progress(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, g)
+	b, err := h.grids.get(g)
+	if err != nil {
+		return err
+	}
+	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b.gz)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b.plain)
 }
 
 // Export answers GET /api/v1/teach/classes/{id}/progress/export?format=

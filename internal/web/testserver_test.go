@@ -55,6 +55,7 @@ type testServer struct {
 }
 
 type serverOptions struct {
+	statsGen func() uint64
 	redis    bool
 	sessions func(session.Store) session.Store // wraps the real store
 	database web.Pinger
@@ -91,6 +92,9 @@ func withTrustProxy() option { return func(o *serverOptions) { o.trustProxy = tr
 
 // withRetention turns on the retention rule for inactive accounts.
 func withRetention(d time.Duration) option { return func(o *serverOptions) { o.retention = d } }
+
+// withStatsGeneration keeps statistics answers until gen changes.
+func withStatsGeneration(gen func() uint64) option { return func(o *serverOptions) { o.statsGen = gen } }
 
 // withPublicTerminal serves library and kiosk terminals (XUETANG_PUBLIC_TERMINAL).
 func withPublicTerminal() option { return func(o *serverOptions) { o.publicTerm = true } }
@@ -139,7 +143,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 		Join:         &web.JoinAPI{Institutions: org.New(st, nil), Accounts: accounts, Throttle: throttle, BaseURL: "http://xuetang.test"},
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: time.UTC},
-		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: time.UTC})},
+		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: time.UTC}), Generation: o.statsGen},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,5 +229,36 @@ func TestMyLearningStatesTheRules(t *testing.T) {
 		if mine.Rules.MinutesPerStudyHour != tc.perHour || mine.Rules.MinTimePercent != tc.minPct {
 			t.Errorf("%+v: rules %+v", tc.lc, mine.Rules)
 		}
+	}
+}
+
+// With XUETANG_EVENT_RETENTION set, an event that happened longer ago is
+// refused with a 400 naming the window (its day's raw detail may be pruned
+// and its statistics closed), nothing is stored, and one just inside the
+// window is still counted.
+func TestEventOlderThanRetentionRefused(t *testing.T) {
+	t.Parallel()
+	cfg := gated
+	cfg.EventRetention = 400 * 24 * time.Hour
+	cs := newCourseServerWith(t, storetest.Backends(t)[0], cfg, coursetest.Simple("kept"))
+	ls := coursetest.Lessons(t, cs.st, "kept")
+	c, u := cs.learner(t, "ren", "")
+	c.callJSON(t, "POST", "/api/v1/courses/kept/enroll", nil, 201, nil)
+	cs.clk.Add(401 * 24 * time.Hour)
+	old := cs.clk.Now().Add(-cfg.EventRetention - time.Minute)
+	id := newEventID()
+	rec := c.do(request{method: "POST", path: "/api/v1/progress", csrf: true,
+		body: fmt.Sprintf(`{"event_id":%q,"lesson_id":%d,"type":"heartbeat","seconds":30,"occurred_at":%q}`, id, ls[0].ID,
+			old.Format(time.RFC3339))})
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"error.event_too_old"`) || !strings.Contains(rec.Body.String(), "400 ") {
+		t.Fatalf("event older than the window = %d %s", rec.Code, rec.Body)
+	}
+	var n int
+	if err := cs.st.DB().QueryRow("SELECT COUNT(*) FROM progress_events WHERE user_id = ?", u.ID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d events stored for the refused one (%v)", n, err)
+	}
+	inside := cs.clk.Now().Add(-cfg.EventRetention + time.Hour)
+	if r := c.event(t, ls[0].ID, "heartbeat", 30, &inside); r.Status != "recorded" {
+		t.Errorf("event inside the window = %+v", r)
 	}
 }
