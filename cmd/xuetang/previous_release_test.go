@@ -27,9 +27,6 @@ import (
 // migrated, and driven through the learner API; then this tree serves the
 // same database and must see what the old one wrote.
 func TestPreviousReleaseOnNewSchema(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the previous release: not in -short")
-	}
 	tag, root := previousRelease(t)
 	oldBin := buildRelease(t, root, tag)
 	for _, b := range storetest.Backends(t) {
