@@ -10,6 +10,12 @@
 #   progress  signed-in POST /api/v1/progress against a naive one-row GORM
 #             upsert per request (bare, and after a Redis session GET),
 #             checking that every acknowledged event is stored
+#   mix       the capacity plan's figures (docs/OPERATIONS.md): server CPU
+#             per request of each request a learner makes (progress
+#             heartbeat, lesson view, me, catalogue), weighted by how often
+#             a studying learner makes it (BENCH_MIX), the database bytes
+#             each one adds, and the session's size in Redis. The one
+#             scenario that also runs with BENCH_STORE=sqlite.
 #
 # The load models a class: BENCH_LEARNERS learners (bench_learner_001 ...)
 # are created, signed in and, for lesson and progress, enrolled in the
@@ -48,7 +54,14 @@
 # BENCH_XUETANG (a xuetang binary to measure instead of building one from this
 # tree, e.g. a temporary profiling build kept outside the repository),
 # BENCH_SETTLE (0: seconds to wait at most, before starting, for the 1-minute
-# load average to fall below half the CPUs; other work skews every figure).
+# load average to fall below half the CPUs; other work skews every figure),
+# BENCH_STORE (mariadb: MariaDB + Redis as above; sqlite: the embedded
+# database in bench/out/data, emptied first, with sessions in it, no Redis;
+# only the mix scenario), BENCH_MIX (requests per studying learner-hour:
+# progress:120,lesson:60,me:4,catalogue:2, i.e. a heartbeat every 30 s, a
+# page a minute, now and then the home page and the catalogue),
+# BENCH_STUDY_HOURS (50: a learner's study hours a year, for the storage
+# per learner-year).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -66,6 +79,9 @@ KEEP_DB=${BENCH_KEEP_DB:-0}
 COURSE=${BENCH_COURSE:-internet-safety}
 XUETANG_BIN=${BENCH_XUETANG:-}
 SETTLE=${BENCH_SETTLE:-0}
+STORE=${BENCH_STORE:-mariadb}
+MIX=${BENCH_MIX:-progress:120,lesson:60,me:4,catalogue:2}
+STUDY_HOURS=${BENCH_STUDY_HOURS:-50}
 SOURCE_SHA256="" # of the sources the measured binary was built from
 
 # Chosen at run time (choose_ports, claim_redis_db).
@@ -213,6 +229,10 @@ build() {
 
 # configure: once the ports, database and Redis database are chosen.
 configure() {
+	if [[ $STORE == sqlite ]]; then
+		APP_ENV=(XUETANG_ADDR="$APP_ADDR" XUETANG_DATA_DIR="$OUT/data")
+		return 0
+	fi
 	APP_ENV=(XUETANG_DATABASE_URL="mysql://root@127.0.0.1:3306/$DB_NAME" XUETANG_REDIS_URL="$REDIS_URL"
 		XUETANG_ADDR="$APP_ADDR" XUETANG_DATA_DIR="$OUT/data")
 }
@@ -339,8 +359,10 @@ sign_in() {
 	for ((i = 0; i < LEARNERS; i++)); do
 		keys+=("xt:sess:{${LEARNER_SESSIONS[i]:0:4}}:$(printf '%s' "${LEARNER_SESSIONS[i]}" | sha256sum | cut -d' ' -f1)")
 	done
-	n=$("${REDIS[@]}" -n "$REDIS_DB" exists "${keys[@]}")
-	[[ $n == "$LEARNERS" ]] || die "only $n of $LEARNERS sessions are in Redis under xt:sess:{...}:"
+	if [[ -n $REDIS_DB ]]; then
+		n=$("${REDIS[@]}" -n "$REDIS_DB" exists "${keys[@]}")
+		[[ $n == "$LEARNERS" ]] || die "only $n of $LEARNERS sessions are in Redis under xt:sess:{...}:"
+	fi
 	(
 		umask 077
 		for ((i = 0; i < LEARNERS; i++)); do
@@ -376,8 +398,33 @@ enroll() {
 		awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')): lessons ${LESSON_IDS[*]}"
 }
 
-# sql QUERY: one value from the benchmark database.
-sql() { "${MYSQL[@]}" -N -B "$DB_NAME" -e "$1"; }
+# sql QUERY: one value from the benchmark database (the SQLite file with
+# BENCH_STORE=sqlite, read beside the running server: WAL lets it).
+sql() {
+	if [[ $STORE == sqlite ]]; then
+		sqlite3 -readonly -batch "$OUT/data/xuetang.db" "$1"
+	else
+		"${MYSQL[@]}" -N -B "$DB_NAME" -e "$1"
+	fi
+}
+
+# db_bytes: {"TABLE": bytes, ...} of the benchmark database, indexes
+# included. MariaDB: data_length + index_length once ANALYZE TABLE has
+# refreshed InnoDB's page counts (whole 16 KiB pages: compare only deltas of
+# many rows). SQLite: the pages dbstat counts per table and its indexes.
+db_bytes() {
+	if [[ $STORE == sqlite ]]; then
+		sql "SELECT json_group_object(t, b) FROM (SELECT m.tbl_name AS t, SUM(d.pgsize) AS b
+		     FROM dbstat d JOIN sqlite_master m ON m.name = d.name GROUP BY m.tbl_name)"
+		return 0
+	fi
+	local t
+	for t in $(sql "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"); do
+		sql "ANALYZE TABLE \`$t\`" >/dev/null
+	done
+	sql "SELECT JSON_OBJECTAGG(table_name, data_length + index_length) FROM information_schema.tables
+	     WHERE table_schema = DATABASE()"
+}
 
 # ---------------------------------------------------------------- measuring
 
@@ -782,6 +829,144 @@ scenario_progress() {
 	echo "  written: bench/out/progress.json"
 }
 
+# load_sized OUTFILE COUNT_SQL|"" URL PROCS [load flags...]: load (or
+# load_counted, given COUNT_SQL), recording in OUTFILE the database's bytes
+# per table before the warm-up and after the measured run, what each
+# request added (all 2xx answers, warm-up included, since its requests
+# write too) and the load average around the run.
+load_sized() {
+	local out=$1 q=$2 before after la_before
+	shift 2
+	before=$(db_bytes)
+	la_before=$(cut -d' ' -f1 /proc/loadavg)
+	if [[ -n $q ]]; then
+		load_counted "$out" "$q" "$@"
+	else
+		load "$out" "$@"
+	fi
+	after=$(db_bytes)
+	jq --argjson b "$before" --argjson a "$after" --arg l0 "$la_before" --arg l1 "$(cut -d' ' -f1 /proc/loadavg)" \
+		'((.warmup.status | to_entries | map(select(.key | startswith("2")) | .value) | add // 0)
+		  + (.status | to_entries | map(select(.key | startswith("2")) | .value) | add // 0)) as $n
+		 | ([$a | to_entries[] | {key, value: (.value - ($b[.key] // 0))} | select(.value != 0)] | from_entries) as $d
+		 | . + {loadavg_1m: {before: ($l0 | tonumber), after: ($l1 | tonumber)},
+		        db: {requests_2xx: $n, bytes_before: ([$b[]] | add), bytes_after: ([$a[]] | add),
+		             bytes_added: ([$d[]] | add // 0), bytes_added_by_table: $d,
+		             bytes_per_request: (if $n > 0 then (([$d[]] | add // 0) / $n | round) else null end)}}' \
+		"$out" >"$out.tmp" && mv "$out.tmp" "$out"
+}
+
+# session_bytes: {"sessions", "bytes_per_session", "how"} for the signed-in
+# learners: MEMORY USAGE of each one's Redis key (xt:sess:SHA-256 of the
+# cookie), or, with the sessions in SQLite, the sessions table's pages over
+# its rows.
+session_bytes() {
+	if [[ $STORE == sqlite ]]; then
+		sql "SELECT json_object('sessions', (SELECT COUNT(*) FROM sessions),
+		       'bytes_per_session', (SELECT SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m ON m.name = d.name
+		                             WHERE m.tbl_name = 'sessions') / (SELECT COUNT(*) FROM sessions),
+		       'how', 'sessions table pages (indexes included) / rows')"
+		return 0
+	fi
+	local i key sum=0 n=0 b
+	for ((i = 0; i < LEARNERS; i++)); do
+		key="xt:sess:$(printf '%s' "${LEARNER_SESSIONS[i]}" | sha256sum | cut -d' ' -f1)"
+		b=$("${REDIS[@]}" -n "$REDIS_DB" memory usage "$key" samples 0)
+		[[ $b =~ ^[0-9]+$ ]] || die "MEMORY USAGE $key answered $b"
+		sum=$((sum + b)) n=$((n + 1))
+	done
+	jq -n --argjson s "$sum" --argjson n "$n" \
+		'{sessions: $n, bytes_per_session: ($s / $n | round), how: "Redis MEMORY USAGE of each xt:sess: key"}'
+}
+
+# mix: the figures of the capacity plan (docs/OPERATIONS.md). Each request
+# kind a studying learner makes is loaded on its own, every learner
+# taking part (progress: a heartbeat with a fresh id to a mid-course
+# lesson; lesson: every lesson of the course in turn, gzip; me; catalogue:
+# GET /api/v1/courses), and its server CPU per request (xuetang, plus
+# MariaDB and Redis when they serve it) and the database bytes it added are
+# weighted by BENCH_MIX. The server CPU per request at saturation is the
+# figure that survives a shared machine; learners per core is 3600 s over
+# the CPU seconds a learner-hour costs.
+scenario_mix() {
+	enroll
+	local procs lesson body
+	if [[ $STORE == sqlite ]]; then
+		procs="xuetang:$APP_PID"
+	else
+		procs="xuetang:$APP_PID mariadb:$(mariadb_pid) redis:$(redis_pid)"
+	fi
+	lesson=${LESSON_IDS[$((${#LESSON_IDS[@]} / 2))]}
+	body="{\"event_id\":\"{{uuid}}\",\"lesson_id\":$lesson,\"type\":\"heartbeat\",\"seconds\":30}"
+	local lesson_urls=() i
+	for ((i = 1; i < ${#LESSON_IDS[@]}; i++)); do
+		lesson_urls+=(-url "http://$APP_ADDR/api/v1/lessons/${LESSON_IDS[i]}")
+	done
+	local sessions
+	sessions=$(session_bytes)
+
+	rm -f "$OUT"/mix.*.json
+	local r
+	for ((r = 1; r <= ROUNDS; r++)); do
+		load_sized "$OUT/mix.progress.$r.json" "SELECT COUNT(*) FROM progress_events" \
+			"http://$APP_ADDR/api/v1/progress" "$procs" -method POST -body "$body" -name "POST /api/v1/progress (heartbeat)"
+		load_sized "$OUT/mix.lesson.$r.json" "" "http://$APP_ADDR/api/v1/lessons/${LESSON_IDS[0]}" "$procs" \
+			"${lesson_urls[@]}" -header 'Accept-Encoding: gzip' -name "GET /api/v1/lessons/{id}"
+		load_sized "$OUT/mix.me.$r.json" "" "http://$APP_ADDR/api/v1/me" "$procs" -name "GET /api/v1/me"
+		load_sized "$OUT/mix.catalogue.$r.json" "" "http://$APP_ADDR/api/v1/courses" "$procs" \
+			-header 'Accept-Encoding: gzip' -name "GET /api/v1/courses"
+	done
+	local k kinds=(progress lesson me catalogue)
+	for k in "${kinds[@]}"; do median_round "$OUT/mix.$k"; done
+
+	local file_bytes=null
+	if [[ $STORE == sqlite ]]; then
+		file_bytes=$(cat "$OUT/data/xuetang.db" "$OUT/data/xuetang.db-wal" 2>/dev/null | wc -c)
+	fi
+	jq -n --argjson machine "$(machine_json)" --arg store "$STORE" --arg mix "$MIX" --argjson hours "$STUDY_HOURS" \
+		--argjson sessions "$sessions" --argjson file "$file_bytes" \
+		--slurpfile p "$OUT/mix.progress.json" --slurpfile l "$OUT/mix.lesson.json" \
+		--slurpfile m "$OUT/mix.me.json" --slurpfile c "$OUT/mix.catalogue.json" \
+		--arg cn "$CONNECTIONS" --arg ln "$LEARNERS" --arg d "$DURATION" --arg w "$WARMUP" --arg n "$ROUNDS" \
+		'def r1: . * 10 | round / 10;
+		 {progress: $p[0], lesson: $l[0], me: $m[0], catalogue: $c[0]} as $runs
+		 | ($mix | split(",") | map(split(":") | {key: .[0], value: (.[1] | tonumber)}) | from_entries) as $per_hour
+		 | ($per_hour | to_entries | map($runs[.key].server_cpu_us_per_request * .value) | add / 1e6) as $cpu_s
+		 | ($per_hour | to_entries | map(($runs[.key].db.bytes_per_request // 0) * .value) | add) as $bytes_h
+		 | (($runs.progress.db.bytes_added_by_table.progress_events // 0) / $runs.progress.db.requests_2xx) as $event_bytes
+		 | {scenario: "mix", store: $store, requests_per_learner_hour: $per_hour, study_hours_per_year: $hours,
+		    connections: ($cn | tonumber), learners: ($ln | tonumber), duration: $d, warmup: $w, rounds: ($n | tonumber),
+		    machine: $machine, runs: $runs,
+		    capacity: {
+		      cpu_ms_per_learner_hour: ($cpu_s * 1000 | r1),
+		      learners_per_core_at_full_cpu: (3600 / $cpu_s | round),
+		      requests_per_second_per_1000_learners: (([$per_hour[]] | add) / 3.6 | r1),
+		      cpu_us_per_request: ($runs | map_values(.server_cpu_us_per_request)),
+		      loadavg_1m: ($runs | map_values(.loadavg_1m)),
+		      progress_rows_per_learner_hour: ($per_hour.progress * ($runs.progress.check.rows_added / $runs.progress.db.requests_2xx)),
+		      db_bytes_per_request: ($runs | map_values(.db.bytes_per_request)),
+		      db_bytes_per_learner_hour: ($bytes_h | round),
+		      progress_events_bytes_per_event: ($event_bytes | round),
+		      raw_events_bytes_per_learner_year: ($event_bytes * $per_hour.progress * $hours | round),
+		      other_tables_bytes_per_learner_year: (($bytes_h - $event_bytes * $per_hour.progress) * $hours | round),
+		      session: $sessions,
+		      sqlite_file_bytes_at_end: $file}}' >"$OUT/mix.json"
+
+	echo
+	echo "scenario mix ($STORE; per learner-hour $MIX): $CONNECTIONS connections, $(learners_text)," \
+		"$DURATION per run after a $WARMUP warm-up, median of $ROUNDS round(s), $(nproc) CPUs, load average $LOADAVG_AT_START at start"
+	print_header
+	for k in "${kinds[@]}"; do print_row "$k" "$OUT/mix.$k.json"; done
+	jq -r '.capacity |
+		"  load average (1 min) before/after each run: \(.loadavg_1m | to_entries | map("\(.key) \(.value.before)/\(.value.after)") | join(", "))",
+		"  server CPU per learner-hour: \(.cpu_ms_per_learner_hour) ms, so \(.learners_per_core_at_full_cpu) studying learners per core at 100% CPU;",
+		"  \(.requests_per_second_per_1000_learners) req/s per 1000 studying learners; \(.progress_rows_per_learner_hour) event rows per learner-hour",
+		"  database bytes per request: \(.db_bytes_per_request | to_entries | map("\(.key) \(.value)") | join(", ")); per learner-hour \(.db_bytes_per_learner_hour)",
+		"  progress_events: \(.progress_events_bytes_per_event) bytes per event; per learner-year: raw events \(.raw_events_bytes_per_learner_year), other tables \(.other_tables_bytes_per_learner_year)",
+		"  session: \(.session.bytes_per_session) bytes each (\(.session.how), \(.session.sessions) sessions)"' "$OUT/mix.json"
+	echo "  written: bench/out/mix.json"
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -799,6 +984,9 @@ main() {
 	# The database is dropped at exit, so it must be recognisably a benchmark one.
 	[[ $DB_NAME =~ ^xt_bench[a-z0-9_]*$ ]] || die "BENCH_DB=$DB_NAME: want a name starting with xt_bench"
 	[[ $KEEP_DB =~ ^[01]$ ]] || die "BENCH_KEEP_DB=$KEEP_DB: want 0 or 1"
+	[[ $STORE == mariadb || $STORE == sqlite ]] || die "BENCH_STORE=$STORE: want mariadb or sqlite"
+	[[ $MIX =~ ^[a-z]+:[0-9]+(,[a-z]+:[0-9]+)*$ ]] || die "BENCH_MIX=$MIX: want kind:per-hour,..."
+	[[ $STUDY_HOURS =~ ^[1-9][0-9]{0,3}$ ]] || die "BENCH_STUDY_HOURS=$STUDY_HOURS: want 1 to 9999"
 	for tool in go curl jq gzip od mysql mysqladmin redis-cli xargs; do
 		command -v "$tool" >/dev/null || die "$tool is not installed"
 	done
@@ -818,11 +1006,19 @@ main() {
 	if awk -v n="$(nproc)" '{ exit !($1 > n / 2) }' /proc/loadavg; then
 		log "warning: load average $LOADAVG_AT_START on $(nproc) CPUs before starting; the figures will be noisy"
 	fi
-	check_services
+	if [[ $STORE == sqlite ]]; then
+		[[ ${scenarios[*]} == mix ]] || die "BENCH_STORE=sqlite runs the mix scenario only"
+		command -v sqlite3 >/dev/null || die "sqlite3 is not installed (BENCH_STORE=sqlite measures the file with it)"
+		rm -rf "$OUT/data" # bench/out/data is this script's own
+	else
+		check_services
+	fi
 	build
 	choose_ports
-	claim_redis_db
-	create_database
+	if [[ $STORE != sqlite ]]; then
+		claim_redis_db
+		create_database
+	fi
 	configure
 	create_learners
 	start_app
