@@ -99,6 +99,9 @@ func sessionBackend(ctx context.Context, cfg config.Config, st *store.Store, pre
 		return session.NewSQL(st, nil), session.NewSQLThrottle(st), func() {}, nil
 	}
 	if prefix == "" {
+		prefix = cfg.RedisPrefix
+	}
+	if prefix == "" {
 		prefix = "xt:"
 	}
 	return session.NewRedis(rdb, prefix, nil), session.NewRedisThrottle(rdb, prefix), func() { rdb.Close() }, nil
@@ -281,12 +284,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	statsWorker.SetRetention(cfg.EventRetention, hooks.now)
 	statsWorker.Start()
 	defer statsWorker.Close()
+	drain := &drainer{}
 	rosterAPI := &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL}
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Auth: &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, Secure: strings.HasPrefix(cfg.BaseURL, "https://"),
 			TimeZone: cfg.Location.String()},
-		Health:       &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg, MetricsToken: cfg.MetricsToken},
+		Health: &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg, MetricsToken: cfg.MetricsToken,
+			Draining: drain.draining},
 		Learner:      web.NewLearnerAPI(learn),
 		Regions:      &web.RegionAPI{Regions: region.New(st)},
 		Institutions: &web.InstitutionAPI{Institutions: org.New(st, hooks.now)},
@@ -306,9 +311,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if hooks.routes != nil {
 		hooks.routes(e)
 	}
+	drain.next = e
 
 	srv := &http.Server{
-		Handler:           e,
+		Handler:           drain,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -329,6 +335,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	if terminated(ctx) && cfg.DrainTimeout > 0 {
+		// Kubernetes removes a stopping pod from its Service while it
+		// already runs; nginx only learns from closed connections. Either
+		// way requests keep coming for a moment, and they are served.
+		log.Info("draining: /readyz answers 503, responses close their connections", "timeout", cfg.DrainTimeout)
+		drain.on.Store(true)
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(cfg.DrainTimeout):
+		}
 	}
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)

@@ -23,7 +23,7 @@ const exportUsage = "want: export completions --format csv|xlsx --out FILE [--re
 
 // exportService wires the export service the server and the command share.
 func exportService(cfg config.Config, st *store.Store, cat *i18n.Catalog, log *slog.Logger, now func() time.Time) *export.Service {
-	return export.New(st, export.Config{Dir: filepath.Join(cfg.DataDir, "exports"), TTL: cfg.ExportTTL, Workers: cfg.ExportWorkers,
+	return export.New(st, export.Config{Dir: filepath.Join(cfg.SharedDir, "exports"), TTL: cfg.ExportTTL, Workers: cfg.ExportWorkers,
 		Translator: cat, Location: cfg.Location, Now: now, Logger: log})
 }
 

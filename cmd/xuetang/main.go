@@ -10,8 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	// XUETANG_TIMEZONE must resolve on a server image without a zoneinfo
 	// database (distroless, scratch): 450 KB buys dates that never silently fall back to UTC.
 	_ "time/tzdata"
@@ -61,7 +59,7 @@ commands:
 // run is the whole program; main only supplies the process's streams, so
 // start-up and every command are testable in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	err := dispatch(ctx, args, stdin, stdout, stderr, getenv)
 	if err == nil {

@@ -116,6 +116,8 @@ func TestRunServesAndStopsOnSIGTERM(t *testing.T) {
 	env := serveEnv(t)
 	const token = "metrics-token-for-the-test"
 	env["XUETANG_METRICS_TOKEN"] = token
+	// The drain itself is TestSIGTERMDrainsBeforeShutdown's.
+	env["XUETANG_DRAIN_TIMEOUT"] = "100ms"
 	addr, code, stdout, stderr := startRun(t, env)
 	if status, body := get(t, "http://"+addr+"/healthz"); status != 200 || strings.TrimSpace(body) != `{"status":"ok"}` {
 		t.Errorf("/healthz = %d %s", status, body)

@@ -38,6 +38,16 @@ type Config struct {
 	SessionMaxAge     time.Duration
 	SharedSessionIdle time.Duration
 	ShutdownTimeout   time.Duration
+	// DrainTimeout is how long, after SIGTERM, the server keeps serving with
+	// /readyz at 503 and every response closing its connection, so load
+	// balancers move traffic elsewhere before the listener closes; 0: none.
+	DrainTimeout time.Duration
+	// SharedDir holds files every instance must be able to serve (finished
+	// exports); with several instances it is one shared filesystem.
+	SharedDir string
+	// RedisPrefix starts every key the app writes in Redis, so deployments
+	// (or tests) sharing one Redis keep apart.
+	RedisPrefix string
 	// AccountRetention: learner accounts inactive this long are listed for
 	// admins to anonymise; 0 leaves the rule off.
 	AccountRetention time.Duration
@@ -99,6 +109,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SessionMaxAge:     7 * 24 * time.Hour,
 		SharedSessionIdle: 10 * time.Minute,
 		ShutdownTimeout:   20 * time.Second,
+		DrainTimeout:      5 * time.Second,
+		RedisPrefix:       "xt:",
 		LogLevel:          "info",
 		ProgressWriters:   1,
 		MinTimeShare:      0.6,
@@ -123,6 +135,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.DataDir = v
 	}
 	c.DataDir = filepath.Clean(c.DataDir)
+	c.SharedDir = c.DataDir
+	if v := getenv("XUETANG_SHARED_DIR"); v != "" {
+		c.SharedDir = filepath.Clean(v)
+	}
 	if v := getenv("XUETANG_DATABASE_URL"); v != "" {
 		if _, err := MySQLDSN(v); err != nil {
 			return c, &Error{"XUETANG_DATABASE_URL", redact(v), err.Error()}
@@ -146,6 +162,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if err := redisTopology(&c, getenv); err != nil {
 		return c, err
+	}
+	if v := getenv("XUETANG_REDIS_PREFIX"); v != "" {
+		if len(v) > 64 || strings.ContainsAny(v, " \t\r\n") {
+			return c, &Error{"XUETANG_REDIS_PREFIX", v, "want up to 64 characters without spaces, e.g. xt:"}
+		}
+		c.RedisPrefix = v
 	}
 	c.BaseURL = "http://" + c.Addr
 	if v := getenv("XUETANG_BASE_URL"); v != "" {
@@ -177,6 +199,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, &Error{d.name, v, "want a positive duration such as 30m or 12h"}
 		}
 		*d.dst = dur
+	}
+	if v := getenv("XUETANG_DRAIN_TIMEOUT"); v != "" {
+		// Zero is allowed: a single instance with nothing in front has no
+		// one to tell, and stops at once.
+		dur, err := time.ParseDuration(v)
+		if err != nil || dur < 0 || dur > 10*time.Minute {
+			return c, &Error{"XUETANG_DRAIN_TIMEOUT", v, "want a duration from 0s to 10m such as 5s"}
+		}
+		c.DrainTimeout = dur
 	}
 	if v := getenv("XUETANG_ACCOUNT_RETENTION"); v != "" {
 		age, err := ParseAge(v)

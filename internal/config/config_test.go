@@ -24,6 +24,9 @@ func TestDefaults(t *testing.T) {
 	want := config.Config{
 		Addr:                "127.0.0.1:8080",
 		DataDir:             "data",
+		SharedDir:           "data",
+		RedisPrefix:         "xt:",
+		DrainTimeout:        5 * time.Second,
 		BaseURL:             "http://127.0.0.1:8080",
 		SessionIdle:         2 * time.Hour,
 		SessionMaxAge:       7 * 24 * time.Hour,
@@ -66,6 +69,9 @@ func TestGoodValues(t *testing.T) {
 		"XUETANG_EXPORT_WORKERS":              "2",
 		"XUETANG_PUBLIC_TERMINAL":             "true",
 		"XUETANG_EVENT_RETENTION":             "400d",
+		"XUETANG_DRAIN_TIMEOUT":               "0",
+		"XUETANG_SHARED_DIR":                  "/mnt/nfs/xuetang/",
+		"XUETANG_REDIS_PREFIX":                "school-a:",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +79,8 @@ func TestGoodValues(t *testing.T) {
 	want := config.Config{
 		Addr:                "0.0.0.0:9000",
 		DataDir:             "/var/lib/xuetang",
+		SharedDir:           "/mnt/nfs/xuetang",
+		RedisPrefix:         "school-a:",
 		DatabaseURL:         "mysql://xt:pw@db:3306/xuetang",
 		RedisURL:            "redis://cache:6379/2",
 		BaseURL:             "https://learn.example.cn",
@@ -123,6 +131,10 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_SESSION_MAX_AGE", "a week"},
 		{"XUETANG_SHARED_SESSION_IDLE_TIMEOUT", "-1s"},
 		{"XUETANG_SHUTDOWN_TIMEOUT", "soon"},
+		{"XUETANG_DRAIN_TIMEOUT", "-1s"},
+		{"XUETANG_DRAIN_TIMEOUT", "5"},
+		{"XUETANG_DRAIN_TIMEOUT", "1h"},
+		{"XUETANG_REDIS_PREFIX", "two words"},
 		{"XUETANG_TRUST_PROXY", "maybe"},
 		{"XUETANG_PUBLIC_TERMINAL", "yes"},
 		{"XUETANG_LOG_LEVEL", "loud"},

@@ -43,8 +43,9 @@ const DefaultTTL = 24 * time.Hour
 
 // Config for the service.
 type Config struct {
-	// Dir holds the finished files (XUETANG_DATA_DIR/exports). With several
-	// instances it must be shared by all of them.
+	// Dir holds the finished files (XUETANG_SHARED_DIR/exports). With
+	// several instances it must be one shared filesystem, so any instance
+	// serves a file another wrote.
 	Dir        string
 	TTL        time.Duration // DefaultTTL when 0
 	Workers    int           // jobs run at once by this process; 1 when 0
@@ -309,6 +310,10 @@ func (s *Service) Open(ctx context.Context, a Actor, id string) (*os.File, Job, 
 	}
 	f, err := os.Open(filepath.Join(s.cfg.Dir, j.FileName))
 	if errors.Is(err, os.ErrNotExist) {
+		// The row says done and unexpired, so some instance wrote the file:
+		// most likely into a directory this one does not share.
+		s.cfg.Logger.Warn("export file missing: every instance needs the same XUETANG_SHARED_DIR (a shared filesystem)",
+			"job", j.ID, "dir", s.cfg.Dir)
 		return nil, Job{}, errs.New(errs.NotFound, "export.error_no_file")
 	}
 	return f, v, err

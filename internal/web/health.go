@@ -28,6 +28,9 @@ type HealthAPI struct {
 	// answers 404, since the route counts and latencies describe the site's
 	// traffic to anyone who asks.
 	MetricsToken string
+	// Draining, when set and true, makes /readyz answer 503 whatever the
+	// dependencies say: the instance is stopping and wants no new traffic.
+	Draining func() bool
 }
 
 // Healthz answers while the process runs.
@@ -35,8 +38,12 @@ func (h *HealthAPI) Healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// Readyz answers 200 only when the database and the session store do.
+// Readyz answers 200 only when the database and the session store do, and
+// the instance is not draining before it stops.
 func (h *HealthAPI) Readyz(c echo.Context) error {
+	if h.Draining != nil && h.Draining() {
+		return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "draining"})
+	}
 	ctx := c.Request().Context()
 	checks := map[string]string{"database": "ok", "sessions": "ok"}
 	status := http.StatusOK
