@@ -293,7 +293,7 @@ func TestVersionHistoryAndDiff(t *testing.T) {
 		t.Errorf("history %+v", h)
 	}
 	var d struct {
-		Fields []struct{ Field, From, To string }
+		Fields  []struct{ Field, From, To string }
 		Lessons []struct {
 			Slug, Change string
 			Fields       []struct{ Field, From, To string }
@@ -498,7 +498,7 @@ func TestProblemReports(t *testing.T) {
 	l := w.c["learner-sc"]
 	for body, want := range map[string]int{
 		`{"reason":"wrong_fact","text":"` + strings.Repeat("错", 1001) + `"}`: 400,
-		`{"reason":"nonsense"}`:                            400,
+		`{"reason":"nonsense"}`: 400,
 		`{"reason":"wrong_fact","text":"` + strings.Repeat("错", 1000) + `"}`: 201,
 	} {
 		if got := post(l, ls[0].ID, body).StatusCode; got != want {
