@@ -51,8 +51,8 @@ function renderVersions() {
     const th = el('th', { scope: 'row' }, 'v' + num(v.version, 0));
     if (v.current) th.append(' ', el('strong', {}, '(' + t('ver.current') + ')'));
     const actions = el('td');
-    actions.append(el('a', { href: `/api/v1${path}/export?version=${v.version}`, download: `${slug}-v${v.version}.zip`,
-      'aria-label': t('author.download', { version: num(v.version, 0), title: v.title }) }, 'zip'));
+    actions.append(el('a', { href: `/api/v1${path}/export?version=${v.version}`, download: `${slug}-v${v.version}.zip` },
+      `${slug}-v${v.version}.zip`));
     if (!v.current) {
       const b = el('button', { type: 'button', class: 'small secondary', 'aria-label': t('ver.republish_label', { version: num(v.version, 0) }) }, t('ver.republish'));
       b.addEventListener('click', () => republish(v.version, b));
