@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -80,7 +81,7 @@ func (s *Service) SetVisibility(ctx context.Context, actor account.Principal, sl
 	return &ReviewRef{ID: r.ID, Visibility: r.Visibility, Status: r.Status}, nil
 }
 
-// reviews is what a reviewer's queue holds: admins every request; region
+// reviewQueue is what a reviewer's queue holds: admins every request; region
 // admins the requests for region visibility of courses owned in their
 // region (public is for admins to grant). ok is false for anyone else.
 func reviewQueue(p account.Principal) (store.ReviewQuery, bool) {
@@ -156,7 +157,8 @@ func (s *Service) Decide(ctx context.Context, actor account.Principal, id int64,
 	if err != nil {
 		return nil, err
 	}
-	if !q.Owned.All && !hasPrefix(r.OwnerRegionCode, q.Owned.RegionPrefix) || q.Visibility != "" && r.Visibility != q.Visibility {
+	outside := !q.Owned.All && (q.Owned.RegionPrefix == "" || !strings.HasPrefix(r.OwnerRegionCode, q.Owned.RegionPrefix))
+	if outside || q.Visibility != "" && r.Visibility != q.Visibility {
 		return nil, notFound
 	}
 	action := "course.review_return"
