@@ -117,8 +117,9 @@ func (b *browserSession) teach(slug, good, bad string) {
 	if n := b.count(`nav.admin-menu a[href="/teach/courses"]`); n != 1 {
 		t.Errorf("the staff menu has %d links to /teach/courses", n)
 	}
-	if n := b.count(`#vis-region-choice:not([hidden]), #vis-public-choice:not([hidden])`); n != 0 {
-		t.Errorf("a teacher is offered %d wider audiences", n)
+	// Wider audiences are offered: asking for one files a review request.
+	if n := b.count(`#vis-region-choice:not([hidden]), #vis-public-choice:not([hidden])`); n != 2 {
+		t.Errorf("a teacher is offered %d wider audiences, want 2", n)
 	}
 	b.accessible("authoring")
 

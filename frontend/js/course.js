@@ -49,6 +49,7 @@ function render(c) {
   parts.push(crumbs);
   parts.push(el('h1', { lang: c.language }, c.title));
   if (c.summary) parts.push(el('p', { class: 'lead', lang: c.language }, c.summary));
+  if (c.withdrawn) parts.push(el('p', { class: 'notice', id: 'course-withdrawn' }, t('course.withdrawn_note')));
   if (c.assigned && c.due_at) parts.push(el('p', { class: 'badges' }, t('catalogue.due', { date: date(c.due_at) })));
 
   parts.push(facts([

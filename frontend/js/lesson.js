@@ -68,9 +68,24 @@ function render() {
   const quizSlot = el('div', { id: 'quiz-slot' });
   const congrats = el('div', { id: 'congrats-slot' });
 
-  main.replaceChildren(crumbs, article, doneArea, sync, quizSlot, congrats, pager());
+  main.replaceChildren(crumbs, article, doneArea, sync, quizSlot, congrats, pager(), reportBox());
   if (c.enrolled) begin();
   else showEnrolPrompt();
+}
+
+// reportBox is "report a problem": a closed disclosure whose form is
+// built (and its module fetched) only when a learner opens it, so the
+// reader stays light.
+function reportBox() {
+  const box = el('details', { class: 'report-box', id: 'report-box' });
+  box.append(el('summary', {}, t('report.open')));
+  box.addEventListener('toggle', async () => {
+    if (!box.open || box.dataset.built) return;
+    box.dataset.built = '1';
+    const { reportForm } = await import('./report.js');
+    box.append(reportForm(lesson.id));
+  });
+  return box;
 }
 
 // readAloud builds the 朗读 controls. They stay hidden until the browser

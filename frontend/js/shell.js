@@ -152,6 +152,7 @@ export const staffPages = [
   { href: '/admin/institutions', key: 'admin.institutions', roles: ['region_admin', 'admin'] },
   { href: '/admin/retention', key: 'admin.retention', roles: ['institution_admin', 'region_admin', 'admin'] },
   { href: '/admin/stats', key: 'dash.title', roles: ['institution_admin', 'region_admin', 'admin'] },
+  { href: '/admin/reviews', key: 'admin.reviews', roles: ['region_admin', 'admin'] },
   // prefix: the page's sub-pages (/teach/classes/{id}) belong to it.
   { href: '/teach', key: 'teach.classes', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'], prefix: true },
   { href: '/teach/courses', key: 'author.courses', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'] },

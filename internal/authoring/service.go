@@ -25,6 +25,16 @@ type Store interface {
 	EditableCourses(ctx context.Context, f store.EditableFilter) ([]store.EditableCourse, error)
 	InstitutionByCode(ctx context.Context, code string) (*store.Institution, error)
 	InstitutionByID(ctx context.Context, id int64) (*store.Institution, error)
+	VersionHistory(ctx context.Context, courseID int64) ([]store.VersionSummary, error)
+	SetCoursePublished(ctx context.Context, courseID int64, published bool, audit *store.AuditEntry) error
+	SetCourseVisibility(ctx context.Context, courseID int64, visibility string, by int64, audit *store.AuditEntry) error
+	RequestReview(ctx context.Context, r *store.CourseReview, audit *store.AuditEntry) error
+	ReviewByID(ctx context.Context, id int64) (*store.CourseReview, error)
+	ListReviews(ctx context.Context, q store.ReviewQuery) ([]store.ReviewListing, error)
+	DecideReview(ctx context.Context, id int64, approve bool, by int64, comment string, audit *store.AuditEntry) (*store.CourseReview, error)
+	ListLessonReports(ctx context.Context, q store.ReportQuery) ([]store.ReportListing, error)
+	LessonReportByID(ctx context.Context, id int64) (*store.LessonReport, error)
+	ResolveLessonReport(ctx context.Context, id, by int64, audit *store.AuditEntry) error
 }
 
 // Service publishes and exports course packages for staff.
@@ -62,6 +72,15 @@ type Publish struct {
 type Published struct {
 	Slug    string `json:"slug"`
 	Version int    `json:"version"`
+	// Review is the request filed for wider visibility, if one was.
+	Review *ReviewRef `json:"review,omitempty"`
+}
+
+// ReviewRef names a review request.
+type ReviewRef struct {
+	ID         int64  `json:"id"`
+	Visibility string `json:"visibility"`
+	Status     string `json:"status"`
 }
 
 // ProblemsError is a package that does not validate: every problem with
@@ -79,10 +98,9 @@ func canAuthor(p account.Principal) bool {
 	return p.Is(account.RoleTeacher, account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin)
 }
 
-// widest is the widest visibility a role may publish with: teachers and
-// institution admins their institution; wider audiences need a region
-// admin (their region) or an admin. The review queue that lets a teacher
-// ask for more is not built yet.
+// widest is the widest visibility a role may grant alone: teachers and
+// institution admins their institution; region admins their region;
+// admins everyone. Asking for more files a review request (review.go).
 func widest(p account.Principal) string {
 	switch p.Role {
 	case account.RoleAdmin:
@@ -96,30 +114,49 @@ func widest(p account.Principal) string {
 
 var visibilityRank = map[string]int{store.VisibilityInstitution: 1, store.VisibilityRegion: 2, store.VisibilityPublic: 3}
 
-// Import validates and stores one package for the actor's audience.
+// Import validates and stores one package for the actor's audience. A
+// visibility wider than the actor may grant stores the course at what they
+// may grant (an existing course keeps its own) and files a review request
+// for the rest, in the same transaction.
 func (s *Service) Import(ctx context.Context, in Publish) (*Published, error) {
 	if !canAuthor(in.Actor) {
 		return nil, errs.New(errs.Forbidden, "error.forbidden")
 	}
 	vis := in.Visibility
-	if vis == "" {
-		vis = store.VisibilityInstitution
-	}
-	if visibilityRank[vis] == 0 {
+	if vis != "" && visibilityRank[vis] == 0 {
 		return nil, errs.New(errs.Invalid, "author.error.visibility_invalid").With("field", "visibility")
-	}
-	if visibilityRank[vis] > visibilityRank[widest(in.Actor)] {
-		return nil, errs.New(errs.Forbidden, "author.error.visibility_forbidden").With("visibility", vis)
 	}
 	owner, err := s.owner(ctx, in.Actor, in.Institution)
 	if err != nil {
 		return nil, err
 	}
-	if owner == nil && vis != store.VisibilityPublic {
+	if owner == nil && vis != "" && vis != store.VisibilityPublic {
 		// Only an admin gets here: a course without an owner is seen by all.
 		return nil, errs.New(errs.Invalid, "author.error.owner_required").With("field", "institution")
 	}
-	pkgs, err := course.LoadZip(bytes.NewReader(in.Zip), int64(len(in.Zip)))
+	pkgs, err := loadOne(in.Zip)
+	if err != nil {
+		return nil, err
+	}
+	if vis == "" {
+		// A new version without a visibility keeps the course's audience
+		// (one approved after review stays approved); a new course starts
+		// at its institution, or public for an admin without one.
+		if _, _, err := s.st.CourseBySlug(ctx, pkgs[0].Slug); errors.Is(err, errs.ErrNotFound) {
+			vis = store.VisibilityInstitution
+			if owner == nil {
+				vis = store.VisibilityPublic
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return s.store(ctx, in.Actor, pkgs, owner, vis, in.IP, "course.import", "")
+}
+
+// loadOne reads a zip holding exactly one valid package.
+func loadOne(zip []byte) ([]*course.Package, error) {
+	pkgs, err := course.LoadZip(bytes.NewReader(zip), int64(len(zip)))
 	var ve *course.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -129,33 +166,66 @@ func (s *Service) Import(ctx context.Context, in Publish) (*Published, error) {
 	case len(pkgs) != 1:
 		return nil, &ProblemsError{Problems: []course.Problem{{Message: fmt.Sprintf("the zip holds %d course packages; upload one at a time", len(pkgs))}}}
 	}
+	return pkgs, nil
+}
+
+// store imports a loaded package for owner asking for visibility vis ("":
+// keep the course's), filing a review when vis is more than the actor may
+// grant, audited as action.
+func (s *Service) store(ctx context.Context, actor account.Principal, pkgs []*course.Package, owner *store.Institution,
+	vis, ip, action, note string) (*Published, error) {
 	p := pkgs[0]
+	granted, review := vis, (*store.CourseReview)(nil)
+	if vis != "" && visibilityRank[vis] > visibilityRank[widest(actor)] {
+		// An existing course keeps what it has if that is already as wide
+		// (approved before); otherwise the actor's widest stands until a
+		// reviewer approves.
+		granted = widest(actor)
+		if c, _, err := s.st.CourseBySlug(ctx, p.Slug); err == nil {
+			if visibilityRank[c.Visibility] >= visibilityRank[vis] {
+				granted = vis
+			} else {
+				granted = ""
+			}
+		} else if !errors.Is(err, errs.ErrNotFound) {
+			return nil, err
+		}
+		if granted != vis {
+			review = &store.CourseReview{Visibility: vis, RequestedBy: actor.UserID}
+		}
+	}
+	detail := fmt.Sprintf("version %d, visibility %s", p.Version, vis)
+	if vis == "" {
+		detail = fmt.Sprintf("version %d", p.Version)
+	}
+	if note != "" {
+		detail += ", " + note
+	}
+	if review != nil {
+		detail += ", review requested"
+	}
+	entry := actor.AuditEntry(action, "course:"+p.Slug, ip, detail)
 	var ownerID *int64
-	var entry *store.AuditEntry
-	actor := in.Actor.UserID
-	entry = &store.AuditEntry{ActorID: &actor, Action: "course.import", Target: "course:" + p.Slug,
-		Detail: fmt.Sprintf("version %d, visibility %s", p.Version, vis), IP: in.IP}
-	if in.Actor.InstitutionID != 0 {
-		id := in.Actor.InstitutionID
-		entry.ActorInstitutionID = &id
-	}
-	if in.Actor.RegionCode != "" {
-		rc := in.Actor.RegionCode
-		entry.ActorRegionCode = &rc
-	}
 	if owner != nil {
 		id := owner.ID
 		ownerID = &id
 		entry.TargetInstitutionID = &id
 		rc := owner.RegionCode
 		entry.TargetRegionCode = &rc
+		if review != nil {
+			review.OwnerInstitutionID, review.OwnerRegionCode = &id, owner.RegionCode
+		}
 	}
-	ins, err := course.ImportAs(ctx, s.st, pkgs, ownerID, vis, entry)
+	ins, err := course.ImportReviewed(ctx, s.st, pkgs, ownerID, granted, entry, review)
 	if err != nil {
 		return nil, err
 	}
 	s.changed()
-	return &Published{Slug: ins[0].Slug, Version: ins[0].Version}, nil
+	out := &Published{Slug: ins[0].Slug, Version: ins[0].Version}
+	if review != nil {
+		out.Review = &ReviewRef{ID: review.ID, Visibility: review.Visibility, Status: review.Status}
+	}
+	return out, nil
 }
 
 // owner is the institution a course is published for: the one named (a

@@ -48,6 +48,13 @@ func Import(ctx context.Context, st ImportStore, pkgs []*Package) ([]ImportResul
 // A slug first published by another institution is errs.Conflict. audit,
 // when set, is written with the first package in the same transaction.
 func ImportAs(ctx context.Context, st ImportStore, pkgs []*Package, owner *int64, visibility string, audit *store.AuditEntry) ([]ImportResult, error) {
+	return ImportReviewed(ctx, st, pkgs, owner, visibility, audit, nil)
+}
+
+// ImportReviewed is ImportAs that also files review, when set, for the
+// first package's course in the same transaction: a request for more
+// visibility than the publisher may grant.
+func ImportReviewed(ctx context.Context, st ImportStore, pkgs []*Package, owner *int64, visibility string, audit *store.AuditEntry, review *store.CourseReview) ([]ImportResult, error) {
 	ins := make([]store.CourseImport, 0, len(pkgs))
 	for _, p := range pkgs {
 		in, err := toImport(p)
@@ -55,8 +62,11 @@ func ImportAs(ctx context.Context, st ImportStore, pkgs []*Package, owner *int64
 			return nil, err
 		}
 		in.Owner, in.Visibility = owner, visibility
+		if audit != nil {
+			in.By = audit.ActorID
+		}
 		if len(ins) == 0 {
-			in.Audit = audit
+			in.Audit, in.Review = audit, review
 		}
 		ins = append(ins, in)
 	}

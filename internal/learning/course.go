@@ -38,6 +38,9 @@ type CourseDetail struct {
 	CourseCard
 	Lessons  []LessonItem `json:"lessons"`
 	Progress *Progress    `json:"progress"`
+	// Withdrawn: its editors took it off the catalogue; only enrolled
+	// learners still see it.
+	Withdrawn bool `json:"withdrawn"`
 }
 
 // maxOutlines bounds the version outlines kept, a few KB each.
@@ -88,13 +91,21 @@ func (s *Service) Course(ctx context.Context, viewer Viewer, slug string) (*Cour
 	if entry == nil {
 		// Not in the cached catalogue: maybe imported a moment ago elsewhere.
 		c, v, err := s.courses.CourseBySlug(ctx, slug)
-		if errors.Is(err, errs.ErrNotFound) || (err == nil && !c.Published) {
+		if errors.Is(err, errs.ErrNotFound) {
 			return nil, errs.New(errs.NotFound, "error.course_not_found")
 		}
 		if err != nil {
 			return nil, err
 		}
-		s.Invalidate()
+		if !c.Published {
+			// Withdrawn: its enrolled learners keep reading it (and their
+			// records); it is not listed and nobody else finds it.
+			if _, err := s.enrolledAt(ctx, userID, c.ID); err != nil {
+				return nil, errs.New(errs.NotFound, "error.course_not_found")
+			}
+		} else {
+			s.Invalidate()
+		}
 		a, err := s.audience(ctx, c.ID)
 		if err != nil {
 			return nil, err
@@ -118,7 +129,7 @@ func (s *Service) Course(ctx context.Context, viewer Viewer, slug string) (*Cour
 	if err != nil {
 		return nil, err
 	}
-	d := &CourseDetail{CourseCard: card(*entry), Lessons: []LessonItem{}}
+	d := &CourseDetail{CourseCard: card(*entry), Lessons: []LessonItem{}, Withdrawn: !entry.Course.Published}
 	d.LessonsCount = len(lessons)
 	d.Minutes = 0
 	for _, l := range lessons {

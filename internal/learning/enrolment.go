@@ -12,11 +12,18 @@ import (
 // Enroll enrols a learner; enrolling twice changes nothing.
 func (s *Service) Enroll(ctx context.Context, l Learner, slug string) (created bool, err error) {
 	c, v, err := s.courses.CourseBySlug(ctx, slug)
-	if errors.Is(err, errs.ErrNotFound) || (err == nil && !c.Published) {
+	if errors.Is(err, errs.ErrNotFound) {
 		return false, errs.New(errs.NotFound, "error.course_not_found")
 	}
 	if err != nil {
 		return false, err
+	}
+	if !c.Published {
+		// Withdrawn: enrolling again changes nothing, as ever; nobody new.
+		if _, err := s.enrolledAt(ctx, l.UserID, c.ID); err == nil {
+			return false, nil
+		}
+		return false, errs.New(errs.NotFound, "error.course_not_found")
 	}
 	a, err := s.audience(ctx, c.ID)
 	if err != nil {

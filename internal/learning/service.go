@@ -78,8 +78,14 @@ type HoursStore interface {
 	StatementBySerial(ctx context.Context, serial string) (*store.Statement, bool, error)
 }
 
+// ReportStore keeps learners' problem reports (internal/store/report.go).
+type ReportStore interface {
+	CreateLessonReport(ctx context.Context, r *store.LessonReport, since time.Time, max int) error
+}
+
 // Store is all of the above, so main passes the one store it has.
 type Store interface {
+	ReportStore
 	CourseStore
 	AssetStore
 	EnrolmentStore
@@ -103,6 +109,7 @@ type Service struct {
 	attempts     AttemptStore
 	certificates CertificateStore
 	hours        HoursStore
+	reports      ReportStore
 
 	now      func() time.Time
 	loc      *time.Location // the deployment's: days, years and dates shown
@@ -164,7 +171,7 @@ func New(st Store, c Config) *Service {
 	if c.Location == nil {
 		c.Location = China
 	}
-	s := &Service{courses: st, assets: st, enrolments: st, progress: st, attempts: st, certificates: st, hours: st,
+	s := &Service{courses: st, assets: st, enrolments: st, progress: st, attempts: st, certificates: st, hours: st, reports: st,
 		now: c.Now, baseURL: c.BaseURL, loc: c.Location,
 		rules: NewRules(c.MinutesPerStudyHour, c.NewSerial), minShare: c.MinTimeShare, perHour: c.MinutesPerStudyHour,
 		paths: c.Paths, retention: c.EventRetention}

@@ -55,6 +55,10 @@ func audienceOf(e store.CatalogueEntry) audience {
 // admits reports whether the course is open to the viewer by who they are;
 // enrolments and assignments are checked separately, as they cost a query.
 func admits(a audience, v Viewer) bool {
+	if a.Withdrawn {
+		// Enrolled learners keep reading (sees); nobody else but admins.
+		return v.All
+	}
 	if a.OwnerInstitutionID == 0 || a.Visibility == store.VisibilityPublic || a.Visibility == "" {
 		return true
 	}
@@ -99,6 +103,10 @@ func (s *Service) sees(ctx context.Context, v Viewer, a audience) (bool, error) 
 	}
 	if _, err := s.enrolledAt(ctx, v.UserID, a.CourseID); err == nil {
 		return true, nil
+	}
+	if a.Withdrawn {
+		// An assignment made before the withdrawal opens nothing new.
+		return false, nil
 	}
 	as, err := s.enrolments.AssignmentsFor(ctx, v.UserID)
 	if err != nil {

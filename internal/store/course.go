@@ -56,6 +56,9 @@ type CourseVersion struct {
 	Reviewed    string `gorm:"size:7;default:''"`
 	Checksum    string `gorm:"size:64"`
 	PublishedAt time.Time
+	// PublishedBy is the user who published the version; nil for shipped
+	// courses, shell imports and versions from before migration 00023.
+	PublishedBy *int64
 }
 
 func (CourseVersion) TableName() string { return "course_versions" }
@@ -122,9 +125,15 @@ type CourseImport struct {
 	// set, replaces the course's (empty keeps it, public for a new course).
 	Owner      *int64
 	Visibility string
+	// By is the user publishing (nil: the operator), recorded on the version.
+	By *int64
 	// Audit, when set, is written in the import's transaction unless the
 	// import changed nothing.
 	Audit *AuditEntry
+	// Review, when set, files a request for wider visibility for the course
+	// in the same transaction (its CourseID is filled in), even when the
+	// version itself was already stored.
+	Review *CourseReview
 }
 
 // ImportOutcome says what ImportCourse did.
@@ -202,6 +211,9 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 			if err == nil {
 				if same.Checksum == in.Version.Checksum {
 					outcome = ImportUnchanged
+					if in.Review != nil {
+						return s.fileReview(tx, c.ID, in.Review, in.Audit, now)
+					}
 					return nil
 				}
 				return errs.New(errs.Conflict, "error.course_version_changed").With("slug", in.Slug).With("version", in.Version.Version)
@@ -219,13 +231,22 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 			}
 		}
 		v := in.Version
-		v.ID, v.CourseID, v.PublishedAt = 0, c.ID, now
-		create := tx
+		v.ID, v.CourseID, v.PublishedAt, v.PublishedBy = 0, c.ID, now, in.By
+		var omit []string
 		if v.Reviewed == "" {
 			// Left to the column's default, so a course without the month
 			// still imports into a schema from before migration 00014, as
 			// an instance mid-upgrade (and the upgrade tests) may have.
-			create = tx.Omit("Reviewed")
+			omit = append(omit, "Reviewed")
+		}
+		if v.PublishedBy == nil {
+			// Likewise for schemas before migration 00023.
+			omit = append(omit, "PublishedBy")
+		}
+		create := tx
+		if len(omit) > 0 {
+			// One call: a second Omit replaces the first's list.
+			create = tx.Omit(omit...)
 		}
 		if err := create.Create(&v).Error; err != nil {
 			return err
@@ -252,15 +273,22 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 				return err
 			}
 		}
+		// A new version does not undo a withdrawal (WithdrawCourse): only
+		// un-withdrawing publishes the course again.
 		upd := map[string]any{
 			"current_version_id": v.ID, "language": in.Language, "translation_group": in.TranslationGroup,
-			"published": true, "updated_at": now,
+			"updated_at": now,
 		}
 		if in.Visibility != "" {
 			upd["visibility"] = in.Visibility
 		}
 		if err := tx.Model(&Course{}).Where("id = ?", c.ID).Updates(upd).Error; err != nil {
 			return err
+		}
+		if in.Review != nil {
+			if err := s.fileReview(tx, c.ID, in.Review, nil, now); err != nil {
+				return err
+			}
 		}
 		return s.auditIn(tx, in.Audit, now)
 	}()
@@ -357,6 +385,9 @@ type CourseAudience struct {
 	OwnerInstitutionID int64  // 0 when unowned
 	OwnerRegion        string // the owner's region code
 	Visibility         string
+	// Withdrawn: taken off the catalogue by its editors; only learners
+	// already enrolled still open it.
+	Withdrawn bool
 }
 
 // AudienceOf returns a course's audience.
@@ -365,7 +396,7 @@ func (s *Store) AudienceOf(ctx context.Context, courseID int64) (CourseAudience,
 	if err != nil {
 		return CourseAudience{}, err
 	}
-	a := CourseAudience{CourseID: c.ID, Visibility: c.Visibility}
+	a := CourseAudience{CourseID: c.ID, Visibility: c.Visibility, Withdrawn: !c.Published}
 	if c.OwnerInstitutionID != nil {
 		regions, err := s.ownerRegions(ctx, []Course{*c})
 		if err != nil {

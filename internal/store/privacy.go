@@ -40,7 +40,8 @@ const unusableHash = "!"
 // transaction with their audit entries: username, name, password, guardian
 // and privacy record go; the account is disabled and marked deleted;
 // their certificates keep course, hours and dates but lose the name and
-// verify as "holder removed"; their sessions end. Enrolments, progress,
+// verify as "holder removed"; their sessions end; their problem reports
+// lose their notes. Enrolments, progress,
 // attempts and the birth year (only an age band in statistics) stay, so
 // every number reported before reads the same after. Already deleted
 // accounts are left as they are and not counted.
@@ -75,6 +76,11 @@ func (s *Store) AnonymiseUsers(ctx context.Context, ids []int64, audit func(id i
 			return err
 		}
 		if err := eraseStatementNames(tx, live); err != nil {
+			return err
+		}
+		// A problem report's note is the learner's own words and may name
+		// them; the reason and the lesson stay for the course's editors.
+		if err := tx.Model(&LessonReport{}).Where("user_id IN ?", live).Update("text", "").Error; err != nil {
 			return err
 		}
 		entries := make([]*AuditEntry, len(live))

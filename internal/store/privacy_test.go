@@ -36,6 +36,10 @@ func TestAnonymiseKeepsLearningAndRemovesTheHolder(t *testing.T) {
 			Content: `{"learner_name":"学员 li","year":2026}`, IssuedAt: x.clk.Now()}); err != nil {
 			t.Fatal(err)
 		}
+		if err := x.st.CreateLessonReport(ctx, &store.LessonReport{CourseID: x.c.ID, LessonID: x.lessons[0].ID,
+			LessonSlug: x.lessons[0].Slug, UserID: x.u.ID, Reason: "unclear", Text: "我是李明，看不懂"}, x.clk.Now().Add(-time.Hour), 10); err != nil {
+			t.Fatal(err)
+		}
 		before, err := x.st.PersonalDataOf(ctx, x.u.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -74,6 +78,10 @@ func TestAnonymiseKeepsLearningAndRemovesTheHolder(t *testing.T) {
 		}
 		if st, _, err := x.st.StatementBySerial(ctx, "XS-TEST-0000-0000-0001"); err != nil || strings.Contains(st.Content, "学员") || !strings.Contains(st.Content, `"year":2026`) {
 			t.Errorf("statement after: %+v, %v", st, err)
+		}
+		if rs, err := x.st.ListLessonReports(ctx, store.ReportQuery{Owned: store.OwnedFilter{All: true}, Limit: 10}); err != nil ||
+			len(rs) != 1 || rs[0].Text != "" || rs[0].Reason != "unclear" {
+			t.Errorf("report after: %+v, %v", rs, err)
 		}
 		if _, err := x.st.SessionByID(ctx, "h1"); !errors.Is(err, errs.ErrNotFound) {
 			t.Errorf("session after: %v", err)

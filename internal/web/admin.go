@@ -27,6 +27,7 @@ var adminPages = []staffPage{
 	{"/admin/institutions", "admin/institutions.html", []string{account.RoleRegionAdmin, account.RoleAdmin}},
 	{"/admin/retention", "admin/retention.html", []string{account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin}},
 	{"/admin/stats", "admin/stats.html", []string{account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin}},
+	{"/admin/reviews", "admin/reviews.html", []string{account.RoleRegionAdmin, account.RoleAdmin}},
 }
 
 func adminRoutes(app *echo.Group, pg *pages) { staffRoutes(app, pg, adminPages) }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -23,6 +22,15 @@ type CourseAuthoring interface {
 	Import(ctx context.Context, in authoring.Publish) (*authoring.Published, error)
 	Export(ctx context.Context, actor account.Principal, slug string, version int) (*bytes.Buffer, error)
 	Courses(ctx context.Context, actor account.Principal, after string) ([]authoring.EditableCourse, string, error)
+	Versions(ctx context.Context, actor account.Principal, slug string) (*authoring.History, error)
+	Diff(ctx context.Context, actor account.Principal, slug string, from, to int) (*authoring.Diff, error)
+	Republish(ctx context.Context, actor account.Principal, slug string, version int, ip string) (*authoring.Published, error)
+	SetWithdrawn(ctx context.Context, actor account.Principal, slug string, withdrawn bool, ip string) error
+	SetVisibility(ctx context.Context, actor account.Principal, slug, vis, ip string) (*authoring.ReviewRef, error)
+	Reviews(ctx context.Context, actor account.Principal, status, cursor string) ([]authoring.Review, string, error)
+	Decide(ctx context.Context, actor account.Principal, id int64, approve bool, comment, ip string) (*authoring.Review, error)
+	Reports(ctx context.Context, actor account.Principal, slug string, all bool, cursor string) ([]authoring.Report, string, error)
+	Resolve(ctx context.Context, actor account.Principal, id int64, ip string) error
 }
 
 // AuthoringAPI serves /teach/courses and its API.
@@ -31,8 +39,15 @@ type AuthoringAPI struct {
 	cat     *i18n.Catalog
 }
 
-// authoringRoles see the authoring page; the API checks scope again.
+// authoringRoles see the authoring pages; the API checks scope again.
 var authoringRoles = []string{account.RoleTeacher, account.RoleInstitutionAdmin, account.RoleRegionAdmin, account.RoleAdmin}
+
+// authoringPages are the course pages for staff; the review queue is among
+// the admin pages (admin.go).
+var authoringPages = []staffPage{
+	{"/teach/courses", "teach/courses.html", authoringRoles},
+	{"/teach/courses/versions", "teach/versions.html", authoringRoles},
+}
 
 // packageBodyLimit leaves room for the multipart framing around the
 // largest package zip.
@@ -43,28 +58,15 @@ func (h *AuthoringAPI) routes(app, api *echo.Group, pg *pages, cat *i18n.Catalog
 		return
 	}
 	h.cat = cat
-	page := pg.page("teach/courses.html")
 	// As the admin pages: signed out goes to sign in, other roles get the
 	// ordinary 404.
-	app.GET("/teach/courses", func(c echo.Context) error {
-		a := authOf(c)
-		if a == nil {
-			to := "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
-			if l := c.QueryParam("lang"); l == "en" || l == "zh-CN" {
-				to += "&lang=" + l
-			}
-			return c.Redirect(http.StatusSeeOther, to)
-		}
-		if !a.principal.Is(authoringRoles...) {
-			return errs.New(errs.NotFound, "error.route_not_found")
-		}
-		return page(c)
-	})
+	staffRoutes(app, pg, authoringPages)
 	// Beside the API group: a package may be larger than the 1 MiB every
 	// other request body is held to.
 	app.POST("/api/v1/teach/courses/import", h.Import, limitBody(packageBodyLimit), RequirePasswordChange)
 	api.GET("/teach/courses", h.List)
 	api.GET("/teach/courses/:slug/export", h.Export)
+	h.versionRoutes(api)
 }
 
 type packageProblem struct {

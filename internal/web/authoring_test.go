@@ -129,14 +129,14 @@ func TestTeachImportByRoleAndScope(t *testing.T) {
 		{"learner-sc", "", "", 403, "error.forbidden"},
 		{"teacher-sc", "", "", 201, ""},
 		{"teacher-sc", "institution", "", 201, ""},
-		{"teacher-sc", "region", "", 403, "author.error.visibility_forbidden"},
-		{"teacher-sc", "public", "", 403, "author.error.visibility_forbidden"},
+		{"teacher-sc", "region", "", 201, ""}, // stored for the institution, review requested
+		{"teacher-sc", "public", "", 201, ""},
 		{"teacher-sc", "everyone", "", 400, "author.error.visibility_invalid"},
 		{"instadmin-sc", "", "", 201, ""},
-		{"instadmin-sc", "region", "", 403, "author.error.visibility_forbidden"},
+		{"instadmin-sc", "region", "", 201, ""},
 		{"region-sc", "region", "sc-county", 201, ""},                          // in scope
 		{"region-sc", "region", "gd-city", 400, "error.institution_not_found"}, // out of scope
-		{"region-sc", "public", "sc-county", 403, "author.error.visibility_forbidden"},
+		{"region-sc", "public", "sc-county", 201, ""},
 		{"region-sc", "region", "", 400, "author.error.owner_required"},
 		{"region-gd", "region", "gd-city", 201, ""},
 		{"region-gd", "region", "sc-city", 400, "error.institution_not_found"},

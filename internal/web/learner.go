@@ -13,6 +13,7 @@ type Learning interface {
 	CertificateVerifier
 	StatementIssuer
 	AssetReader
+	ProblemReporter
 }
 
 // LearnerAPI is the learner-facing handlers, one per noun, registered
@@ -32,7 +33,7 @@ type LearnerAPI struct {
 func NewLearnerAPI(l Learning) *LearnerAPI {
 	return &LearnerAPI{
 		Courses:      &CourseAPI{Courses: l},
-		Lessons:      &LessonAPI{Lessons: l, Quizzes: l},
+		Lessons:      &LessonAPI{Lessons: l, Quizzes: l, Reports: l},
 		Progress:     &ProgressAPI{Progress: l},
 		Mine:         &MineAPI{Learning: l},
 		Certificates: &CertificateAPI{Certificates: l},

@@ -23,10 +23,18 @@ type QuizGrader interface {
 	Attempt(ctx context.Context, userID, lessonID int64, req learning.AttemptRequest) (*learning.AttemptResult, error)
 }
 
+// ProblemReporter records a learner's report on a lesson
+// (internal/learning/report.go).
+type ProblemReporter interface {
+	ReportProblem(ctx context.Context, v learning.Viewer, lessonID int64, r learning.ProblemReport) error
+}
+
 // LessonAPI serves the lesson reader and its quiz.
 type LessonAPI struct {
 	Lessons LessonReader
 	Quizzes QuizGrader
+	// Reports may be nil (servers built for other tests).
+	Reports ProblemReporter
 	bodies  lessonBodies
 }
 
@@ -35,6 +43,29 @@ func (h *LessonAPI) routes(app, api *echo.Group, pg *pages) {
 
 	api.GET("/lessons/:id", h.Get)
 	api.POST("/lessons/:id/attempts", h.Attempt)
+	if h != nil && h.Reports != nil {
+		api.POST("/lessons/:id/reports", h.Report)
+	}
+}
+
+// Report answers POST /api/v1/lessons/{id}/reports {"reason","text"}.
+func (h *LessonAPI) Report(c echo.Context) error {
+	a, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in learning.ProblemReport
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Reports.ReportProblem(c.Request().Context(), learning.ViewerOf(a.principal), id, in); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"reported": true})
 }
 
 func idParam(c echo.Context, name string) (int64, error) {

@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { facts, date } from '../format.js';
 import { startAdmin, errorText, say, fieldError, listPager, keepInAddress, notAvailable } from '../admin/common.js';
 import { questionAnalysis } from './questions.js';
+import { problemReports } from './reports.js';
 
 const me = await startAdmin();
 const createSection = document.getElementById('create-section');
@@ -93,4 +94,5 @@ async function courseQuestions() {
 if (me) {
   if (['institution_admin', 'region_admin', 'admin'].includes(me.role)) courseQuestions();
   pager.load(true);
+  problemReports().load(true);
 }

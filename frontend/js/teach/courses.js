@@ -16,12 +16,10 @@ const rows = document.getElementById('course-rows');
 const listStatus = document.getElementById('list-status');
 const more = document.getElementById('more');
 
-// The widest audience each role may publish to, as the server enforces it.
-const wider = { region_admin: ['region'], admin: ['region', 'public'] };
-const allowed = wider[me?.role] || [];
-document.getElementById('vis-region-choice').hidden = !allowed.includes('region');
-document.getElementById('vis-public-choice').hidden = !allowed.includes('public');
-document.getElementById('institution-field').hidden = allowed.length === 0;
+// Every role may ask for any audience: what it may not grant itself goes
+// to a reviewer (the server files the request). Region admins and admins
+// name the institution they publish for.
+document.getElementById('institution-field').hidden = !['region_admin', 'admin'].includes(me?.role);
 
 let cursor = '';
 
@@ -42,6 +40,8 @@ function courseRow(c) {
     list.append(li);
   }
   versions.append(list);
+  versions.append(el('a', { href: '/teach/courses/versions?slug=' + encodeURIComponent(c.slug),
+    'aria-label': t('author.history_label', { title: c.title }) }, t('author.history')));
   tr.append(th, el('td', {}, t('author.vis.' + c.visibility)), versions);
   return tr;
 }
@@ -92,7 +92,9 @@ form.addEventListener('submit', async (ev) => {
   say(status, t('author.uploading'));
   try {
     const res = await upload('/teach/courses/import', fd);
-    say(status, t('author.published', { slug: res.data.slug, version: num(res.data.version, 0) }), 'ok');
+    const done = { slug: res.data.slug, version: num(res.data.version, 0) };
+    if (res.data.review) say(status, t('author.review_requested', { ...done, visibility: t('author.vis.' + res.data.review.visibility) }), 'ok');
+    else say(status, t('author.published', done), 'ok');
     form.reset();
     await loadPage(true);
   } catch (err) {
