@@ -213,8 +213,10 @@ export function indicator() {
   const status = document.createElement('p');
   status.id = 'net-status';
   status.className = 'net-status';
-  status.setAttribute('role', 'status');
+  // A polite live region without role=status: the idle warning of a shared
+  // computer is the header's status, and the two must not be confused.
   status.setAttribute('aria-live', 'polite');
+  status.setAttribute('aria-atomic', 'true');
   const notes = document.createElement('div');
   notes.id = 'offline-notes';
   notes.className = 'offline-notes';
