@@ -63,6 +63,28 @@ func TestBrowserOfflineLessons(t *testing.T) {
 			b := newBrowserSession(t, browserCtx, relay.base, l)
 			b.clock = clock
 			b.offlineLessons(pkgs[0], relay, filepath.Join(dataDir, "xuetang.db"))
+
+			// Signed in as a shared computer, nothing is kept for offline:
+			// no worker, no caches, no "save for offline".
+			s := newBrowserSession(t, browserCtx, relay.base, l)
+			s.do("open sign-in page", chromedp.Navigate(s.base+"/login?lang="+l.lang), chromedp.WaitVisible(chromedp.CSS("#shared")))
+			s.waitJS("sign-in ready", `document.cookie.includes('xuetang_csrf=')`)
+			s.do("sign in on a shared computer",
+				chromedp.SendKeys(chromedp.CSS("#username"), l.username),
+				chromedp.SendKeys(chromedp.CSS("#password"), browserPassword),
+				jsClick("#shared"),
+				jsClick("#login-form button[type=submit]"),
+				chromedp.WaitVisible(chromedp.CSS("#greeting")),
+				chromedp.Navigate(s.base+"/courses/"+l.slug),
+				chromedp.WaitVisible(chromedp.CSS("#continue")),
+			)
+			if n := s.count("#save-offline"); n != 0 {
+				t.Error("a shared computer offers to save the course for offline")
+			}
+			time.Sleep(500 * time.Millisecond) // a registration would have started by now
+			if got := s.eval("nothing kept", `Promise.all([navigator.serviceWorker.getRegistrations(), caches.keys()]).then(([r, c]) => r.length + ',' + c.length)`); got != "0,0" {
+				t.Errorf("shared computer: %s service workers,caches", got)
+			}
 		})
 	}
 }
@@ -101,6 +123,8 @@ func (b *browserSession) offlineLessons(pkg *course.Package, relay *relay, dbPat
 	b.do("open lesson online", chromedp.Navigate(quizURL), chromedp.WaitVisible(sel("#lesson-title")))
 	b.advance(61 * time.Second)
 	b.do("mark done online", jsClick("#mark-done"), chromedp.WaitVisible(sel("#lesson-done")))
+	// Opened again online, the copy kept for offline knows it is done.
+	b.do("open lesson again online", chromedp.Navigate(quizURL), chromedp.WaitVisible(sel("#lesson-done")))
 	b.waitJS("online indicator", `document.querySelector('#net-status[data-state="online"][data-waiting="0"]')`)
 
 	// The network goes.
@@ -152,6 +176,23 @@ func (b *browserSession) offlineLessons(pkg *course.Package, relay *relay, dbPat
 	if queued := b.eval("queue", `Object.keys(localStorage).filter((k) => k.endsWith('quiz-queue')).length`); queued != "0" {
 		t.Errorf("%s quiz queues left in storage", queued)
 	}
+
+	// Answers the server will never mark (here: for a lesson that no longer
+	// exists, as when a newer course version dropped it) are not dropped
+	// silently: the header says so until the learner dismisses it.
+	b.eval("queue answers for a lost lesson", `(() => {
+	  const p = Object.keys(localStorage).find((k) => /^xuetang\.u\d+\./.test(k)).match(/^xuetang\.u\d+\./)[0];
+	  localStorage.setItem(p + 'quiz-queue', JSON.stringify([{ attempt_id: '0b9c7a3e-5d2f-4c1a-8e6b-7f0a1d2c3b4e', lesson_id: 999999,
+	    lesson_title: 'Lost lesson', course_slug: 'x', answers: { q1: 0 }, attempt_key: '' }]));
+	  return true;
+	})()`)
+	b.do("refused answers reported", chromedp.Navigate(b.base+"/me"), chromedp.WaitVisible(sel(`#offline-notes [data-kind="failed"]`)))
+	if got, want := b.text("refused note", `#offline-notes [data-kind="failed"]`), strings.SplitN(b.msg("offline.not_graded"), "{title}", 2)[0]+"Lost lesson"; !strings.HasPrefix(got, want) {
+		t.Errorf("refused answers note %q, want it to start with %q", got, want)
+	}
+	b.waitJS("refused not waiting", `document.querySelector('#net-status[data-waiting="0"]')`)
+	b.accessible("answers refused")
+	b.do("dismiss", jsClick(`#offline-notes [data-kind="failed"] button`), chromedp.WaitNotPresent(sel(`#offline-notes [data-kind="failed"]`)))
 
 	st, err := store.Open(context.Background(), store.Options{SQLitePath: dbPath})
 	if err != nil {
