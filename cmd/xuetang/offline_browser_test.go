@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -27,9 +28,12 @@ import (
 // every Chromium), and DevTools tells the page it is offline. The lesson
 // reloads from the worker's caches, a lesson never opened (only saved) opens
 // too, and the quiz answered offline waits with "1 change waiting" in the
-// header. When the network returns the answers are marked on the page and
-// stored exactly once. axe checks the page with the indicator offline and
-// online.
+// header. The same quiz waits in a second tab; when the network returns to
+// both at once over a slow link, the answers go to the server once (a Web
+// Lock), are marked in both tabs and stored exactly once. Answers the server
+// refuses for good are reported, and a shared-computer sign-in keeps no
+// worker or cache. axe checks the page with the indicator offline, online
+// and with a refusal.
 func TestBrowserOfflineLessons(t *testing.T) {
 	exe := needChromium(t)
 	dataDir := t.TempDir()
@@ -162,13 +166,39 @@ func (b *browserSession) offlineLessons(pkg *course.Package, relay *relay, dbPat
 	b.waitJS("answers still waiting", `Number(document.querySelector('#net-status').dataset.waiting) >= 1 &&
 		Object.keys(localStorage).filter((k) => k.endsWith('quiz-queue')).map((k) => JSON.parse(localStorage.getItem(k)).length).join() === '1'`)
 	b.do("quiz again offline", chromedp.Navigate(quizURL), chromedp.WaitVisible(sel(`#quiz-status[data-queued="true"]`)))
+	// A second tab shows the same waiting quiz.
+	tabCtx, closeTab := chromedp.NewContext(b.ctx)
+	defer closeTab()
+	// The first Do opens the tab for the life of tabCtx (no step deadline).
+	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(375, 812)); err != nil {
+		t.Fatalf("open a second tab: %v", err)
+	}
+	tab := &browserSession{t: t, ctx: tabCtx, base: b.base, l: b.l, catalog: b.catalog, clock: b.clock}
+	tab.offline(relay, true)
+	tab.do("second tab offline", chromedp.Navigate(quizURL), chromedp.WaitVisible(sel(`#quiz-status[data-queued="true"]`)))
 	if n := relay.served(); n != 0 {
 		t.Errorf("the relay passed %d connections while offline", n)
 	}
+	before := relay.submissions()
+	relay.mu.Lock()
+	relay.slow = 2 * time.Second
+	relay.mu.Unlock()
 
-	// The network returns: the answers are sent once and marked here.
+	// The network returns, for both tabs at once: the answers are sent
+	// once and marked in both.
+	relay.setOffline(false)
+	tab.offline(relay, false)
 	b.offline(relay, false)
 	b.do("marked after reconnecting", chromedp.WaitVisible(sel(`#quiz-result[data-passed="true"]`)))
+	tab.do("marked in the second tab", chromedp.WaitVisible(sel(`#quiz-result[data-passed="true"]`)))
+	time.Sleep(3 * time.Second) // a second sender's backoff would have fired by now
+	if n := relay.submissions() - before; n != 1 {
+		t.Errorf("the answers went to the server %d times from two tabs, want once", n)
+	}
+	relay.mu.Lock()
+	relay.slow = 0
+	relay.mu.Unlock()
+	closeTab()
 	b.waitJS("nothing waiting", `document.querySelector('#net-status[data-state="online"][data-waiting="0"]')`)
 	b.accessible("back online")
 	b.do("reload online", chromedp.Navigate(quizURL), chromedp.WaitVisible(sel("#quiz-submit")))
@@ -227,11 +257,51 @@ func (b *browserSession) offline(r *relay, off bool) {
 // relay passes TCP connections to the server until told the network is
 // gone; then it closes every open connection and each new one at once.
 type relay struct {
-	base    string
-	mu      sync.Mutex
-	off     bool
-	open    map[net.Conn]bool
-	offConn int // connections accepted while offline and passed on (must stay 0)
+	base     string
+	mu       sync.Mutex
+	off      bool
+	open     map[net.Conn]bool
+	offConn  int // connections accepted while offline and passed on (must stay 0)
+	attempts int // quiz submissions seen on the wire
+	// slow holds each quiz submission this long before passing it on: a
+	// slow link, which leaves another tab time to send the same answers.
+	slow time.Duration
+}
+
+// requestCounter counts quiz submissions in what the browser sends (each
+// request line starts "POST /api/v1/lessons/"; its tail holds a line split
+// between two reads).
+type requestCounter struct {
+	w    io.Writer
+	r    *relay
+	tail []byte
+}
+
+var attemptLine = regexp.MustCompile(`POST /api/v1/lessons/\d+/attempts `)
+
+func (rc *requestCounter) Write(p []byte) (int, error) {
+	buf := append(rc.tail, p...)
+	n := len(attemptLine.FindAllIndex(buf, -1))
+	if n > 0 {
+		rc.r.mu.Lock()
+		rc.r.attempts += n
+		slow := rc.r.slow
+		rc.r.mu.Unlock()
+		time.Sleep(slow)
+		last := attemptLine.FindAllIndex(buf, -1)[n-1]
+		buf = buf[last[1]:]
+	}
+	if len(buf) > 64 {
+		buf = buf[len(buf)-64:]
+	}
+	rc.tail = append([]byte(nil), buf...)
+	return rc.w.Write(p)
+}
+
+func (r *relay) submissions() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.attempts
 }
 
 func startRelay(t *testing.T, target string) *relay {
@@ -275,7 +345,7 @@ func (r *relay) pass(c net.Conn, target string) {
 	r.open[s] = true
 	r.mu.Unlock()
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(s, c); done <- struct{}{} }()
+	go func() { io.Copy(&requestCounter{w: s, r: r}, c); done <- struct{}{} }()
 	go func() { io.Copy(c, s); done <- struct{}{} }()
 	<-done
 	c.Close()

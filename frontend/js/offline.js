@@ -12,6 +12,10 @@ import { t, lang } from './i18n.js';
 
 const QUIZ_KEY = 'quiz-queue';
 const FAILED_KEY = 'quiz-failed';
+// The marks of the last few queued answers sent, for another tab showing
+// the same quiz (the tab that sent them tells the others through storage).
+const GRADED_KEY = 'quiz-graded';
+const KEEP_GRADED = 10;
 export const PROGRESS_KEY = 'progress-queue';
 // sw.js keeps lesson and course answers and course images here; the name
 // must match its DATA.
@@ -39,7 +43,10 @@ export function setup(me) {
   addEventListener('offline', () => { offline = true; render(); });
   addEventListener(CHANGED, render);
   // Another tab sent or queued something.
-  addEventListener('storage', (ev) => { if (!ev.key || ev.key.endsWith(QUIZ_KEY) || ev.key.endsWith(PROGRESS_KEY)) render(); });
+  addEventListener('storage', (ev) => {
+    if (!ev.key || ev.key.endsWith(QUIZ_KEY) || ev.key.endsWith(GRADED_KEY) || ev.key.endsWith(FAILED_KEY)) changed();
+    else if (ev.key.endsWith(PROGRESS_KEY)) render();
+  });
   if (!me) return;
   if (me.shared || me.public_terminal) {
     forgetDevice();
@@ -107,6 +114,14 @@ export function queueAttempt(a) {
   return true;
 }
 
+// sentAttempt is what became of answers no longer queued: their marks, or
+// the server's refusal (refused: true), or null if this device never knew.
+export function sentAttempt(attemptId) {
+  const g = (local.get(GRADED_KEY) || []).find((x) => x.attempt_id === attemptId);
+  if (g) return { result: g.result };
+  return (local.get(FAILED_KEY) || []).some((x) => x.attempt_id === attemptId) ? { refused: true } : null;
+}
+
 export function queuedAttempt(lessonId) {
   return (local.get(QUIZ_KEY) || []).find((a) => a.lesson_id === lessonId) || null;
 }
@@ -124,10 +139,18 @@ function locked(name, fn) {
   return fn();
 }
 
-export async function sendAll() {
-  if (!local.enabled()) return;
-  await sendQuizzes();
-  if (!trackerActive) await sendProgress();
+// sendAll sends both queues; a call while a send runs in this tab joins it
+// (the 'online' event and a retry timer often fire together).
+let sending = null;
+export function sendAll() {
+  if (!local.enabled()) return Promise.resolve();
+  if (!sending) {
+    sending = (async () => {
+      await sendQuizzes();
+      if (!trackerActive) await sendProgress();
+    })().finally(() => { sending = null; });
+  }
+  return sending;
 }
 
 // sendQuizzes sends queued answers one at a time, under a lock so two tabs
@@ -156,6 +179,7 @@ async function sendQuizzes() {
       }
       backoff = 0;
       setOnline(true);
+      local.set(GRADED_KEY, [...(local.get(GRADED_KEY) || []).slice(1 - KEEP_GRADED), { attempt_id: a.attempt_id, result: res }]);
       remove(a);
       // Marks first: a page waiting for them must not take the change for a refusal.
       dispatchEvent(new CustomEvent(GRADED, { detail: { attempt: a, result: res } }));

@@ -5,7 +5,7 @@ import { t } from './i18n.js';
 import { api } from './api.js';
 import { num } from './format.js';
 import { uuid } from './progress.js';
-import { queueAttempt, queuedAttempt, GRADED, CHANGED } from './offline.js';
+import { queueAttempt, queuedAttempt, sentAttempt, GRADED, CHANGED } from './offline.js';
 
 // renderQuiz returns the quiz section. onResult(response) runs after each
 // graded attempt; onNotEnrolled when the server says 403; reload() fetches
@@ -106,11 +106,16 @@ export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => 
       stop();
       graded(ev.detail.result);
     };
-    // Gone from the queue without marks: the server refused them, and the
-    // header says why.
+    // Gone from the queue: marked (perhaps by another tab, which left the
+    // marks in storage), or refused by the server (the header says why).
     const onChanged = () => {
       if (queuedAttempt(lesson.id)?.attempt_id === id) return;
+      const sent = sentAttempt(id);
       stop();
+      if (sent?.result) {
+        graded(sent.result);
+        return;
+      }
       attemptId = null;
       submit.disabled = false;
       status.className = 'status error';
