@@ -238,6 +238,34 @@ func (b *browserSession) offlineLessons(pkg *course.Package, relay *relay, dbPat
 	if attempts != 1 || withID != 1 {
 		t.Errorf("%d attempts stored (%d with a client id), want exactly 1", attempts, withID)
 	}
+
+	// Two failures online start the quiz's pause between attempts; answers
+	// given offline then meet a 429 when the network returns. They wait,
+	// the header says so, and they are marked once the pause is over.
+	qs := pkg.Lessons[quiz].Questions
+	b.do("quiz online", chromedp.Navigate(quizURL), chromedp.WaitVisible(sel("#quiz-submit")))
+	for i := 1; i <= 2; i++ {
+		b.answer(fmt.Sprintf("wrong answers %d", i), qs, false)
+		b.do(fmt.Sprintf("fail %d", i), jsClick("#quiz-submit"), chromedp.WaitVisible(sel(`#quiz-result[data-passed="false"]`)))
+		b.do(fmt.Sprintf("retry %d", i), jsClick("#quiz-retry"), chromedp.WaitVisible(sel("#quiz-submit")))
+	}
+	b.offline(relay, true)
+	b.answer("right answers offline", qs, true)
+	b.do("submit during the pause", jsClick("#quiz-submit"), chromedp.WaitVisible(sel(`#quiz-status[data-queued="true"]`)))
+	b.offline(relay, false)
+	b.do("pause announced", chromedp.WaitVisible(sel(`#offline-notes [data-kind="cooldown"]`)))
+	prefix := strings.SplitN(b.msg("offline.cooldown"), "{title}", 2)[0] + pkg.Lessons[quiz].Title
+	if got := b.text("pause note", `#offline-notes [data-kind="cooldown"]`); !strings.HasPrefix(got, prefix) {
+		t.Errorf("pause note %q, want it to start with %q", got, prefix)
+	}
+	b.waitJS("still waiting in the pause", `document.querySelector('#net-status[data-state="online"][data-waiting="1"]') && document.querySelector('#quiz-status[data-queued="true"]')`)
+	b.accessible("quiz pause")
+	b.advance(61 * time.Second)
+	// The page's timer runs on real time; a reconnection sends at once.
+	b.offline(relay, true)
+	b.offline(relay, false)
+	b.do("marked after the pause", chromedp.WaitVisible(sel(`#quiz-result[data-passed="true"]`)), chromedp.WaitNotPresent(sel(`#offline-notes [data-kind="cooldown"]`)))
+	b.waitJS("nothing waiting after the pause", `document.querySelector('#net-status[data-waiting="0"]')`)
 }
 
 // offline cuts (or restores) the network between the browser and the
