@@ -52,6 +52,7 @@ func TestBrowserOfflineLessons(t *testing.T) {
 	}
 	for _, l := range learners {
 		createUser(t, getenv, l.username, "learner", l.displayName, l.lang)
+		createUser(t, getenv, l.username+"-next", "learner", l.displayName+" 2", l.lang)
 	}
 	clock := &testClock{}
 	server := startBrowserServer(t, getenv, clock.now)
@@ -266,6 +267,14 @@ func (b *browserSession) offlineLessons(pkg *course.Package, relay *relay, dbPat
 	b.offline(relay, false)
 	b.do("marked after the pause", chromedp.WaitVisible(sel(`#quiz-result[data-passed="true"]`)), chromedp.WaitNotPresent(sel(`#offline-notes [data-kind="cooldown"]`)))
 	b.waitJS("nothing waiting after the pause", `document.querySelector('#net-status[data-waiting="0"]')`)
+
+	// Someone else signs in on this device without the first person having
+	// signed out: the lessons kept for the first one go.
+	b.eval("sign in as someone else", fmt.Sprintf(`fetch('/api/v1/auth/login', { method: 'POST', credentials: 'same-origin',
+	  headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': document.cookie.match(/xuetang_csrf=([^;]*)/)[1] },
+	  body: JSON.stringify({ username: %s, password: %s }) }).then((r) => r.status)`, jsString(b.l.username+"-next"), jsString(browserPassword)))
+	b.do("home as someone else", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(sel("#greeting")))
+	b.waitJS("first person's lessons gone", fmt.Sprintf(`caches.open('xuetang-data-1').then((c) => c.match('/api/v1/lessons/%d')).then((r) => !r)`, lessonID))
 }
 
 // offline cuts (or restores) the network between the browser and the

@@ -53,8 +53,24 @@ export function setup(me) {
     return;
   }
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  ownData(me);
   // What an earlier visit could not send goes now.
   setTimeout(sendAll, 0);
+}
+
+// ownData keeps one person's lessons on a device: when someone else signs
+// in (the last person's session ended without signing out), what the
+// worker kept for the last one goes.
+async function ownData(me) {
+  if (!('caches' in window)) return;
+  try {
+    const cache = await caches.open(DATA_CACHE);
+    const hit = await cache.match('/offline-owner');
+    const owner = hit ? await hit.json() : null;
+    if (owner && owner.id === me.id) return;
+    if (owner) await caches.delete(DATA_CACHE);
+    await (await caches.open(DATA_CACHE)).put('/offline-owner', new Response(JSON.stringify({ id: me.id })));
+  } catch (_) { /* storage refused: nothing kept either */ }
 }
 
 // forgetDevice removes the worker and every cache this site made.
