@@ -8,7 +8,7 @@ import (
 	"os"
 )
 
-//go:embed *.html admin teach css js i18n img
+//go:embed *.html sw.js admin teach css js i18n img
 var files embed.FS
 
 // FS returns the site. A non-empty dir serves files from disk instead, so a

@@ -13,6 +13,8 @@ export class ApiError extends Error {
     this.code = body?.error?.code || 'internal';
     this.key = body?.error?.key || '';
     this.field = body?.error?.field || '';
+    // Seconds to wait, with a 429 (a quiz's pause between attempts).
+    this.retryAfter = body?.error?.retry_after || 0;
   }
 }
 

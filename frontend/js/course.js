@@ -4,6 +4,7 @@ import { start, el } from './shell.js';
 import { t } from './i18n.js';
 import { api } from './api.js';
 import * as local from './local.js';
+import { canSave, saveCourse, savedCourse } from './offline.js';
 import {
   hours, minutes, num, duration, date, month, progress, facts, audienceList, pathPart, loginURL,
   notFound, failed, tick, linkPara,
@@ -121,6 +122,7 @@ function render(c) {
     actions.append(el('a', { href: loginURL(), class: 'button', id: 'sign-in-to-enroll' }, t('course.sign_in_to_enroll')));
   }
   parts.push(actions, status);
+  if (p && canSave()) parts.push(offlineBox(c));
 
   const ls = el('section', { 'aria-labelledby': 'lessons-heading' });
   ls.append(el('h2', { id: 'lessons-heading' }, t('course.lessons')));
@@ -150,6 +152,41 @@ function render(c) {
     parts.push(tr);
   }
   main.replaceChildren(...parts);
+}
+
+// offlineBox saves the whole course (every lesson, its images and
+// recordings) on this device, for reading where there is no connection.
+function offlineBox(c) {
+  const box = el('section', { class: 'card offline-save', id: 'offline-save', 'aria-labelledby': 'offline-heading' });
+  const saved = el('p', { id: 'offline-saved', class: 'muted' });
+  const b = el('button', { type: 'button', id: 'save-offline', class: 'secondary' }, t('offline.save_course'));
+  const status = el('p', { class: 'status', id: 'offline-save-status', role: 'status', 'aria-live': 'polite' });
+  box.append(el('h2', { id: 'offline-heading' }, t('offline.heading')), el('p', {}, t('offline.save_help')), saved, b, status);
+  const show = (mark) => {
+    saved.textContent = mark ? t('offline.saved_on', { date: date(mark.at), n: num(mark.lessons, 0) }) : '';
+    saved.hidden = !mark;
+    b.textContent = t(mark ? 'offline.update_course' : 'offline.save_course');
+  };
+  savedCourse(c.slug).then(show);
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    status.className = 'status';
+    status.textContent = t('offline.saving');
+    try {
+      const mark = await saveCourse(c.slug, (done, total) => {
+        status.textContent = t('offline.saving_progress', { done: num(done, 0), total: num(total, 0) });
+      });
+      show(mark);
+      status.className = 'status ok';
+      status.textContent = t('offline.saved');
+    } catch (err) {
+      status.className = 'status error';
+      status.textContent = err instanceof TypeError ? t('common.network_error') : err.message;
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return box;
 }
 
 load();

@@ -185,6 +185,9 @@ function onAck(ev, res) {
     lesson.completed = true;
     clearTimeout(resendTimer);
     renderDone();
+    // Refresh the copy the service worker keeps, so the lesson opened
+    // offline later shows it done rather than offering "mark done" again.
+    api('GET', '/lessons/' + id).catch(() => {});
   } else if (ev.type === 'complete' && !lesson.completed && res.seconds_needed > 0) {
     timeNeeded(res.seconds_needed);
   }

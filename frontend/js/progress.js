@@ -7,12 +7,13 @@
 // sending one twice is harmless.
 import { api } from './api.js';
 import * as local from './local.js';
+import { PROGRESS_KEY, PROGRESS_LOCK, CHANGED, setOnline, trackerOwnsProgress } from './offline.js';
 
 const HEARTBEAT_MS = 30_000;
 const IDLE_MS = 60_000;
 const MAX_BACKOFF_MS = 60_000;
 const MAX_QUEUE = 500;
-const QUEUE_KEY = 'progress-queue';
+const QUEUE_KEY = PROGRESS_KEY;
 
 // uuid makes an event id. crypto.randomUUID exists only on https or
 // localhost; a school server on plain http gets the getRandomValues version.
@@ -40,6 +41,10 @@ export class Tracker {
     this.onAck = onAck;
     this.onState = onState;
     this.queue = [];
+    // Ids this tab wrote to storage, and ids it saw acknowledged: another tab
+    // (or this one) may send an event, so storage is the shared truth.
+    this.stored = new Set();
+    this.done = new Set();
     this.inflight = new Set(); // event ids sent with keepalive, not yet answered
     this.sending = false;
     this.stopped = false;
@@ -54,9 +59,13 @@ export class Tracker {
   }
 
   start() {
+    trackerOwnsProgress();
     // Events a previous visit could not send go first.
     for (const ev of local.get(QUEUE_KEY) || []) {
-      if (ev && ev.event_id && !this.queue.some((q) => q.event_id === ev.event_id)) this.queue.push(ev);
+      if (ev && ev.event_id && !this.queue.some((q) => q.event_id === ev.event_id)) {
+        this.queue.push(ev);
+        this.stored.add(ev.event_id);
+      }
     }
     const active = () => this.activity();
     for (const type of ['pointerdown', 'pointermove', 'keydown', 'scroll', 'touchstart', 'wheel']) {
@@ -127,15 +136,35 @@ export class Tracker {
 
   complete() { return this.add('complete'); }
 
+  // save merges this tab's queue into storage: another tab's events stay,
+  // and this tab's events that another tab has sent (gone from storage
+  // since this tab wrote them) leave this queue too.
   save() {
-    if (this.queue.length) local.set(QUEUE_KEY, this.queue);
+    if (!local.enabled()) return;
+    const stored = (local.get(QUEUE_KEY) || []).filter((q) => q && q.event_id);
+    const there = new Set(stored.map((q) => q.event_id));
+    this.queue = this.queue.filter((q) => !this.stored.has(q.event_id) || there.has(q.event_id));
+    const mine = new Set(this.queue.map((q) => q.event_id));
+    const merged = stored.filter((q) => !mine.has(q.event_id) && !this.done.has(q.event_id)).concat(this.queue);
+    merged.sort((a, b) => String(a.occurred_at).localeCompare(String(b.occurred_at)));
+    if (merged.length > MAX_QUEUE) merged.splice(0, merged.length - MAX_QUEUE);
+    if (merged.length) local.set(QUEUE_KEY, merged);
     else local.remove(QUEUE_KEY);
+    this.stored = mine;
+    dispatchEvent(new Event(CHANGED));
+  }
+
+  // sentElsewhere: another tab sent this event since this one queued it.
+  sentElsewhere(ev) {
+    if (!local.enabled() || !this.stored.has(ev.event_id)) return false;
+    return !(local.get(QUEUE_KEY) || []).some((q) => q.event_id === ev.event_id);
   }
 
   acked(ev, res) {
     const i = this.queue.findIndex((q) => q.event_id === ev.event_id);
     if (i < 0) return; // already acknowledged through another send
     this.queue.splice(i, 1);
+    this.done.add(ev.event_id);
     this.save();
     if (ev.lesson_id === this.lessonId) this.onAck(ev, res);
   }
@@ -146,34 +175,45 @@ export class Tracker {
     if (this.sending || this.stopped) return;
     this.sending = true;
     try {
-      while (this.queue.length && !this.stopped) {
-        const ev = this.queue[0];
-        let res;
-        try {
-          res = await api('POST', '/progress', ev);
-        } catch (err) {
-          if (err.status === 401) { this.stopped = true; this.onState('signed_out'); return; }
-          if (err.status === 403 && ev.lesson_id === this.lessonId) {
-            this.queue = this.queue.filter((q) => q.lesson_id !== this.lessonId);
-            this.save();
-            this.stopped = true;
-            this.onState('not_enrolled');
-            return;
-          }
-          if (permanent(err)) { this.acked(ev, null); continue; }
-          this.scheduleRetry();
-          return;
-        }
-        this.backoff = 0;
-        if (this.offline) { this.offline = false; this.onState('online'); }
-        this.acked(ev, res);
-      }
+      // One tab sends at a time (Web Locks: https and localhost only; the
+      // server drops a repeated event id anyway).
+      if (navigator.locks?.request && local.enabled()) await navigator.locks.request(PROGRESS_LOCK, () => this.send());
+      else await this.send();
     } finally {
       this.sending = false;
     }
   }
 
+  async send() {
+    while (this.queue.length && !this.stopped) {
+      const ev = this.queue[0];
+      if (this.sentElsewhere(ev)) { this.queue.shift(); this.done.add(ev.event_id); continue; }
+      let res;
+      try {
+        res = await api('POST', '/progress', ev);
+      } catch (err) {
+        if (err.status === 401) { this.stopped = true; this.onState('signed_out'); return; }
+        if (err.status === 403 && ev.lesson_id === this.lessonId) {
+          for (const q of this.queue) if (q.lesson_id === this.lessonId) this.done.add(q.event_id);
+          this.queue = this.queue.filter((q) => q.lesson_id !== this.lessonId);
+          this.save();
+          this.stopped = true;
+          this.onState('not_enrolled');
+          return;
+        }
+        if (permanent(err)) { this.acked(ev, null); continue; }
+        this.scheduleRetry();
+        return;
+      }
+      this.backoff = 0;
+      setOnline(true);
+      if (this.offline) { this.offline = false; this.onState('online'); }
+      this.acked(ev, res);
+    }
+  }
+
   scheduleRetry() {
+    setOnline(false);
     if (!this.offline) { this.offline = true; this.onState('offline'); }
     this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff ? this.backoff * 2 : 2000);
     clearTimeout(this.retryTimer);

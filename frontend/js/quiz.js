@@ -5,6 +5,7 @@ import { t } from './i18n.js';
 import { api } from './api.js';
 import { num } from './format.js';
 import { uuid } from './progress.js';
+import { queueAttempt, queuedAttempt, sentAttempt, GRADED, CHANGED } from './offline.js';
 
 // renderQuiz returns the quiz section. onResult(response) runs after each
 // graded attempt; onNotEnrolled when the server says 403; reload() fetches
@@ -58,6 +59,13 @@ export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => 
     try {
       res = await api('POST', `/lessons/${lesson.id}/attempts`, { answers, attempt_key: lesson.attempt_key, attempt_id: attemptId });
     } catch (err) {
+      // No connection: the answers wait on this device and are marked
+      // when it returns (offline.js), under the same attempt id.
+      if (err instanceof TypeError && queueAttempt({ attempt_id: attemptId, lesson_id: lesson.id, lesson_title: lesson.title,
+        course_slug: lesson.course.slug, answers, attempt_key: lesson.attempt_key })) {
+        waitForMarks(attemptId);
+        return;
+      }
       if (!(err instanceof TypeError)) attemptId = null;
       submit.disabled = false;
       status.className = 'status error';
@@ -76,6 +84,48 @@ export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => 
       }
       return;
     }
+    graded(res);
+  });
+
+  // waitForMarks shows answers queued offline as saved, and their marks
+  // once offline.js has sent them.
+  function waitForMarks(id) {
+    submit.disabled = true;
+    for (const fs of form.querySelectorAll('fieldset')) fs.disabled = true;
+    status.className = 'status notice';
+    status.dataset.queued = 'true';
+    status.textContent = t('offline.quiz_queued');
+    const stop = () => {
+      removeEventListener(GRADED, onGraded);
+      removeEventListener(CHANGED, onChanged);
+      for (const fs of form.querySelectorAll('fieldset')) fs.disabled = false;
+      delete status.dataset.queued;
+    };
+    const onGraded = (ev) => {
+      if (ev.detail.attempt.attempt_id !== id) return;
+      stop();
+      graded(ev.detail.result);
+    };
+    // Gone from the queue: marked (perhaps by another tab, which left the
+    // marks in storage), or refused by the server (the header says why).
+    const onChanged = () => {
+      if (queuedAttempt(lesson.id)?.attempt_id === id) return;
+      const sent = sentAttempt(id);
+      stop();
+      if (sent?.result) {
+        graded(sent.result);
+        return;
+      }
+      attemptId = null;
+      submit.disabled = false;
+      status.className = 'status error';
+      status.textContent = t('offline.quiz_refused');
+    };
+    addEventListener(GRADED, onGraded);
+    addEventListener(CHANGED, onChanged);
+  }
+
+  function graded(res) {
     submit.disabled = false;
     showResult(form, res, language);
     result.hidden = false;
@@ -90,7 +140,15 @@ export function renderQuiz(lesson, { onResult = () => {}, onNotEnrolled = () => 
     retry.hidden = false;
     result.focus();
     onResult(res);
-  });
+  }
+
+  // Answers given offline on an earlier visit are still waiting.
+  const pending = queuedAttempt(lesson.id);
+  if (pending) {
+    attemptId = pending.attempt_id;
+    restore(form, questions, pending.answers || {});
+    waitForMarks(pending.attempt_id);
+  }
 
   retry.addEventListener('click', async () => {
     attemptId = null;
@@ -140,6 +198,19 @@ function question(q, i, language) {
   fs.setAttribute('aria-describedby', fb.id);
   fs.append(fb);
   return fs;
+}
+
+// restore shows the answers given offline, in the order they were given
+// (the lesson kept on this device carries the same attempt key).
+function restore(form, questions, answers) {
+  for (const q of questions) {
+    const a = answers[q.id];
+    if (a === undefined) continue;
+    const all = [...inputs(form, q)];
+    if (q.type === 'fill_blank' || (all[0] && all[0].type === 'text')) { if (all[0]) all[0].value = String(a); continue; }
+    const chosen = new Set((Array.isArray(a) ? a : [a]).map(String));
+    for (const x of all) x.checked = chosen.has(x.value);
+  }
 }
 
 function choice(type, name, value, text, language) {

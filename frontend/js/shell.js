@@ -4,6 +4,7 @@ import * as local from './local.js';
 import { setTimeZone } from './format.js';
 import { watchIdle } from './idle.js';
 import * as display from './display.js';
+import * as offline from './offline.js';
 
 const signOutHooks = [];
 
@@ -25,6 +26,7 @@ export async function start() {
   await load(me && !new URLSearchParams(location.search).get('lang') ? me.locale : undefined);
   local.configure(me);
   if (me?.shared) local.forget(me);
+  offline.setup(me);
   // Signed in, the account's display choice follows the learner to this
   // device (and is kept here for the next page, unless the computer is shared).
   if (me?.display) { display.apply(me.display); display.remember(me.shared); }
@@ -71,7 +73,7 @@ function renderHeader(me) {
     signOut = async (to) => {
       out.disabled = true;
       const wait = new Promise((r) => setTimeout(r, 2000));
-      await Promise.race([Promise.allSettled(signOutHooks.map((fn) => fn())), wait]);
+      await Promise.race([Promise.allSettled([...signOutHooks.map((fn) => fn()), offline.signOut(me)]), wait]);
       try { await api('POST', '/auth/logout'); } catch (_) { /* the session may have ended already */ } finally {
         if (me.shared) { try { sessionStorage.clear(); localStorage.clear(); } catch (_) { /* ignore */ } }
         location.href = to || (me.public_terminal ? '/' : '/login');
@@ -82,7 +84,7 @@ function renderHeader(me) {
   } else {
     nav.append(el('a', { href: '/login' }, t('nav.sign_in')));
   }
-  header.append(skip, brand, displaySwitch(me), menuButton(header, nav), nav);
+  header.append(skip, brand, offline.indicator(), displaySwitch(me), menuButton(header, nav), nav);
   if (signOut) watchIdle(me, signOut, header);
   // The privacy notice, until the user accepts the version in force: a
   // notice, not a wall, so a queued lesson or a class in progress is never

@@ -53,6 +53,10 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
+	off, err := newOffline(pg, d.Catalog)
+	if err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Catalog, d.Logger, pg)
@@ -83,6 +87,7 @@ func New(d Deps) (*echo.Echo, error) {
 		e.GET(dir+"/*", pg.dir(dir))
 	}
 	e.GET("/favicon.ico", pg.page("img/favicon.svg"))
+	off.routes(e)
 
 	// Everything below refuses state changes from other sites, knows who is
 	// signed in and enforces CSRF.
