@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // statsEndpoint is one statistics endpoint as a table row: the request
@@ -203,6 +205,32 @@ func TestStatsNumbersAndBadInput(t *testing.T) {
 	inst.login(t, w.staff[account.RoleInstitutionAdmin].Username, staffPassword)
 	if cl := statsJSON(t, inst, "/api/v1/admin/stats/classes"); fmt.Sprint(cl["institution"]) != "map[code:cd-lib name:成都图书馆]" {
 		t.Errorf("an institution admin's own classes: %v", cl)
+	}
+
+	// By audience: a course for seniors and adults counts under both, with
+	// no learner counts (they do not add up over courses).
+	aud := coursetest.Simple("for-two")
+	aud.Audience = []string{"senior", "adult"}
+	coursetest.Import(t, w.ts.st, aud)
+	course, version, err := w.ts.st.CourseBySlug(context.Background(), "for-two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ts.st.Enroll(context.Background(), &store.Enrollment{UserID: w.home.ID, CourseID: course.ID, CourseVersionID: version.ID,
+		EnrolledAt: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ts.st.StatsCatchUp(context.Background(), time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	bd := statsJSON(t, region, "/api/v1/admin/stats/breakdown?by=audience")
+	if rows := fmt.Sprint(bd["rows"]); !strings.Contains(rows, "active:<nil>") || !strings.Contains(rows, "learners:<nil>") ||
+		strings.Count(rows, "enrolled:1 ") != 2 || !strings.Contains(rows, "key:adult") || !strings.Contains(rows, "key:senior") {
+		t.Errorf("by audience = %s", rows)
+	}
+	bd = statsJSON(t, region, "/api/v1/admin/stats/breakdown?by=course")
+	if rows := fmt.Sprint(bd["rows"]); !strings.Contains(rows, "active:0") || !strings.Contains(rows, "key:for-two") {
+		t.Errorf("by course = %s", rows)
 	}
 
 	for _, bad := range []struct{ path, key string }{
