@@ -79,6 +79,10 @@ func TestBrowserStatsDashboard(t *testing.T) {
 			if n := b.count(`#regions-table tbody tr`); n != 1 {
 				t.Errorf("an institution shows %d rows, want its own one", n)
 			}
+			// And on to its classes (the generated institutions have some).
+			if n := b.count(`#classes-section:not([hidden]) #classes-table tbody tr[data-class]`); n == 0 {
+				t.Errorf("institution %s shows no classes", inst)
+			}
 			if n := b.count(`#dash-trail li`); n < 3 {
 				t.Errorf("the breadcrumb has %d steps from the country to an institution", n)
 			}
@@ -98,6 +102,11 @@ func TestBrowserStatsDashboard(t *testing.T) {
 				t.Errorf("after the arrow keys the chart reads %q, want a period and its value", s)
 			}
 			b.do("breakdown by age", jsSelect("#breakdown-by", "age_band"), chromedp.WaitVisible(chromedp.CSS(`main[data-ready="true"] #breakdown-chart svg`)))
+			b.do("breakdown by audience", jsSelect("#breakdown-by", "audience"), chromedp.WaitVisible(chromedp.CSS(`main[data-ready="true"] #breakdown-chart svg`)),
+				chromedp.WaitVisible(chromedp.CSS("#breakdown-note")))
+			if n := b.count(`#breakdown-metric option[value="active"], #breakdown-metric option[value="learners"]`); n != 0 {
+				t.Errorf("the audience breakdown offers %d indicators that do not add up over courses", n)
+			}
 			b.accessible("dashboard at an institution, trend table open")
 
 			// An XLSX export of this institution, followed to the end.
@@ -130,6 +139,9 @@ func TestBrowserStatsDashboard(t *testing.T) {
 		}
 		if n := b.count("#regions-table a.drill, #dash-status.error"); n != 0 {
 			t.Errorf("an institution admin is offered %d drill links or errors", n)
+		}
+		if n := b.count("#classes-table tbody tr[data-class]"); n == 0 {
+			t.Error("an institution admin does not see their classes")
 		}
 	})
 

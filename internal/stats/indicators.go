@@ -369,12 +369,16 @@ type Row struct {
 	Key   string // course slug, institution kind ("" none), age band
 	Label string // course title; "" for kinds and bands (the page translates the key)
 	Indicators
-	// HasLearners: false for course rows, which count enrolments and
-	// activity, not registered learners.
+	// HasLearners: false for course and audience rows, which count
+	// enrolments and activity, not registered learners.
 	HasLearners bool
+	// HasActive: false for audience rows, whose courses' distinct active
+	// learners cannot be added up (one learner active in two courses).
+	HasActive bool
 }
 
-// Breakdown is a scope's indicators per course, institution kind or age band.
+// Breakdown is a scope's indicators per course, course audience,
+// institution kind or age band.
 type Breakdown struct {
 	By         string
 	Rows       []Row
@@ -408,13 +412,20 @@ func AgeBand(birthYear, year int) string {
 	return Band60Plus
 }
 
-// Breakdown answers the filter scope's indicators per course, kind or age band.
+// Audiences in the order docs/COURSES.md lists them.
+var audienceOrder = map[string]int{"pupil": 0, "adult": 1, "senior": 2, "cadre": 3}
+
+// Breakdown answers the filter scope's indicators per course, audience,
+// kind or age band. Audience rows are the course rows added up by the
+// audiences of each course's current version: a course for several
+// audiences counts in each, so they overlap and need not add up to the
+// total; nothing new is kept for them.
 func (s *Service) Breakdown(ctx context.Context, p account.Principal, f Filter, by string) (*Breakdown, error) {
 	w, err := s.resolve(ctx, p, f)
 	if err != nil {
 		return nil, err
 	}
-	dim := map[string]string{"course": store.DimCourse, "kind": store.DimKind, "age_band": store.DimBirthYear}[by]
+	dim := map[string]string{"course": store.DimCourse, "audience": store.DimCourse, "kind": store.DimKind, "age_band": store.DimBirthYear}[by]
 	if dim == "" {
 		return nil, errs.New(errs.Invalid, "stats.error.breakdown").With("field", "by")
 	}
@@ -427,23 +438,42 @@ func (s *Service) Breakdown(ctx context.Context, p account.Principal, f Filter, 
 		return nil, err
 	}
 	year := s.targetYear(r)
+	var audiences map[int64][]string
+	if by == "audience" {
+		ids := make([]int64, 0, len(res[w.key]))
+		for val := range res[w.key] {
+			id, _ := strconv.ParseInt(val, 10, 64)
+			ids = append(ids, id)
+		}
+		if audiences, err = s.db.CourseAudiences(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
 	groups := map[string]*sums{}
 	for val, a := range res[w.key] {
-		key := val
-		if dim == store.DimBirthYear {
+		keys := []string{val}
+		switch {
+		case dim == store.DimBirthYear:
 			by, _ := strconv.Atoi(val)
-			key = AgeBand(by, year)
+			keys[0] = AgeBand(by, year)
+		case by == "audience":
+			id, _ := strconv.ParseInt(val, 10, 64)
+			if keys = audiences[id]; len(keys) == 0 {
+				keys = []string{""} // no current version: no audience to file it under
+			}
 		}
-		g := groups[key]
-		if g == nil {
-			g = &sums{}
-			groups[key] = g
+		for _, key := range keys {
+			g := groups[key]
+			if g == nil {
+				g = &sums{}
+				groups[key] = g
+			}
+			g.add(a.StatsCounter, true, true, true)
 		}
-		g.add(a.StatsCounter, true, true, true)
 	}
 	out := &Breakdown{By: by, Rows: []Row{}, TargetYear: year}
 	var names map[int64][2]string
-	if dim == store.DimCourse {
+	if by == "course" {
 		var ids []int64
 		for k := range groups {
 			id, _ := strconv.ParseInt(k, 10, 64)
@@ -457,8 +487,11 @@ func (s *Service) Breakdown(ctx context.Context, p account.Principal, f Filter, 
 		if *g == (sums{}) {
 			continue
 		}
-		row := Row{Key: k, Indicators: g.indicators(year), HasLearners: dim != store.DimCourse}
-		if dim == store.DimCourse {
+		row := Row{Key: k, Indicators: g.indicators(year), HasLearners: dim != store.DimCourse, HasActive: by != "audience"}
+		if !row.HasActive {
+			row.Active = 0
+		}
+		if by == "course" {
 			id, _ := strconv.ParseInt(k, 10, 64)
 			n := names[id]
 			row.Key, row.Label = n[0], n[1]
@@ -468,8 +501,15 @@ func (s *Service) Breakdown(ctx context.Context, p account.Principal, f Filter, 
 	order := map[string]int{BandUnder14: 0, Band14To17: 1, Band18To59: 2, Band60Plus: 3, BandUnknown: 4}
 	sort.Slice(out.Rows, func(i, j int) bool {
 		a, b := out.Rows[i], out.Rows[j]
-		if dim == store.DimBirthYear {
+		switch {
+		case dim == store.DimBirthYear:
 			return order[a.Key] < order[b.Key]
+		case by == "audience":
+			oa, okA := audienceOrder[a.Key]
+			ob, okB := audienceOrder[b.Key]
+			if okA != okB || okA && oa != ob {
+				return okA && (!okB || oa < ob)
+			}
 		}
 		return a.Key < b.Key
 	})

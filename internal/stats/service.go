@@ -26,6 +26,8 @@ type Store interface {
 	InstitutionByID(ctx context.Context, id int64) (*store.Institution, error)
 	CourseBySlug(ctx context.Context, slug string) (*store.Course, *store.CourseVersion, error)
 	CourseNames(ctx context.Context, ids []int64) (map[int64][2]string, error)
+	CourseAudiences(ctx context.Context, ids []int64) (map[int64][]string, error)
+	InstitutionClassStats(ctx context.Context, institutionID int64, since *time.Time, from, to int) ([]store.ClassStats, error)
 	StudyHourTargets(ctx context.Context) ([]store.StudyHourTarget, error)
 	SetTargetAudited(ctx context.Context, t store.StudyHourTarget, e *store.AuditEntry) error
 	UserByUsername(ctx context.Context, username string) (*store.User, error)

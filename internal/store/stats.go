@@ -387,3 +387,120 @@ func (s *Store) ManualCreditsOf(ctx context.Context, userID int64) ([]ManualCred
 	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Order("day DESC, id DESC").Find(&out).Error
 	return out, classify(err)
 }
+
+// CourseAudiences maps course ids to the audiences of their current
+// version (course.yaml's list, stored comma-separated); a course without a
+// current version maps to nothing.
+func (s *Store) CourseAudiences(ctx context.Context, ids []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID       int64
+		Audience string
+	}
+	err := s.r.WithContext(ctx).Table("courses c").Select("c.id, v.audience").
+		Joins("JOIN course_versions v ON v.id = c.current_version_id").Where("c.id IN ?", ids).Scan(&rows).Error
+	if err != nil {
+		return nil, classify(err)
+	}
+	for _, r := range rows {
+		for _, a := range strings.Split(r.Audience, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				out[r.ID] = append(out[r.ID], a)
+			}
+		}
+	}
+	return out, nil
+}
+
+// ClassStats is one class of an institution with its members' facts
+// (counted learners only) summed from the per-learner days.
+type ClassStats struct {
+	ID              int64
+	Name            string
+	ArchivedAt      *time.Time
+	Learners        int64 // counted learners among the members, now
+	Active          int64 // of them, those with credited time in the range
+	Enrolled        int64
+	EnrolledDone    int64
+	Completed       int64
+	Certificates    int64
+	HoursCenti      int64
+	CreditedSeconds int64
+	OfflineCenti    int64
+}
+
+// InstitutionClassStats lists an institution's classes, by name, that are
+// not archived or were archived at or after since (nil: every archived
+// class too), with their members' facts between two days (inclusive; 0, 0:
+// all time). Three reads, each bounded by the institution: its classes (by
+// idx_classes_institution), their counted members (class_members' primary
+// key, stats_learners'), and those members' days (stats_learner_days'
+// primary key, which starts with the user). Raw progress is never read.
+func (s *Store) InstitutionClassStats(ctx context.Context, institutionID int64, since *time.Time, from, to int) ([]ClassStats, error) {
+	db := s.r.WithContext(ctx)
+	classes := func() *gorm.DB {
+		q := db.Table("classes c").Where("c.institution_id = ?", institutionID)
+		if since != nil {
+			q = q.Where("c.archived_at IS NULL OR c.archived_at >= ?", since.UTC())
+		}
+		return q
+	}
+	var out []ClassStats
+	if err := classes().Select("c.id, c.name, c.archived_at").Order("c.name, c.id").Scan(&out).Error; err != nil {
+		return nil, classify(err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	type row struct {
+		ClassID         int64
+		Learners        int64
+		Active          int64
+		Enrolled        int64
+		EnrolledDone    int64
+		Completed       int64
+		Certificates    int64
+		HoursCenti      int64
+		CreditedSeconds int64
+		OfflineCenti    int64
+	}
+	members := func() *gorm.DB {
+		return classes().Joins("JOIN class_members m ON m.class_id = c.id").
+			Joins("JOIN stats_learners l ON l.user_id = m.user_id")
+	}
+	var counts []row
+	if err := members().Select("c.id AS class_id, COUNT(*) AS learners").Group("c.id").Scan(&counts).Error; err != nil {
+		return nil, classify(err)
+	}
+	days := members().Joins("JOIN stats_learner_days d ON d.user_id = m.user_id").
+		Select("c.id AS class_id, COUNT(DISTINCT CASE WHEN d.credited_seconds > 0 THEN d.user_id END) AS active, " +
+			"SUM(d.enrolled) AS enrolled, SUM(d.enrolled_done) AS enrolled_done, SUM(d.completed) AS completed, " +
+			"SUM(d.certificates) AS certificates, SUM(d.hours_centi) AS hours_centi, " +
+			"SUM(d.credited_seconds) AS credited_seconds, SUM(d.offline_centi) AS offline_centi")
+	if from != 0 || to != 0 {
+		days = days.Where("d.day >= ? AND d.day <= ?", from, to)
+	}
+	var facts []row
+	if err := days.Group("c.id").Scan(&facts).Error; err != nil {
+		return nil, classify(err)
+	}
+	at := map[int64]*ClassStats{}
+	for i := range out {
+		at[out[i].ID] = &out[i]
+	}
+	for _, r := range counts {
+		if c := at[r.ClassID]; c != nil {
+			c.Learners = r.Learners
+		}
+	}
+	for _, r := range facts {
+		if c := at[r.ClassID]; c != nil {
+			c.Active, c.Enrolled, c.EnrolledDone, c.Completed = r.Active, r.Enrolled, r.EnrolledDone, r.Completed
+			c.Certificates, c.HoursCenti, c.CreditedSeconds, c.OfflineCenti = r.Certificates, r.HoursCenti, r.CreditedSeconds, r.OfflineCenti
+		}
+	}
+	return out, nil
+}

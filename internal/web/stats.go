@@ -17,6 +17,7 @@ type StatsService interface {
 	Regions(ctx context.Context, p account.Principal, f stats.Filter) (*stats.RegionTable, error)
 	Trend(ctx context.Context, p account.Principal, f stats.Filter, period string) (*stats.Trend, error)
 	Breakdown(ctx context.Context, p account.Principal, f stats.Filter, by string) (*stats.Breakdown, error)
+	Classes(ctx context.Context, p account.Principal, f stats.Filter) (*stats.ClassTable, error)
 	Targets(ctx context.Context, p account.Principal) ([]stats.Target, error)
 	SetTarget(ctx context.Context, p account.Principal, ip string, t stats.Target) (*stats.Target, error)
 	AddCredit(ctx context.Context, p account.Principal, ip string, c stats.Credit) (*stats.Credit, error)
@@ -46,6 +47,7 @@ func (h *StatsAPI) routes(api *echo.Group) {
 	g.GET("/regions", h.Regions, keep)
 	g.GET("/trend", h.Trend, keep)
 	g.GET("/breakdown", h.Breakdown, keep)
+	g.GET("/classes", h.Classes, keep)
 	g.GET("/targets", h.Targets)
 	g.PUT("/targets", h.SetTarget)
 	g.GET("/credits", h.Credits)
@@ -182,9 +184,12 @@ type rowJSON struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
 	indicatorsJSON
+	// Active shadows the embedded one: null where it cannot be added up
+	// (audience rows).
+	Active *int64 `json:"active"`
 }
 
-// Breakdown answers GET /api/v1/admin/stats/breakdown?by=course|kind|age_band&region=&institution=&from=&to=.
+// Breakdown answers GET /api/v1/admin/stats/breakdown?by=course|audience|kind|age_band&region=&institution=&from=&to=.
 func (h *StatsAPI) Breakdown(c echo.Context) error {
 	p, err := statsPrincipal(c)
 	if err != nil {
@@ -197,8 +202,46 @@ func (h *StatsAPI) Breakdown(c echo.Context) error {
 	rows := make([]rowJSON, len(b.Rows))
 	for i, r := range b.Rows {
 		rows[i] = rowJSON{Key: r.Key, Label: r.Label, indicatorsJSON: toIndicatorsJSON(r.Indicators, r.HasLearners)}
+		if r.HasActive {
+			n := r.Active
+			rows[i].Active = &n
+		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"by": b.By, "rows": rows, "target_year": b.TargetYear, "as_of": b.AsOf})
+}
+
+type classRowJSON struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Archived bool   `json:"archived"`
+	indicatorsJSON
+}
+
+// Classes answers GET /api/v1/admin/stats/classes?institution=&from=&to=
+// (institution admins may leave out their own institution).
+func (h *StatsAPI) Classes(c echo.Context) error {
+	p, err := statsPrincipal(c)
+	if err != nil {
+		return err
+	}
+	t, err := h.Stats.Classes(c.Request().Context(), p, statsFilter(c))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Institution struct {
+			Code string `json:"code"`
+			Name string `json:"name"`
+		} `json:"institution"`
+		Rows []classRowJSON `json:"rows"`
+		AsOf *time.Time     `json:"as_of"`
+	}{Rows: make([]classRowJSON, len(t.Rows)), AsOf: t.AsOf}
+	out.Institution.Code, out.Institution.Name = t.Code, t.Name
+	for i, r := range t.Rows {
+		// Learners are counted per class; targets are not (null share).
+		out.Rows[i] = classRowJSON{ID: r.ID, Name: r.Name, Archived: r.Archived, indicatorsJSON: toIndicatorsJSON(r.Indicators, true)}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 type targetJSON struct {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/account"
+	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // statsEndpoint is one statistics endpoint as a table row: the request
@@ -38,6 +40,8 @@ var statsEndpoints = []statsEndpoint{
 	{name: "regions of an institution", method: "GET", path: statsGet("/api/v1/admin/stats/regions?institution={inst}")},
 	{name: "trend", method: "GET", path: statsGet("/api/v1/admin/stats/trend?institution={inst}&period=month")},
 	{name: "breakdown", method: "GET", path: statsGet("/api/v1/admin/stats/breakdown?by=age_band&institution={inst}")},
+	{name: "breakdown by audience", method: "GET", path: statsGet("/api/v1/admin/stats/breakdown?by=audience&institution={inst}")},
+	{name: "classes", method: "GET", path: statsGet("/api/v1/admin/stats/classes?institution={inst}&from=2026-01-01&to=2026-12-31")},
 	{name: "set target", method: "PUT", path: statsGet("/api/v1/admin/stats/targets"),
 		body: statsGet(`{"scope":"institution:{inst}","year":2026,"hours":30}`)},
 	{name: "credit", method: "POST", path: statsGet("/api/v1/admin/stats/credits"),
@@ -56,7 +60,7 @@ func TestStatsByRoleAndScope(t *testing.T) {
 	byRegion := map[string][2]int{account.RoleLearner: {403, 403}, account.RoleTeacher: {403, 403},
 		account.RoleInstitutionAdmin: {403, 403}, account.RoleRegionAdmin: {200, 403}, account.RoleAdmin: {200, 200}, "signed out": {401, 401}}
 	want := map[string]map[string][2]int{"summary": byInst, "summary by region": byRegion, "regions": byRegion,
-		"regions of an institution": byInst, "trend": byInst, "breakdown": byInst, "set target": byInst, "credits": byInst,
+		"regions of an institution": byInst, "trend": byInst, "breakdown": byInst, "breakdown by audience": byInst, "classes": byInst, "set target": byInst, "credits": byInst,
 		"credit": {account.RoleLearner: {403, 403}, account.RoleTeacher: {403, 403}, account.RoleInstitutionAdmin: {201, 404},
 			account.RoleRegionAdmin: {201, 404}, account.RoleAdmin: {201, 201}, "signed out": {401, 401}}}
 	for _, role := range []string{account.RoleLearner, account.RoleTeacher, account.RoleInstitutionAdmin,
@@ -192,7 +196,46 @@ func TestStatsNumbersAndBadInput(t *testing.T) {
 		t.Errorf("trend points = %v", tr["points"])
 	}
 
+	// cd-lib's class holds home-learner and s-learner.
+	cl := statsJSON(t, region, "/api/v1/admin/stats/classes?institution=cd-lib")
+	if rows := fmt.Sprint(cl["rows"]); !strings.Contains(rows, "name:一班") || !strings.Contains(rows, "learners:2") ||
+		!strings.Contains(rows, "target_reached_share:<nil>") {
+		t.Errorf("cd-lib's classes = %s", rows)
+	}
+	inst := w.ts.client()
+	inst.login(t, w.staff[account.RoleInstitutionAdmin].Username, staffPassword)
+	if cl := statsJSON(t, inst, "/api/v1/admin/stats/classes"); fmt.Sprint(cl["institution"]) != "map[code:cd-lib name:成都图书馆]" {
+		t.Errorf("an institution admin's own classes: %v", cl)
+	}
+
+	// By audience: a course for seniors and adults counts under both, with
+	// no learner counts (they do not add up over courses).
+	aud := coursetest.Simple("for-two")
+	aud.Audience = []string{"senior", "adult"}
+	coursetest.Import(t, w.ts.st, aud)
+	course, version, err := w.ts.st.CourseBySlug(context.Background(), "for-two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ts.st.Enroll(context.Background(), &store.Enrollment{UserID: w.home.ID, CourseID: course.ID, CourseVersionID: version.ID,
+		EnrolledAt: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ts.st.StatsCatchUp(context.Background(), time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	bd := statsJSON(t, region, "/api/v1/admin/stats/breakdown?by=audience")
+	if rows := fmt.Sprint(bd["rows"]); !strings.Contains(rows, "active:<nil>") || !strings.Contains(rows, "learners:<nil>") ||
+		strings.Count(rows, "enrolled:1 ") != 2 || !strings.Contains(rows, "key:adult") || !strings.Contains(rows, "key:senior") {
+		t.Errorf("by audience = %s", rows)
+	}
+	bd = statsJSON(t, region, "/api/v1/admin/stats/breakdown?by=course")
+	if rows := fmt.Sprint(bd["rows"]); !strings.Contains(rows, "active:0") || !strings.Contains(rows, "key:for-two") {
+		t.Errorf("by course = %s", rows)
+	}
+
 	for _, bad := range []struct{ path, key string }{
+		{"/api/v1/admin/stats/classes", "stats.error.institution_required"},
 		{"/api/v1/admin/stats/summary?from=2026-13-01", "stats.error.date"},
 		{"/api/v1/admin/stats/summary?from=yesterday", "stats.error.date"},
 		{"/api/v1/admin/stats/summary?from=2026-03-02&to=2026-03-01", "stats.error.dates_order"},

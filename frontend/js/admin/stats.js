@@ -18,6 +18,12 @@ const INDICATORS = ['learners', 'active', 'enrolled', 'completed', 'completion_r
   'hours_credited', 'active_hours', 'offline_hours', 'target_reached_share'];
 const TREND = ['active', 'enrolled', 'completed', 'certificates', 'hours_credited', 'active_hours', 'offline_hours'];
 const BREAKDOWN = INDICATORS.filter((k) => k !== 'target_reached_share');
+// Breakdowns whose rows cannot carry some indicators (INDICATORS.md): a
+// course has no registered learners, and distinct learners do not add up
+// over an audience's courses.
+const NOT_ADDITIVE = { course: ['learners'], audience: ['learners', 'active'] };
+const breakdownMetrics = (by) => BREAKDOWN.filter((k) => !(NOT_ADDITIVE[by] || []).includes(k));
+const PLACE_COLS = ['learners', 'active', 'enrolled', 'completed', 'completion_rate', 'certificates', 'hours_credited', 'active_hours'];
 
 function show(key, v) {
   if (v == null) return t('dash.none');
@@ -51,9 +57,10 @@ function filters(s, extra = {}) {
   return q.toString();
 }
 
-// Metric pickers.
-for (const [id, list] of [['trend-metric', TREND], ['breakdown-metric', BREAKDOWN]]) {
-  for (const k of list) $(id).append(el('option', { value: k }, t('dash.ind.' + k)));
+// Metric pickers; the breakdown's depends on what it is broken down by.
+for (const k of TREND) $('trend-metric').append(el('option', { value: k }, t('dash.ind.' + k)));
+function breakdownPicker(by) {
+  $('breakdown-metric').replaceChildren(...breakdownMetrics(by).map((k) => el('option', { value: k }, t('dash.ind.' + k))));
 }
 $('trend-period').addEventListener('change', (e) => go({ period: e.target.value }));
 $('trend-metric').addEventListener('change', (e) => go({ tm: e.target.value }));
@@ -150,7 +157,7 @@ function summary(data) {
 }
 
 function regionTable(data) {
-  const cols = ['learners', 'active', 'enrolled', 'completed', 'completion_rate', 'certificates', 'hours_credited', 'active_hours'];
+  const cols = PLACE_COLS;
   const table = el('table', { id: 'regions-table', class: 'dash-table' });
   table.append(el('caption', { id: 'regions-caption' }, t('dash.regions_caption', { name: data.region?.name || t('dash.country') })));
   const head = el('tr');
@@ -184,6 +191,30 @@ function regionTable(data) {
   if (!(data.rows || []).length) $('regions-wrap').append(el('p', {}, t('dash.no_rows')));
 }
 
+// classTable is the drill-down below one institution: its classes.
+function classTable(data) {
+  const table = el('table', { id: 'classes-table', class: 'dash-table' });
+  table.append(el('caption', { id: 'classes-caption' }, t('dash.classes_caption', { name: data.institution.name })));
+  const head = el('tr');
+  head.append(el('th', { scope: 'col' }, t('dash.col.name')));
+  for (const c of PLACE_COLS) head.append(el('th', { scope: 'col' }, t('dash.ind.' + c)));
+  const thead = el('thead');
+  thead.append(head);
+  const tbody = el('tbody');
+  for (const r of data.rows) {
+    const tr = el('tr', { 'data-class': String(r.id) });
+    const th = el('th', { scope: 'row' }, r.name);
+    if (r.archived) th.append(el('span', { class: 'dash-sub' }, t('dash.class_archived')));
+    tr.append(th);
+    for (const c of PLACE_COLS) tr.append(el('td', {}, show(c, r[c])));
+    tbody.append(tr);
+  }
+  table.append(thead, tbody);
+  $('classes-wrap').replaceChildren(table);
+  if (!data.rows.length) $('classes-wrap').append(el('p', {}, t('dash.no_rows')));
+  $('classes-section').hidden = false;
+}
+
 function periodLabel(p, period) {
   const [y, m, d] = p.start.split('-');
   if (period === 'day') return `${m}-${d}`;
@@ -195,6 +226,7 @@ function periodLabel(p, period) {
 function breakdownLabel(by, r) {
   if (by === 'course') return r.label || r.key;
   if (by === 'kind') return r.key ? t('admin.kind.' + r.key) : t('dash.no_institution');
+  if (by === 'audience') return r.key ? t('audience.' + r.key) : t('dash.none');
   return t('dash.age.' + r.key);
 }
 
@@ -206,7 +238,10 @@ async function render() {
   $('trend-period').value = s.period;
   $('trend-metric').value = s.tm;
   $('breakdown-by').value = s.by;
-  $('breakdown-metric').value = s.bm;
+  breakdownPicker(s.by);
+  const bm = breakdownMetrics(s.by).includes(s.bm) ? s.bm : 'enrolled';
+  $('breakdown-metric').value = bm;
+  $('breakdown-note').hidden = s.by !== 'audience';
   delete $('main').dataset.ready;
   say(status, t('common.loading'));
   const f = filters(s);
@@ -222,6 +257,15 @@ async function render() {
     ]);
     summary(sum);
     regionTable(regions);
+    // An institution's view (chosen, or an institution admin's own) drills
+    // on to its classes.
+    const one = (regions.rows || []).length === 1 && regions.rows[0].type === 'institution' && regions.region?.code === regions.rows[0].code;
+    if (one) {
+      classTable(await api('GET', '/admin/stats/classes?' + filters({ ...s, region: '', institution: regions.rows[0].code })));
+    } else {
+      $('classes-section').hidden = true;
+      $('classes-wrap').replaceChildren();
+    }
     const instRow = s.institution ? (regions.rows || [])[0] : null;
     await trail(s, s.institution ? null : regions.region, instRow);
     $('dash-as-of').textContent = sum.as_of ? t('dash.as_of', { time: dateTime(sum.as_of) }) : t('dash.as_of_none');
@@ -231,7 +275,6 @@ async function render() {
       labels: trend.points.map((p) => periodLabel(p, trend.period)), values: trend.points.map((p) => p[tm]),
       format: (v) => show(tm, v), columns: [t('dash.col.period'), t('dash.ind.' + tm)],
     });
-    const bm = BREAKDOWN.includes(s.bm) ? s.bm : 'enrolled';
     chart($('breakdown-chart'), {
       kind: 'bar', title: t('dash.breakdown_title', { metric: t('dash.ind.' + bm), by: t('dash.by.' + breakdown.by) }),
       labels: breakdown.rows.map((r) => breakdownLabel(breakdown.by, r)), values: breakdown.rows.map((r) => r[bm] ?? 0),
@@ -244,6 +287,8 @@ async function render() {
     $('summary-note').textContent = '';
     $('regions-wrap').replaceChildren();
     $('regions-wrap').hidden = true;
+    $('classes-section').hidden = true;
+    $('classes-wrap').replaceChildren();
     $('trend-chart').replaceChildren();
     $('breakdown-chart').replaceChildren();
     $('dash-as-of').textContent = '';
