@@ -34,6 +34,7 @@ func TestDefaults(t *testing.T) {
 		MinutesPerStudyHour: 45,
 		ExportTTL:           24 * time.Hour,
 		ExportWorkers:       1,
+		ReplicaMaxLag:       30 * time.Second,
 	}
 	if c.Location == nil || c.Location.String() != "Asia/Shanghai" {
 		t.Errorf("Location = %v, want Asia/Shanghai", c.Location)
@@ -64,6 +65,8 @@ func TestGoodValues(t *testing.T) {
 		"XUETANG_EXPORT_TTL":                  "2h",
 		"XUETANG_EXPORT_WORKERS":              "2",
 		"XUETANG_PUBLIC_TERMINAL":             "true",
+		"XUETANG_DATABASE_REPLICA_URL":        "mysql://xt:pw@replica:3306/xuetang",
+		"XUETANG_REPLICA_MAX_LAG":             "1m",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +92,8 @@ func TestGoodValues(t *testing.T) {
 		ExportTTL:           2 * time.Hour,
 		ExportWorkers:       2,
 		PublicTerminal:      true,
+		ReplicaURL:          "mysql://xt:pw@replica:3306/xuetang",
+		ReplicaMaxLag:       time.Minute,
 		Location:            c.Location,
 	}
 	if c != want {
@@ -108,6 +113,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_DATABASE_URL", "mysql://root@db:3306/"},
 		{"XUETANG_DATABASE_URL", "mysql:///xuetang"},
 		{"XUETANG_DATABASE_URL", "://"},
+		// Without XUETANG_DATABASE_URL: the embedded SQLite has no replica.
+		{"XUETANG_DATABASE_REPLICA_URL", "mysql://xt:pw@replica:3306/xuetang"},
+		{"XUETANG_DATABASE_REPLICA_URL", "postgres://replica/xuetang"},
+		{"XUETANG_REPLICA_MAX_LAG", "-1s"},
+		{"XUETANG_REPLICA_MAX_LAG", "thirty"},
 		{"XUETANG_REDIS_URL", "http://cache:6379"},
 		{"XUETANG_REDIS_URL", "redis://"},
 		{"XUETANG_REDIS_URL", "redis://cache:6379/zero"},
@@ -160,6 +170,20 @@ func TestDatabaseURLErrorHidesPassword(t *testing.T) {
 	_, err := config.FromEnv(env(map[string]string{"XUETANG_DATABASE_URL": "mysql://xt:s3cr3t-pw@db:3306/"}))
 	if err == nil {
 		t.Fatal("want an error for a URL without a database name")
+	}
+	if strings.Contains(err.Error(), "s3cr3t-pw") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}
+
+// A replica URL beside a good primary is checked on its own, and its
+// password is hidden like the primary's.
+func TestReplicaURLNeedsMySQLAndHidesPassword(t *testing.T) {
+	_, err := config.FromEnv(env(map[string]string{"XUETANG_DATABASE_URL": "mysql://xt:pw@db:3306/xuetang",
+		"XUETANG_DATABASE_REPLICA_URL": "mysql://xt:s3cr3t-pw@replica:3306/"}))
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Var != "XUETANG_DATABASE_REPLICA_URL" {
+		t.Fatalf("err = %v, want a config error naming XUETANG_DATABASE_REPLICA_URL", err)
 	}
 	if strings.Contains(err.Error(), "s3cr3t-pw") {
 		t.Errorf("error leaks the password: %v", err)
