@@ -128,3 +128,39 @@ func TestReplicaWithoutMySQLExits2(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 2 naming both variables", code, errOut)
 	}
 }
+
+// The dashboard says, in both languages, that its numbers come from the
+// replica and how far behind it is, beside the "counted up to" time.
+func TestBrowserStatsReplica(t *testing.T) {
+	exe := needChromium(t)
+	if !storetest.HaveMariaDB() {
+		t.Skip("mariadbd and mariadb-install-db not installed")
+	}
+	prim, rep := storetest.ReplicatedMariaDB(t)
+	prim.Exec(t, "CREATE DATABASE xt CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+	env := map[string]string{"XUETANG_ADDR": "127.0.0.1:0", "XUETANG_DATA_DIR": t.TempDir(), "XUETANG_LOG_LEVEL": "warn",
+		"XUETANG_DATABASE_URL": prim.URL("xt"), "XUETANG_DATABASE_REPLICA_URL": rep.URL("xt")}
+	getenv := func(k string) string { return env[k] }
+	createUser(t, getenv, "replica-admin-zh", "admin", "统计管理员", "zh-CN")
+	createUser(t, getenv, "replica-admin-en", "admin", "Stats Admin", "en")
+	storetest.WaitFor(t, 20*time.Second, "the replica to catch up", func() bool {
+		return rep.SlaveStatus(t, "Seconds_Behind_Master") == "0" &&
+			rep.QueryInt(t, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'xt' AND table_name = 'users'") == 1 &&
+			rep.QueryInt(t, "SELECT COUNT(*) FROM xt.users") == 2
+	})
+	base := startBrowserServer(t, getenv, time.Now)
+	browserCtx := startBrowser(t, exe)
+	for _, lang := range []string{"zh-CN", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			b := newBrowserSession(t, browserCtx, base, browserLearner{lang: lang, username: "replica-admin-" + map[string]string{"zh-CN": "zh", "en": "en"}[lang]})
+			b.signIn(b.l.username)
+			b.adminPage("/admin/stats")
+			s := b.text("as of", "#dash-as-of")
+			asOf := strings.TrimSpace(strings.Split(b.msg("dash.as_of"), "{")[0])
+			source := strings.TrimSpace(strings.Split(b.msg("stats.source.replica"), "{")[0])
+			if !strings.Contains(s, asOf) || !strings.Contains(s, source) {
+				t.Errorf("the as-of line reads %q, want %q and %q", s, asOf, source)
+			}
+		})
+	}
+}

@@ -83,8 +83,15 @@ func StartMariaDBs(t testing.TB, extra ...[]string) []*MariaDB {
 		out[i] = m
 		go func() {
 			data := filepath.Join(m.dir, "data")
+			// Its own temporary directory: bootstraps sharing /tmp have
+			// been seen to drop each other's temporary tables.
+			if err := os.Mkdir(filepath.Join(m.dir, "tmp"), 0o700); err != nil {
+				errc <- err
+				return
+			}
 			init := exec.Command(install, "--no-defaults", "--datadir="+data, "--user="+me,
-				"--auth-root-authentication-method=normal", "--skip-test-db")
+				"--auth-root-authentication-method=normal", "--skip-test-db", "--tmpdir="+filepath.Join(m.dir, "tmp"))
+			init.Env = append(os.Environ(), "TMPDIR="+filepath.Join(m.dir, "tmp"))
 			if b, err := init.CombinedOutput(); err != nil {
 				errc <- fmt.Errorf("mariadb-install-db: %v\n%s", err, b)
 				return
@@ -104,7 +111,7 @@ func StartMariaDBs(t testing.TB, extra ...[]string) []*MariaDB {
 		}
 		args := append([]string{"--no-defaults", "--datadir=" + filepath.Join(m.dir, "data"), "--user=" + me,
 			"--bind-address=127.0.0.1", fmt.Sprintf("--port=%d", m.Port), "--socket=" + sock,
-			"--pid-file=" + filepath.Join(m.dir, "pid"), "--log-error=" + filepath.Join(m.dir, "mariadbd.err"),
+			"--pid-file=" + filepath.Join(m.dir, "pid"), "--tmpdir=" + filepath.Join(m.dir, "tmp"), "--log-error=" + filepath.Join(m.dir, "mariadbd.err"),
 			"--skip-name-resolve", "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M",
 			"--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"}, extra[i]...)
 		m.cmd = exec.Command(server, args...)
