@@ -120,15 +120,19 @@ func (s *Store) OpenReplica(ctx context.Context, o ReplicaOptions) error {
 	// A read that finds the replica gone takes it out of use at once, so
 	// the requests until the next check do not each wait on it too.
 	down := func(tx *gorm.DB) {
-		if tx.Error != nil && isUnavailable(tx.Error) && tx.Statement.Context.Value(checking{}) == nil {
+		// A request whose own deadline passed says nothing about the replica.
+		ctx := tx.Statement.Context
+		if tx.Error != nil && isUnavailable(tx.Error) && ctx.Err() == nil && ctx.Value(checking{}) == nil {
 			rep.failed(tx.Error)
 		}
 	}
-	if err := db.Callback().Query().After("gorm:query").Register("xuetang:replica_down", down); err != nil {
-		return err
+	err = db.Callback().Query().After("gorm:query").Register("xuetang:replica_down", down)
+	if err == nil {
+		err = db.Callback().Row().After("gorm:row").Register("xuetang:replica_down", down)
 	}
-	if err := db.Callback().Row().After("gorm:row").Register("xuetang:replica_down", down); err != nil {
-		return err
+	if err != nil {
+		sqlDB.Close()
+		return fmt.Errorf("open replica: %w", err)
 	}
 	rep.view = &Store{w: s.w, r: db, rc: s.rc, dialect: s.dialect, now: s.now}
 	rep.state.Store(&replicaState{reason: "not checked yet"})
