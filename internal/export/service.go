@@ -55,8 +55,9 @@ type Config struct {
 	SheetRows  int // sheet.MaxSheetRows when 0
 	// Reader picks where an export's rows are read: a read replica when
 	// one is fit (store.Store.Reader), the primary otherwise. Nil: the
-	// Store. Jobs, audit entries and a learner's own data (mydata.go)
-	// always use the Store.
+	// Store. Filters, jobs and audit entries always use the Store, and a
+	// learner's own data (zipped by mydata.go) is read by the account
+	// service from the primary.
 	Reader func() (Source, store.ReadSource)
 	// HeartbeatEvery is how often a running job records progress; a job
 	// silent for StaleAfter is taken for dead. PollEvery is how often an
