@@ -74,6 +74,16 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, now fun
 	return st, nil
 }
 
+// openReplica adds the read replica, when configured, to a store that serves
+// statistics or exports; other commands leave it alone (after `migrate` a
+// replica is briefly behind by design, which is nothing to warn about).
+func openReplica(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
+	if cfg.ReplicaURL == "" {
+		return nil
+	}
+	return st.OpenReplica(ctx, store.ReplicaOptions{URL: cfg.ReplicaURL, MaxLag: cfg.ReplicaMaxLag, Log: log})
+}
+
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
 	st, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
@@ -202,6 +212,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return err
 	}
 	defer st.Close()
+	if err := openReplica(ctx, cfg, st, log); err != nil {
+		return err
+	}
 	sessions, throttle, closeSessions, err := sessionBackend(ctx, cfg, st, hooks.redisPrefix)
 	if err != nil {
 		return err
@@ -285,6 +298,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	statsWorker.Start()
 	defer statsWorker.Close()
 	drain := &drainer{}
+	// The dashboard's numbers may come from the read replica; scope checks,
+	// targets and credits stay on the primary (stats.Reads).
+	statistics := stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now,
+		Reader: func() (stats.Reads, store.ReadSource) { return st.Reader() }})
 	rosterAPI := &web.RosterAPI{Importer: imports, BaseURL: cfg.BaseURL}
 	e, err := web.New(web.Deps{
 		Logger: log, Catalog: cat, Frontend: fe, Registry: reg, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
@@ -300,10 +317,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Users:        &web.UserAdminAPI{Users: accounts},
 		Audit:        &web.AuditAPI{Audit: accounts, Location: cfg.Location},
 		Exports:      &web.ExportAPI{Exports: exports},
-		Stats: &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now}),
-			Generation: statsWorker.Passes},
-		Teach:     &web.TeachAPI{Classes: classes, Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
-		Authoring: &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
+		Stats:        &web.StatsAPI{Stats: statistics, Generation: statsWorker.Passes},
+		Teach:        &web.TeachAPI{Classes: classes, Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
+		Authoring:    &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
 	})
 	if err != nil {
 		return err

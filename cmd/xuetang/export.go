@@ -24,7 +24,8 @@ const exportUsage = "want: export completions --format csv|xlsx --out FILE [--re
 // exportService wires the export service the server and the command share.
 func exportService(cfg config.Config, st *store.Store, cat *i18n.Catalog, log *slog.Logger, now func() time.Time) *export.Service {
 	return export.New(st, export.Config{Dir: filepath.Join(cfg.SharedDir, "exports"), TTL: cfg.ExportTTL, Workers: cfg.ExportWorkers,
-		Translator: cat, Location: cfg.Location, Now: now, Logger: log})
+		Translator: cat, Location: cfg.Location, Now: now, Logger: log,
+		Reader: func() (export.Source, store.ReadSource) { return st.Reader() }})
 }
 
 // exportCommand is `xuetang export completions|indicators --format F --out FILE ...`.
@@ -59,6 +60,9 @@ func exportCommand(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 		return err
 	}
 	defer st.Close()
+	if err := openReplica(ctx, cfg, st, log); err != nil {
+		return err
+	}
 	svc := exportService(cfg, st, cat, log, nil)
 
 	dir := filepath.Dir(*out)

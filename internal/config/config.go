@@ -34,6 +34,12 @@ type Config struct {
 	CoursesDir    string // empty: embedded courses
 	FrontendDir   string // empty: embedded frontend; a folder for development
 
+	// ReplicaURL is a read replica of DatabaseURL for the statistics and
+	// exports; empty: everything reads the primary.
+	ReplicaURL string
+	// ReplicaMaxLag: a replica further behind than this is not read.
+	ReplicaMaxLag time.Duration
+
 	SessionIdle       time.Duration
 	SessionMaxAge     time.Duration
 	SharedSessionIdle time.Duration
@@ -118,6 +124,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MinutesPerStudyHour: 45,
 		ExportTTL:           24 * time.Hour,
 		ExportWorkers:       1,
+		ReplicaMaxLag:       30 * time.Second,
 	}
 	if v := getenv("XUETANG_ADDR"); v != "" {
 		// The port is checked here too: a bad one would otherwise surface
@@ -144,6 +151,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, &Error{"XUETANG_DATABASE_URL", redact(v), err.Error()}
 		}
 		c.DatabaseURL = v
+	}
+	if v := getenv("XUETANG_DATABASE_REPLICA_URL"); v != "" {
+		if _, err := MySQLDSN(v); err != nil {
+			return c, &Error{"XUETANG_DATABASE_REPLICA_URL", redact(v), err.Error()}
+		}
+		// The embedded SQLite file has no replicas; silently reading the
+		// primary would hide a mistyped or missing XUETANG_DATABASE_URL.
+		if c.DatabaseURL == "" {
+			return c, &Error{"XUETANG_DATABASE_REPLICA_URL", redact(v), "a read replica needs a MySQL/MariaDB primary: set XUETANG_DATABASE_URL too"}
+		}
+		c.ReplicaURL = v
 	}
 	if v := getenv("XUETANG_REDIS_URL"); v != "" {
 		u, err := url.Parse(v)
@@ -188,6 +206,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		{"XUETANG_SHARED_SESSION_IDLE_TIMEOUT", &c.SharedSessionIdle},
 		{"XUETANG_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
 		{"XUETANG_EXPORT_TTL", &c.ExportTTL},
+		{"XUETANG_REPLICA_MAX_LAG", &c.ReplicaMaxLag},
 	}
 	for _, d := range durations {
 		v := getenv(d.name)

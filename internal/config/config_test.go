@@ -38,6 +38,7 @@ func TestDefaults(t *testing.T) {
 		MinutesPerStudyHour: 45,
 		ExportTTL:           24 * time.Hour,
 		ExportWorkers:       1,
+		ReplicaMaxLag:       30 * time.Second,
 	}
 	if c.Location == nil || c.Location.String() != "Asia/Shanghai" {
 		t.Errorf("Location = %v, want Asia/Shanghai", c.Location)
@@ -72,6 +73,8 @@ func TestGoodValues(t *testing.T) {
 		"XUETANG_DRAIN_TIMEOUT":               "0",
 		"XUETANG_SHARED_DIR":                  "/mnt/nfs/xuetang/",
 		"XUETANG_REDIS_PREFIX":                "school-a:",
+		"XUETANG_DATABASE_REPLICA_URL":        "mysql://xt:pw@replica:3306/xuetang",
+		"XUETANG_REPLICA_MAX_LAG":             "1m",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +103,8 @@ func TestGoodValues(t *testing.T) {
 		ExportWorkers:       2,
 		PublicTerminal:      true,
 		EventRetention:      400 * 24 * time.Hour,
+		ReplicaURL:          "mysql://xt:pw@replica:3306/xuetang",
+		ReplicaMaxLag:       time.Minute,
 		Location:            c.Location,
 	}
 	if c != want {
@@ -119,6 +124,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"XUETANG_DATABASE_URL", "mysql://root@db:3306/"},
 		{"XUETANG_DATABASE_URL", "mysql:///xuetang"},
 		{"XUETANG_DATABASE_URL", "://"},
+		// Without XUETANG_DATABASE_URL: the embedded SQLite has no replica.
+		{"XUETANG_DATABASE_REPLICA_URL", "mysql://xt:pw@replica:3306/xuetang"},
+		{"XUETANG_DATABASE_REPLICA_URL", "postgres://replica/xuetang"},
+		{"XUETANG_REPLICA_MAX_LAG", "-1s"},
+		{"XUETANG_REPLICA_MAX_LAG", "thirty"},
 		{"XUETANG_REDIS_URL", "http://cache:6379"},
 		{"XUETANG_REDIS_URL", "redis://"},
 		{"XUETANG_REDIS_URL", "redis://cache:6379/zero"},
@@ -177,6 +187,20 @@ func TestDatabaseURLErrorHidesPassword(t *testing.T) {
 	_, err := config.FromEnv(env(map[string]string{"XUETANG_DATABASE_URL": "mysql://xt:s3cr3t-pw@db:3306/"}))
 	if err == nil {
 		t.Fatal("want an error for a URL without a database name")
+	}
+	if strings.Contains(err.Error(), "s3cr3t-pw") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}
+
+// A replica URL beside a good primary is checked on its own, and its
+// password is hidden like the primary's.
+func TestReplicaURLNeedsMySQLAndHidesPassword(t *testing.T) {
+	_, err := config.FromEnv(env(map[string]string{"XUETANG_DATABASE_URL": "mysql://xt:pw@db:3306/xuetang",
+		"XUETANG_DATABASE_REPLICA_URL": "mysql://xt:s3cr3t-pw@replica:3306/"}))
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Var != "XUETANG_DATABASE_REPLICA_URL" {
+		t.Fatalf("err = %v, want a config error naming XUETANG_DATABASE_REPLICA_URL", err)
 	}
 	if strings.Contains(err.Error(), "s3cr3t-pw") {
 		t.Errorf("error leaks the password: %v", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/export"
+	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
 )
 
@@ -234,5 +235,32 @@ func TestExportIsAudited(t *testing.T) {
 	if e.ActorID == nil || *e.ActorID != w.region.UserID || d["rows"] != float64(2) || d["scope"] != "region:510000" ||
 		d["filters"].(map[string]any)["course"] != "safe" || e.TargetRegionCode == nil || *e.TargetRegionCode != "510000" {
 		t.Errorf("audit entry %+v detail %s", e, e.Detail)
+	}
+}
+
+// gone is a read replica that has vanished since its last check.
+type gone struct{ export.Source }
+
+func (gone) CountIndicators(context.Context, store.ExportScope) (int64, error) {
+	return 0, errs.New(errs.Unavailable, "error.unavailable")
+}
+
+// Rows come from the Reader (a read replica in production) while jobs and
+// the audit stay on the Store; a replica that fails before the first row
+// is passed over for the primary.
+func TestRowsComeFromTheReader(t *testing.T) {
+	w := newWorld(t, storetest.OpenSQLite(t, nil))
+	replica := storetest.OpenSQLite(t, nil) // empty: no institutions yet
+	var src export.Source = replica
+	lag := int64(3)
+	svc := w.service(t, nil, export.Config{Reader: func() (export.Source, store.ReadSource) {
+		return src, store.ReadSource{Source: store.SourceReplica, LagSeconds: &lag}
+	}})
+	if recs, n := exportCSV(t, svc, w.admin, export.Request{Kind: export.KindIndicators}); n != 0 || len(recs) != 1 {
+		t.Fatalf("from the empty replica: %d rows %q, want the header only", n, recs)
+	}
+	src = gone{replica}
+	if _, n := exportCSV(t, svc, w.admin, export.Request{Kind: export.KindIndicators}); n != 2 {
+		t.Fatalf("with the replica gone: %d rows, want the primary's 2", n)
 	}
 }

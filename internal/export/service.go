@@ -54,6 +54,12 @@ type Config struct {
 	Now        func() time.Time
 	Logger     *slog.Logger
 	SheetRows  int // sheet.MaxSheetRows when 0
+	// Reader picks where an export's rows are read: a read replica when
+	// one is fit (store.Store.Reader), the primary otherwise. Nil: the
+	// Store. Filters, jobs and audit entries always use the Store, and a
+	// learner's own data (zipped by mydata.go) is read by the account
+	// service from the primary.
+	Reader func() (Source, store.ReadSource)
 	// HeartbeatEvery is how often a running job records progress; a job
 	// silent for StaleAfter is taken for dead. PollEvery is how often an
 	// idle worker looks for jobs queued by other instances.
@@ -92,6 +98,9 @@ func New(db Store, cfg Config) *Service {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Reader == nil {
+		cfg.Reader = func() (Source, store.ReadSource) { return db, store.ReadSource{Source: store.SourcePrimary} }
 	}
 	if cfg.HeartbeatEvery <= 0 {
 		cfg.HeartbeatEvery = 2 * time.Second
@@ -152,19 +161,34 @@ func (s *Service) Export(ctx context.Context, a Actor, r Request, w io.Writer, p
 	} else if err := os.MkdirAll(o.TmpDir, 0o750); err != nil {
 		return 0, err
 	}
+	src, est, err := s.source(ctx, p)
+	if err != nil {
+		return 0, err
+	}
 	if progress != nil {
-		est, err := count(ctx, s.db, p)
-		if err != nil {
-			return 0, err
-		}
 		progress(0, est)
 		o.Progress = progress
 	}
-	n, err := write(ctx, s.db, p, w, o)
+	n, err := write(ctx, src, p, w, o)
 	if err != nil {
 		return n, err
 	}
 	return n, s.db.Audit(ctx, auditEntry(a, p, "", n))
+}
+
+// source picks where an export reads, once for its count and its rows, and
+// counts them there. A replica that fails the count (gone since the last
+// check; the store then stops using it) is passed over for the primary
+// before anything is written.
+func (s *Service) source(ctx context.Context, p plan) (Source, int64, error) {
+	src, from := s.cfg.Reader()
+	est, err := count(ctx, src, p)
+	if err != nil && from.Source == store.SourceReplica && errs.As(err).Code == errs.Unavailable {
+		s.cfg.Logger.Warn("export: the read replica failed; reading the primary", "err", err)
+		src = s.db
+		est, err = count(ctx, src, p)
+	}
+	return src, est, err
 }
 
 // Submit checks a request and queues it; the id is for polling.
@@ -406,7 +430,7 @@ func (s *Service) runJob(ctx context.Context, j *store.ExportJob) (err error) {
 		TargetInstitutionID: saved.TargetInstitutionID, TargetRegion: saved.TargetRegion}
 	a := Actor{Principal: saved.Place, IP: saved.IP}
 
-	est, err := count(ctx, s.db, p)
+	src, est, err := s.source(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -432,7 +456,7 @@ func (s *Service) runJob(ctx context.Context, j *store.ExportJob) (err error) {
 	go s.heartbeat(ctx, j.ID, &done, hbDone, hbStopped)
 	o := s.options()
 	o.Progress = func(n, _ int64) { done.Store(n) }
-	n, err := write(ctx, s.db, p, tmp, o)
+	n, err := write(ctx, src, p, tmp, o)
 	close(hbDone)
 	<-hbStopped
 	if err != nil {

@@ -37,7 +37,7 @@ type Indicators struct {
 // Summary is the headline numbers with the time they are complete up to.
 type Summary struct {
 	Indicators
-	AsOf *time.Time
+	Freshness
 }
 
 // sums are counter rows added up.
@@ -94,7 +94,7 @@ func (s *Service) targetYear(r Range) int {
 // target. A range that is one whole calendar period (or all time) reads its
 // own counters; any other range sums its days and counts its distinct
 // active learners from the per-learner days.
-func (s *Service) compute(ctx context.Context, scopes []string, dim string, r Range) (map[string]map[string]*sums, error) {
+func (s *Service) compute(ctx context.Context, rd Reads, scopes []string, dim string, r Range) (map[string]map[string]*sums, error) {
 	out := map[string]map[string]*sums{}
 	get := func(scope, val string) *sums {
 		if out[scope] == nil {
@@ -112,7 +112,7 @@ func (s *Service) compute(ctx context.Context, scopes []string, dim string, r Ra
 	}
 	anyVal := dim != store.DimTotal
 	read := func(period string, from, to int, learners, sums, reached bool) error {
-		rows, err := s.db.StatsCounters(ctx, store.CounterQuery{Period: period, From: from, To: to, Scopes: scopes, Dim: dim, AnyVal: anyVal})
+		rows, err := rd.StatsCounters(ctx, store.CounterQuery{Period: period, From: from, To: to, Scopes: scopes, Dim: dim, AnyVal: anyVal})
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (s *Service) compute(ctx context.Context, scopes []string, dim string, r Ra
 				for _, a := range out[sc] {
 					a.Active = 0
 				}
-				act, err := s.db.StatsActiveBetween(ctx, r.From, r.To, sc, dim)
+				act, err := rd.StatsActiveBetween(ctx, r.From, r.To, sc, dim)
 				if err != nil {
 					return nil, err
 				}
@@ -173,19 +173,17 @@ func (s *Service) Summary(ctx context.Context, p account.Principal, f Filter) (*
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.compute(ctx, []string{w.key}, store.DimTotal, r)
-	if err != nil {
-		return nil, err
-	}
-	a := res[w.key][""]
-	if a == nil {
-		a = &sums{}
-	}
-	asOf, err := s.db.StatsAsOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &Summary{Indicators: a.indicators(s.targetYear(r)), AsOf: asOf}, nil
+	return answer(ctx, s, func(rd Reads, fresh Freshness) (*Summary, error) {
+		res, err := s.compute(ctx, rd, []string{w.key}, store.DimTotal, r)
+		if err != nil {
+			return nil, err
+		}
+		a := res[w.key][""]
+		if a == nil {
+			a = &sums{}
+		}
+		return &Summary{Indicators: a.indicators(s.targetYear(r)), Freshness: fresh}, nil
+	})
 }
 
 // Place is a row of the drill-down table: a region or an institution.
@@ -204,7 +202,7 @@ type RegionTable struct {
 	Level      int
 	Rows       []Place
 	TargetYear int
-	AsOf       *time.Time
+	Freshness
 }
 
 // Regions answers the drill-down table: the divisions directly under the
@@ -219,61 +217,60 @@ func (s *Service) Regions(ctx context.Context, p account.Principal, f Filter) (*
 	if err != nil {
 		return nil, err
 	}
-	t := &RegionTable{Rows: []Place{}}
-	var places []Place
-	var scopes []string
-	if w.institution != nil {
-		in := w.institution
-		t.Code, t.Name = in.Code, in.Name
-		places = append(places, Place{Type: "institution", Code: in.Code, Name: in.Name, Kind: in.Kind})
-		scopes = append(scopes, store.ScopeInstitution(in.ID))
-	} else {
-		code := w.regionCode
-		t.Code = code
-		if reg, err := s.db.RegionByCode(ctx, code); err == nil {
-			t.Name, t.Level = reg.Name, reg.Level
-		}
-		children, err := s.db.RegionsUnder(ctx, code)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range children {
-			pr := account.RegionPrefix(c.Code)
-			if pr == "" || pr == account.RegionPrefix(code) && code != store.CountryCode {
-				continue // a division coded like its parent adds nothing to drill into
+	return answer(ctx, s, func(rd Reads, fresh Freshness) (*RegionTable, error) {
+		t := &RegionTable{Rows: []Place{}, Freshness: fresh}
+		var places []Place
+		var scopes []string
+		if w.institution != nil {
+			in := w.institution
+			t.Code, t.Name = in.Code, in.Name
+			places = append(places, Place{Type: "institution", Code: in.Code, Name: in.Name, Kind: in.Kind})
+			scopes = append(scopes, store.ScopeInstitution(in.ID))
+		} else {
+			code := w.regionCode
+			t.Code = code
+			if reg, err := rd.RegionByCode(ctx, code); err == nil {
+				t.Name, t.Level = reg.Name, reg.Level
 			}
-			places = append(places, Place{Type: "region", Code: c.Code, Name: c.Name, Level: c.Level})
-			scopes = append(scopes, store.ScopeRegion(pr))
-		}
-		if code != store.CountryCode {
-			ins, err := s.db.InstitutionsAt(ctx, code)
+			children, err := rd.RegionsUnder(ctx, code)
 			if err != nil {
 				return nil, err
 			}
-			for _, in := range ins {
-				places = append(places, Place{Type: "institution", Code: in.Code, Name: in.Name, Kind: in.Kind})
-				scopes = append(scopes, store.ScopeInstitution(in.ID))
+			for _, c := range children {
+				pr := account.RegionPrefix(c.Code)
+				if pr == "" || pr == account.RegionPrefix(code) && code != store.CountryCode {
+					continue // a division coded like its parent adds nothing to drill into
+				}
+				places = append(places, Place{Type: "region", Code: c.Code, Name: c.Name, Level: c.Level})
+				scopes = append(scopes, store.ScopeRegion(pr))
+			}
+			if code != store.CountryCode {
+				ins, err := rd.InstitutionsAt(ctx, code)
+				if err != nil {
+					return nil, err
+				}
+				for _, in := range ins {
+					places = append(places, Place{Type: "institution", Code: in.Code, Name: in.Name, Kind: in.Kind})
+					scopes = append(scopes, store.ScopeInstitution(in.ID))
+				}
 			}
 		}
-	}
-	res, err := s.compute(ctx, scopes, store.DimTotal, r)
-	if err != nil {
-		return nil, err
-	}
-	year := s.targetYear(r)
-	t.TargetYear = year
-	for i, pl := range places {
-		a := res[scopes[i]][""]
-		if a == nil {
-			a = &sums{}
+		res, err := s.compute(ctx, rd, scopes, store.DimTotal, r)
+		if err != nil {
+			return nil, err
 		}
-		pl.Indicators = a.indicators(year)
-		t.Rows = append(t.Rows, pl)
-	}
-	if t.AsOf, err = s.db.StatsAsOf(ctx); err != nil {
-		return nil, err
-	}
-	return t, nil
+		year := s.targetYear(r)
+		t.TargetYear = year
+		for i, pl := range places {
+			a := res[scopes[i]][""]
+			if a == nil {
+				a = &sums{}
+			}
+			pl.Indicators = a.indicators(year)
+			t.Rows = append(t.Rows, pl)
+		}
+		return t, nil
+	})
 }
 
 // Point is one period of a trend.
@@ -292,7 +289,7 @@ type Point struct {
 type Trend struct {
 	Period string // day, month, quarter, year
 	Points []Point
-	AsOf   *time.Time
+	Freshness
 }
 
 // MaxTrendPoints bounds a trend's length.
@@ -342,26 +339,25 @@ func (s *Service) Trend(ctx context.Context, p account.Principal, f Filter, peri
 		}
 		starts = append(starts, st)
 	}
-	rows, err := s.db.StatsCounters(ctx, store.CounterQuery{Period: pk, From: starts[0], To: starts[len(starts)-1],
-		Scopes: []string{w.key}, Dim: dim, Val: val})
-	if err != nil {
-		return nil, err
-	}
-	by := map[int]store.StatsCounter{}
-	for _, row := range rows {
-		by[row.Start] = row
-	}
-	t := &Trend{Period: period, Points: make([]Point, 0, len(starts))}
-	for _, st := range starts {
-		c := by[st]
-		t.Points = append(t.Points, Point{Start: dayString(st), End: dayString(periodEnd(pk, st)), Active: c.Active,
-			Enrolled: c.Enrolled, Completed: c.Completed, Certificates: c.Certificates, HoursCredited: float64(c.HoursCenti) / 100,
-			ActiveHours: round2(float64(c.CreditedSeconds) / 3600), OfflineHours: float64(c.OfflineCenti) / 100})
-	}
-	if t.AsOf, err = s.db.StatsAsOf(ctx); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return answer(ctx, s, func(rd Reads, fresh Freshness) (*Trend, error) {
+		rows, err := rd.StatsCounters(ctx, store.CounterQuery{Period: pk, From: starts[0], To: starts[len(starts)-1],
+			Scopes: []string{w.key}, Dim: dim, Val: val})
+		if err != nil {
+			return nil, err
+		}
+		by := map[int]store.StatsCounter{}
+		for _, row := range rows {
+			by[row.Start] = row
+		}
+		t := &Trend{Period: period, Points: make([]Point, 0, len(starts)), Freshness: fresh}
+		for _, st := range starts {
+			c := by[st]
+			t.Points = append(t.Points, Point{Start: dayString(st), End: dayString(periodEnd(pk, st)), Active: c.Active,
+				Enrolled: c.Enrolled, Completed: c.Completed, Certificates: c.Certificates, HoursCredited: float64(c.HoursCenti) / 100,
+				ActiveHours: round2(float64(c.CreditedSeconds) / 3600), OfflineHours: float64(c.OfflineCenti) / 100})
+		}
+		return t, nil
+	})
 }
 
 // Row is one row of a breakdown.
@@ -383,7 +379,7 @@ type Breakdown struct {
 	By         string
 	Rows       []Row
 	TargetYear int
-	AsOf       *time.Time
+	Freshness
 }
 
 // Age bands, by age reached in the target year (the year of the range's
@@ -433,88 +429,87 @@ func (s *Service) Breakdown(ctx context.Context, p account.Principal, f Filter, 
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.compute(ctx, []string{w.key}, dim, r)
-	if err != nil {
-		return nil, err
-	}
-	year := s.targetYear(r)
-	var audiences map[int64][]string
-	if by == "audience" {
-		ids := make([]int64, 0, len(res[w.key]))
-		for val := range res[w.key] {
-			id, _ := strconv.ParseInt(val, 10, 64)
-			ids = append(ids, id)
-		}
-		if audiences, err = s.db.CourseAudiences(ctx, ids); err != nil {
+	return answer(ctx, s, func(rd Reads, fresh Freshness) (*Breakdown, error) {
+		res, err := s.compute(ctx, rd, []string{w.key}, dim, r)
+		if err != nil {
 			return nil, err
 		}
-	}
-	groups := map[string]*sums{}
-	for val, a := range res[w.key] {
-		keys := []string{val}
-		switch {
-		case dim == store.DimBirthYear:
-			by, _ := strconv.Atoi(val)
-			keys[0] = AgeBand(by, year)
-		case by == "audience":
-			id, _ := strconv.ParseInt(val, 10, 64)
-			if keys = audiences[id]; len(keys) == 0 {
-				keys = []string{""} // no current version: no audience to file it under
+		year := s.targetYear(r)
+		var audiences map[int64][]string
+		if by == "audience" {
+			ids := make([]int64, 0, len(res[w.key]))
+			for val := range res[w.key] {
+				id, _ := strconv.ParseInt(val, 10, 64)
+				ids = append(ids, id)
+			}
+			if audiences, err = s.db.CourseAudiences(ctx, ids); err != nil {
+				return nil, err
 			}
 		}
-		for _, key := range keys {
-			g := groups[key]
-			if g == nil {
-				g = &sums{}
-				groups[key] = g
+		groups := map[string]*sums{}
+		for val, a := range res[w.key] {
+			keys := []string{val}
+			switch {
+			case dim == store.DimBirthYear:
+				by, _ := strconv.Atoi(val)
+				keys[0] = AgeBand(by, year)
+			case by == "audience":
+				id, _ := strconv.ParseInt(val, 10, 64)
+				if keys = audiences[id]; len(keys) == 0 {
+					keys = []string{""} // no current version: no audience to file it under
+				}
 			}
-			g.add(a.StatsCounter, true, true, true)
+			for _, key := range keys {
+				g := groups[key]
+				if g == nil {
+					g = &sums{}
+					groups[key] = g
+				}
+				g.add(a.StatsCounter, true, true, true)
+			}
 		}
-	}
-	out := &Breakdown{By: by, Rows: []Row{}, TargetYear: year}
-	var names map[int64][2]string
-	if by == "course" {
-		var ids []int64
-		for k := range groups {
-			id, _ := strconv.ParseInt(k, 10, 64)
-			ids = append(ids, id)
-		}
-		if names, err = s.db.CourseNames(ctx, ids); err != nil {
-			return nil, err
-		}
-	}
-	for k, g := range groups {
-		if *g == (sums{}) {
-			continue
-		}
-		row := Row{Key: k, Indicators: g.indicators(year), HasLearners: dim != store.DimCourse, HasActive: by != "audience"}
-		if !row.HasActive {
-			row.Active = 0
-		}
+		out := &Breakdown{By: by, Rows: []Row{}, TargetYear: year, Freshness: fresh}
+		var names map[int64][2]string
 		if by == "course" {
-			id, _ := strconv.ParseInt(k, 10, 64)
-			n := names[id]
-			row.Key, row.Label = n[0], n[1]
-		}
-		out.Rows = append(out.Rows, row)
-	}
-	order := map[string]int{BandUnder14: 0, Band14To17: 1, Band18To59: 2, Band60Plus: 3, BandUnknown: 4}
-	sort.Slice(out.Rows, func(i, j int) bool {
-		a, b := out.Rows[i], out.Rows[j]
-		switch {
-		case dim == store.DimBirthYear:
-			return order[a.Key] < order[b.Key]
-		case by == "audience":
-			oa, okA := audienceOrder[a.Key]
-			ob, okB := audienceOrder[b.Key]
-			if okA != okB || okA && oa != ob {
-				return okA && (!okB || oa < ob)
+			var ids []int64
+			for k := range groups {
+				id, _ := strconv.ParseInt(k, 10, 64)
+				ids = append(ids, id)
+			}
+			if names, err = rd.CourseNames(ctx, ids); err != nil {
+				return nil, err
 			}
 		}
-		return a.Key < b.Key
+		for k, g := range groups {
+			if *g == (sums{}) {
+				continue
+			}
+			row := Row{Key: k, Indicators: g.indicators(year), HasLearners: dim != store.DimCourse, HasActive: by != "audience"}
+			if !row.HasActive {
+				row.Active = 0
+			}
+			if by == "course" {
+				id, _ := strconv.ParseInt(k, 10, 64)
+				n := names[id]
+				row.Key, row.Label = n[0], n[1]
+			}
+			out.Rows = append(out.Rows, row)
+		}
+		order := map[string]int{BandUnder14: 0, Band14To17: 1, Band18To59: 2, Band60Plus: 3, BandUnknown: 4}
+		sort.Slice(out.Rows, func(i, j int) bool {
+			a, b := out.Rows[i], out.Rows[j]
+			switch {
+			case dim == store.DimBirthYear:
+				return order[a.Key] < order[b.Key]
+			case by == "audience":
+				oa, okA := audienceOrder[a.Key]
+				ob, okB := audienceOrder[b.Key]
+				if okA != okB || okA && oa != ob {
+					return okA && (!okB || oa < ob)
+				}
+			}
+			return a.Key < b.Key
+		})
+		return out, nil
 	})
-	if out.AsOf, err = s.db.StatsAsOf(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
 }

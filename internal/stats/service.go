@@ -35,17 +35,66 @@ type Store interface {
 	ManualCreditsOf(ctx context.Context, userID int64) ([]store.ManualCredit, error)
 }
 
-// Config sets the time zone of dates and periods and the clock.
+// Reads is what the dashboard's answers read; it may be a read replica.
+// Scope checks, targets and credits stay on the Store (the primary): who
+// may see what, and what an administrator has just saved, must not lag.
+type Reads interface {
+	StatsCounters(ctx context.Context, q store.CounterQuery) ([]store.StatsCounter, error)
+	StatsActiveBetween(ctx context.Context, from, to int, scope, dim string) (map[string]int64, error)
+	StatsAsOf(ctx context.Context) (*time.Time, error)
+	RegionByCode(ctx context.Context, code string) (*store.Region, error)
+	RegionsUnder(ctx context.Context, code string) ([]store.Region, error)
+	InstitutionsAt(ctx context.Context, code string) ([]store.Institution, error)
+	CourseNames(ctx context.Context, ids []int64) (map[int64][2]string, error)
+}
+
+// Config sets the time zone of dates and periods, the clock and where the
+// dashboard reads.
 type Config struct {
 	Location *time.Location
 	Now      func() time.Time
+	// Reader picks the dashboard's Reads once per request: a fit read
+	// replica or the primary (store.Store.Reader). Nil: the Store.
+	Reader func() (Reads, store.ReadSource)
 }
 
 // Service answers the statistics API.
 type Service struct {
-	db  Store
-	loc *time.Location
-	now func() time.Time
+	db     Store
+	loc    *time.Location
+	now    func() time.Time
+	reader func() (Reads, store.ReadSource)
+}
+
+// Freshness is how current an answer is: the time the counters are
+// complete up to, where they were read, and how far that replica was
+// behind the primary.
+type Freshness struct {
+	AsOf              *time.Time
+	Source            string // store.SourcePrimary or store.SourceReplica
+	ReplicaLagSeconds *int64 // nil on the primary
+}
+
+// answer reads one dashboard answer with f, from the request's reader
+// taken once, and its as-of time from the same place. A replica that fails
+// under it (gone since the last check; the store then stops using it) is
+// not the caller's problem: the answer is read again from the primary.
+func answer[T any](ctx context.Context, s *Service, f func(Reads, Freshness) (T, error)) (T, error) {
+	rd, src := s.reader()
+	v, err := answerFrom(ctx, rd, src, f)
+	if err != nil && src.Source == store.SourceReplica && errs.As(err).Code == errs.Unavailable {
+		return answerFrom(ctx, Reads(s.db), store.ReadSource{Source: store.SourcePrimary}, f)
+	}
+	return v, err
+}
+
+func answerFrom[T any](ctx context.Context, rd Reads, src store.ReadSource, f func(Reads, Freshness) (T, error)) (T, error) {
+	asOf, err := rd.StatsAsOf(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return f(rd, Freshness{AsOf: asOf, Source: src.Source, ReplicaLagSeconds: src.LagSeconds})
 }
 
 // New wires the service.
@@ -56,7 +105,10 @@ func New(db Store, c Config) *Service {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &Service{db: db, loc: c.Location, now: c.Now}
+	if c.Reader == nil {
+		c.Reader = func() (Reads, store.ReadSource) { return db, store.ReadSource{Source: store.SourcePrimary} }
+	}
+	return &Service{db: db, loc: c.Location, now: c.Now, reader: c.Reader}
 }
 
 // Filter is a request's query: region and institution codes, course slug,

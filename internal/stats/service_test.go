@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuetang-edu/xuetang/internal/account"
 	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/stats"
 	"github.com/xuetang-edu/xuetang/internal/store"
@@ -321,5 +322,88 @@ func TestWorkerPrunesOldEvents(t *testing.T) {
 	}
 	if after.HoursCredited != before.HoursCredited || after.ActiveHours != before.ActiveHours || after.Active != before.Active {
 		t.Errorf("summary changed by pruning: before %+v, after %+v", before, after)
+	}
+}
+
+// vanished is a read replica that has gone since its last check.
+type vanished struct{ stats.Reads }
+
+func (vanished) StatsCounters(context.Context, store.CounterQuery) ([]store.StatsCounter, error) {
+	return nil, errs.New(errs.Unavailable, "error.unavailable")
+}
+
+// The dashboard's numbers and as-of time come from the Reader (a read
+// replica in production), taken once per request, and each answer says
+// where it was read and how far behind; without a Reader, the primary.
+func TestAnswersComeFromTheReader(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, storetest.Backend{Name: "sqlite", Open: storetest.OpenSQLite})
+	admin := account.Principal{UserID: 1, Role: account.RoleAdmin}
+	// The primary is empty; the "replica" holds the learners.
+	primary := storetest.OpenSQLite(t, nil)
+	lag := int64(7)
+	picks := 0
+	svc := stats.New(primary, stats.Config{Location: f.loc, Reader: func() (stats.Reads, store.ReadSource) {
+		picks++
+		return f.st, store.ReadSource{Source: store.SourceReplica, LagSeconds: &lag}
+	}})
+	check := func(what string, fr stats.Freshness, n int64) {
+		t.Helper()
+		if fr.Source != store.SourceReplica || fr.ReplicaLagSeconds == nil || *fr.ReplicaLagSeconds != 7 || fr.AsOf == nil {
+			t.Errorf("%s: freshness %+v, want the replica 7 s behind with an as-of time", what, fr)
+		}
+		if n == 0 {
+			t.Errorf("%s: nothing read from the replica", what)
+		}
+	}
+	s, err := svc.Summary(ctx, admin, stats.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("summary", s.Freshness, s.Learners)
+	tbl, err := svc.Regions(ctx, admin, stats.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("regions", tbl.Freshness, int64(len(tbl.Rows)))
+	tr, err := svc.Trend(ctx, admin, stats.Filter{From: "2026-03-01", To: "2026-06-30"}, "month")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var active int64
+	for _, p := range tr.Points {
+		active += p.Active
+	}
+	check("trend", tr.Freshness, active)
+	bd, err := svc.Breakdown(ctx, admin, stats.Filter{}, "course")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("breakdown", bd.Freshness, int64(len(bd.Rows)))
+	if len(bd.Rows) > 0 && bd.Rows[0].Label == "" {
+		t.Error("course names not read from the replica")
+	}
+	if picks != 4 {
+		t.Errorf("reader taken %d times for 4 requests, want once each", picks)
+	}
+	// A replica gone since the last check: the answer is read again from
+	// the (empty) primary and says so.
+	broken := stats.New(primary, stats.Config{Location: f.loc, Reader: func() (stats.Reads, store.ReadSource) {
+		return vanished{f.st}, store.ReadSource{Source: store.SourceReplica, LagSeconds: &lag}
+	}})
+	s, err = broken.Summary(ctx, admin, stats.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Source != store.SourcePrimary || s.ReplicaLagSeconds != nil || s.Learners != 0 {
+		t.Errorf("replica gone: %+v, want the empty primary's answer", s)
+	}
+	// Without a Reader: the store itself, reported as the primary.
+	s, err = f.svc.Summary(ctx, admin, stats.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Source != store.SourcePrimary || s.ReplicaLagSeconds != nil || s.Learners != 12 {
+		t.Errorf("without a reader: %+v, want the primary's 12 learners and no lag", s)
 	}
 }

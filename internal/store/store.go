@@ -52,6 +52,7 @@ type Store struct {
 	rc      *gorm.DB // MySQL: connections in READ COMMITTED, for progress writes
 	dialect Dialect
 	now     func() time.Time
+	replica *replica // nil without XUETANG_DATABASE_REPLICA_URL
 
 	heartbeatBatches  atomic.Int64 // progress batches written by recordHeartbeats
 	rememberedBatches atomic.Int64 // of which credited from remembered activity
@@ -164,9 +165,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the pools.
+// Close releases the pools and stops the replica's checks.
 func (s *Store) Close() error {
 	var first error
+	if s.replica != nil {
+		first = s.replica.close()
+	}
 	for _, g := range uniq(s.w, s.r, s.rc) {
 		if db, err := g.DB(); err == nil {
 			if err := db.Close(); err != nil && first == nil {

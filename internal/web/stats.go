@@ -93,10 +93,23 @@ func statsFilter(c echo.Context) stats.Filter {
 		Course: c.QueryParam("course"), From: c.QueryParam("from"), To: c.QueryParam("to")}
 }
 
+// freshnessJSON says how current an answer is: as_of, and whether a read
+// replica answered and how far behind the primary it was (null on the
+// primary).
+type freshnessJSON struct {
+	AsOf              *time.Time `json:"as_of"`
+	Source            string     `json:"source"`
+	ReplicaLagSeconds *int64     `json:"replica_lag_seconds"`
+}
+
+func toFreshnessJSON(f stats.Freshness) freshnessJSON {
+	return freshnessJSON{AsOf: f.AsOf, Source: f.Source, ReplicaLagSeconds: f.ReplicaLagSeconds}
+}
+
 type summaryJSON struct {
 	indicatorsJSON
-	TargetYear int        `json:"target_year"`
-	AsOf       *time.Time `json:"as_of"`
+	TargetYear int `json:"target_year"`
+	freshnessJSON
 }
 
 // Summary answers GET /api/v1/admin/stats/summary?region=&institution=&from=&to=.
@@ -109,7 +122,8 @@ func (h *StatsAPI) Summary(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, summaryJSON{indicatorsJSON: toIndicatorsJSON(s.Indicators, true), TargetYear: s.TargetYear, AsOf: s.AsOf})
+	return c.JSON(http.StatusOK, summaryJSON{indicatorsJSON: toIndicatorsJSON(s.Indicators, true), TargetYear: s.TargetYear,
+		freshnessJSON: toFreshnessJSON(s.Freshness)})
 }
 
 type placeJSON struct {
@@ -129,7 +143,7 @@ type regionTableJSON struct {
 	} `json:"region"`
 	Rows       []placeJSON `json:"rows"`
 	TargetYear int         `json:"target_year"`
-	AsOf       *time.Time  `json:"as_of"`
+	freshnessJSON
 }
 
 // Regions answers GET /api/v1/admin/stats/regions?region=&institution=&from=&to=.
@@ -142,7 +156,7 @@ func (h *StatsAPI) Regions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := regionTableJSON{Rows: make([]placeJSON, 0, len(t.Rows)), TargetYear: t.TargetYear, AsOf: t.AsOf}
+	out := regionTableJSON{Rows: make([]placeJSON, 0, len(t.Rows)), TargetYear: t.TargetYear, freshnessJSON: toFreshnessJSON(t.Freshness)}
 	out.Region.Code, out.Region.Name, out.Region.Level = t.Code, t.Name, t.Level
 	for _, r := range t.Rows {
 		out.Rows = append(out.Rows, placeJSON{Type: r.Type, Code: r.Code, Name: r.Name, Level: r.Level, Kind: r.Kind,
@@ -177,7 +191,11 @@ func (h *StatsAPI) Trend(c echo.Context) error {
 	for i, pt := range t.Points {
 		pts[i] = pointJSON(pt)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"period": t.Period, "points": pts, "as_of": t.AsOf})
+	return c.JSON(http.StatusOK, struct {
+		Period string      `json:"period"`
+		Points []pointJSON `json:"points"`
+		freshnessJSON
+	}{t.Period, pts, toFreshnessJSON(t.Freshness)})
 }
 
 type rowJSON struct {
@@ -207,7 +225,12 @@ func (h *StatsAPI) Breakdown(c echo.Context) error {
 			rows[i].Active = &n
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"by": b.By, "rows": rows, "target_year": b.TargetYear, "as_of": b.AsOf})
+	return c.JSON(http.StatusOK, struct {
+		By         string    `json:"by"`
+		Rows       []rowJSON `json:"rows"`
+		TargetYear int       `json:"target_year"`
+		freshnessJSON
+	}{b.By, rows, b.TargetYear, toFreshnessJSON(b.Freshness)})
 }
 
 type classRowJSON struct {

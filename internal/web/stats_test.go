@@ -178,6 +178,13 @@ func TestStatsNumbersAndBadInput(t *testing.T) {
 	if m["learners"] != 2.0 {
 		t.Errorf("region admin's learners = %v, want the 2 of Sichuan", m["learners"])
 	}
+	// Without a read replica every answer is the primary's, with no lag.
+	for _, path := range []string{"summary", "regions", "trend", "breakdown?by=kind"} {
+		m := statsJSON(t, region, "/api/v1/admin/stats/"+path)
+		if lag, ok := m["replica_lag_seconds"]; m["source"] != "primary" || !ok || lag != nil {
+			t.Errorf("%s: source %v, replica_lag_seconds %v (present %v); want primary and null", path, m["source"], lag, ok)
+		}
+	}
 	tbl := statsJSON(t, admin, "/api/v1/admin/stats/regions")
 	rows := fmt.Sprint(tbl["rows"])
 	if !strings.Contains(rows, "四川省") || !strings.Contains(rows, "广东省") {

@@ -94,7 +94,9 @@ func withTrustProxy() option { return func(o *serverOptions) { o.trustProxy = tr
 func withRetention(d time.Duration) option { return func(o *serverOptions) { o.retention = d } }
 
 // withStatsGeneration keeps statistics answers until gen changes.
-func withStatsGeneration(gen func() uint64) option { return func(o *serverOptions) { o.statsGen = gen } }
+func withStatsGeneration(gen func() uint64) option {
+	return func(o *serverOptions) { o.statsGen = gen }
+}
 
 // withPublicTerminal serves library and kiosk terminals (XUETANG_PUBLIC_TERMINAL).
 func withPublicTerminal() option { return func(o *serverOptions) { o.publicTerm = true } }

@@ -268,7 +268,9 @@ async function render() {
     }
     const instRow = s.institution ? (regions.rows || [])[0] : null;
     await trail(s, s.institution ? null : regions.region, instRow);
-    $('dash-as-of').textContent = sum.as_of ? t('dash.as_of', { time: dateTime(sum.as_of) }) : t('dash.as_of_none');
+    // A read replica answers a little behind the main database; say how far.
+    const source = sum.source === 'replica' ? ' ' + t('stats.source.replica', { seconds: sum.replica_lag_seconds ?? 0 }) : '';
+    $('dash-as-of').textContent = (sum.as_of ? t('dash.as_of', { time: dateTime(sum.as_of) }) : t('dash.as_of_none')) + source;
     const tm = TREND.includes(s.tm) ? s.tm : 'active';
     chart($('trend-chart'), {
       kind: 'line', title: t('dash.trend_title', { metric: t('dash.ind.' + tm), period: t('dash.per.' + trend.period) }),
