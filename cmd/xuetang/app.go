@@ -230,7 +230,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Stats:        &web.StatsAPI{Stats: stats.New(st, stats.Config{Location: cfg.Location, Now: hooks.now})},
 		Teach: &web.TeachAPI{Classes: teach.New(st, accounts, teach.Config{Now: hooks.now, Location: cfg.Location}),
 			Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
-		Authoring: &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
+		Authoring: func() *web.AuthoringAPI {
+			svc := authoring.New(st, learn.Invalidate)
+			return &web.AuthoringAPI{Courses: svc, Drafts: svc}
+		}(),
 	})
 	if err != nil {
 		return err

@@ -125,6 +125,10 @@ type CourseImport struct {
 	// Audit, when set, is written in the import's transaction unless the
 	// import changed nothing.
 	Audit *AuditEntry
+	// DraftID, when set, is the browser draft this version was published
+	// from: it is removed in the same transaction, so a failed publish
+	// keeps the draft and a successful one cannot be published twice.
+	DraftID int64
 }
 
 // ImportOutcome says what ImportCourse did.
@@ -261,6 +265,11 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 		}
 		if err := tx.Model(&Course{}).Where("id = ?", c.ID).Updates(upd).Error; err != nil {
 			return err
+		}
+		if in.DraftID != 0 {
+			if err := deleteDraftIn(tx, in.DraftID); err != nil {
+				return err
+			}
 		}
 		return s.auditIn(tx, in.Audit, now)
 	}()

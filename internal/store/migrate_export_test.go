@@ -20,5 +20,6 @@ func Models() []any {
 		&ProgressEvent{}, &QuizAttempt{}, &Certificate{}, &StudyHourTarget{}, &SessionRow{},
 		&throttleCounter{}, &User{}, &ImportJob{}, &ExportJob{},
 		&StatsState{}, &StatsTail{}, &StatsGap{}, &StatsLearner{}, &StatsLearnerDay{}, &StatsCounter{}, &ManualCredit{}, &Statement{},
+		&CourseDraft{}, &DraftAsset{},
 	}
 }

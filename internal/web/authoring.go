@@ -28,7 +28,9 @@ type CourseAuthoring interface {
 // AuthoringAPI serves /teach/courses and its API.
 type AuthoringAPI struct {
 	Courses CourseAuthoring
-	cat     *i18n.Catalog
+	// Drafts is the browser editor; nil leaves its pages and API out.
+	Drafts CourseDrafts
+	cat    *i18n.Catalog
 }
 
 // authoringRoles see the authoring page; the API checks scope again.
@@ -44,27 +46,32 @@ func (h *AuthoringAPI) routes(app, api *echo.Group, pg *pages, cat *i18n.Catalog
 	}
 	h.cat = cat
 	page := pg.page("teach/courses.html")
-	// As the admin pages: signed out goes to sign in, other roles get the
-	// ordinary 404.
 	app.GET("/teach/courses", func(c echo.Context) error {
-		a := authOf(c)
-		if a == nil {
-			to := "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
-			if l := c.QueryParam("lang"); l == "en" || l == "zh-CN" {
-				to += "&lang=" + l
-			}
-			return c.Redirect(http.StatusSeeOther, to)
-		}
-		if !a.principal.Is(authoringRoles...) {
-			return errs.New(errs.NotFound, "error.route_not_found")
-		}
-		return page(c)
+		return h.staffPage(c, page)
 	})
 	// Beside the API group: a package may be larger than the 1 MiB every
 	// other request body is held to.
 	app.POST("/api/v1/teach/courses/import", h.Import, limitBody(packageBodyLimit), RequirePasswordChange)
 	api.GET("/teach/courses", h.List)
 	api.GET("/teach/courses/:slug/export", h.Export)
+	h.draftRoutes(app, api, pg)
+}
+
+// staffPage serves an authoring page: signed out goes to sign in, other
+// roles get the ordinary 404, as the admin pages do.
+func (h *AuthoringAPI) staffPage(c echo.Context, page echo.HandlerFunc) error {
+	a := authOf(c)
+	if a == nil {
+		to := "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+		if l := c.QueryParam("lang"); l == "en" || l == "zh-CN" {
+			to += "&lang=" + l
+		}
+		return c.Redirect(http.StatusSeeOther, to)
+	}
+	if !a.principal.Is(authoringRoles...) {
+		return errs.New(errs.NotFound, "error.route_not_found")
+	}
+	return page(c)
 }
 
 type packageProblem struct {

@@ -28,7 +28,10 @@ let cursor = '';
 function courseRow(c) {
   const tr = el('tr', { 'data-slug': c.slug });
   const th = el('th', { scope: 'row' });
-  th.append(el('span', { lang: c.language }, c.title), el('br'), el('code', {}, c.slug));
+  const edit = el('a', {
+    href: '/teach/courses/edit?slug=' + encodeURIComponent(c.slug), 'aria-label': t('editor.edit_course', { title: c.title }),
+  }, t('editor.edit'));
+  th.append(el('span', { lang: c.language }, c.title), el('br'), el('code', {}, c.slug), ' ', edit);
   const versions = el('td');
   const list = el('ul', { class: 'inline-list' });
   for (const v of c.versions) {
