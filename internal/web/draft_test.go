@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/xuetang-edu/xuetang/internal/authoring"
+	"github.com/xuetang-edu/xuetang/internal/storetest"
 )
 
 type draftJSON struct {
@@ -360,7 +361,15 @@ func fixIHDRCRC(b []byte) []byte {
 // first version and then a second that keeps learners' progress.
 func TestDraftStaleSaveAndPublish(t *testing.T) {
 	t.Parallel()
-	w := newAuthorWorld(t)
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			draftStaleSaveAndPublish(t, newAuthorWorldOn(t, b))
+		})
+	}
+}
+
+func draftStaleSaveAndPublish(t *testing.T, w *authorWorld) {
 	a, b := w.c["teacher-sc"], w.c["instadmin-sc"]
 	d := decodeDraft(t, createDraft(t, a, "edited", nil))
 	up := uploadImage(a, "edited", "line.png", "A red line", pngOf(t, 40, 10))

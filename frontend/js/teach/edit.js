@@ -476,10 +476,10 @@ function drawProblems() {
   $('publish-help').textContent = draft.published ? t('editor.publish_help_update', { version: num(draft.base_version, 0) })
     : t('editor.publish_help_new');
   if (current >= 0) {
-    // Refresh the server's word on each question without losing focus.
-    const focused = document.activeElement?.id;
-    drawQuestions();
-    if (focused && $(focused)) $(focused).focus();
+    for (const box of $('questions').querySelectorAll('.question-form')) {
+      const i = Number(box.dataset.question);
+      box.setServerProblems(problemsOf((p) => p.lesson === current && p.question === i));
+    }
   }
 }
 

@@ -92,7 +92,7 @@ export function render(q, i, total, serverProblems, { changed, moved, removed })
         const r = el('input', { type: 'radio', name: id('bool'), id: id('bool-' + v) });
         r.checked = q.bool === v;
         r.addEventListener('change', () => { q.bool = v; changed(); });
-        const lab = el('label', { for: id('bool-' + v) });
+        const lab = el('label', { for: id('bool-' + v), class: 'check' });
         lab.append(r, ' ', t(v ? 'editor.q.true' : 'editor.q.false'));
         fs.append(lab);
       }
@@ -123,6 +123,9 @@ export function render(q, i, total, serverProblems, { changed, moved, removed })
     invalid(expl, bad && !q.explanation.trim());
   }
   refresh();
+  // The server's problems arrive after each autosave; they replace the old
+  // ones without redrawing the form the author may be typing in.
+  box.setServerProblems = (ps) => { serverProblems = ps; refresh(); };
 
   const tools = el('div', { class: 'question-tools' });
   const up = el('button', { type: 'button', class: 'small secondary' }, t('editor.move_up'));
