@@ -58,10 +58,13 @@ func TestBrowserCourseEditor(t *testing.T) {
 
 			learner := newBrowserSession(t, browserCtx, base, browserLearner{lang: l, username: "editor-learner-" + l})
 			learner.clock = clock
-			learner.signIn("editor-learner-" + l)
+			learner.signInReady("editor-learner-" + l)
 			learner.do("course page", chromedp.Navigate(base+"/courses/"+slug), chromedp.WaitVisible(chromedp.CSS("#enroll")))
 			learner.do("enrol", jsClick("#enroll"), chromedp.WaitVisible(chromedp.CSS("#continue")))
-			learner.do("second lesson", jsClick("ol.lesson-list li:nth-child(2) a"), chromedp.WaitVisible(chromedp.CSS("#lesson-title")))
+			// The controls show once the reader tracks time; only then does
+			// moving the clock count.
+			learner.do("second lesson", jsClick("ol.lesson-list li:nth-child(2) a"), chromedp.WaitVisible(chromedp.CSS("#lesson-title")),
+				chromedp.WaitVisible(chromedp.CSS("#mark-done")))
 			learner.advance(61 * time.Second)
 			learner.do("mark done", jsClick("#mark-done"), chromedp.WaitVisible(chromedp.CSS("#lesson-done")))
 			learner.do("answer the quiz", jsClick(`[data-qid="q1"] input[value="false"]`), jsClick("#quiz-submit"),
@@ -127,7 +130,7 @@ func (b *browserSession) savedClean(step string) {
 func (b *browserSession) writeCourse(slug, img string) {
 	t := b.t
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	b.signIn(b.l.username)
+	b.signInReady(b.l.username)
 	b.adminPage("/teach/courses?lang=" + b.l.lang)
 	b.do("new course link", jsClick(`a[href="/teach/courses/edit"]`), chromedp.WaitVisible(css("#new-form")))
 	b.do("ready", chromedp.WaitVisible(css(`main[data-ready="true"]`)))
@@ -179,7 +182,15 @@ func (b *browserSession) writeCourse(slug, img string) {
 		}
 	}
 	b.savedClean("first lesson")
+	b.shot("editor phone")
 	b.accessible("editor: lesson with quiz and preview")
+	// On a wide screen the text and the preview stand side by side.
+	b.do("wide screen", chromedp.EmulateViewport(1280, 900), chromedp.WaitVisible(css("#l-body")), chromedp.WaitVisible(css("#preview img")))
+	b.waitJS("no preview switch", `getComputedStyle(document.querySelector('#preview-toggle')).display === 'none'`)
+	b.waitJS("side by side", `document.querySelector('#preview').getBoundingClientRect().left > document.querySelector('#l-body').getBoundingClientRect().right`)
+	b.shot("editor wide")
+	b.accessible("editor: wide screen")
+	b.do("phone again", chromedp.EmulateViewport(375, 812))
 
 	b.do("second lesson",
 		setField("#add-slug", "practice"), setField("#add-title", "Practice"), jsClick("#add-lesson button[type=submit]"),
