@@ -31,7 +31,7 @@ function courseRow(c) {
   const edit = el('a', {
     href: '/teach/courses/edit?slug=' + encodeURIComponent(c.slug), 'aria-label': t('editor.edit_course', { title: c.title }),
   }, t('editor.edit'));
-  th.append(el('span', { lang: c.language }, c.title), el('br'), el('code', {}, c.slug), ' ', edit);
+  th.append(el('span', { lang: c.language }, c.title), el('br'), el('code', {}, c.slug));
   const versions = el('td');
   const list = el('ul', { class: 'inline-list' });
   for (const v of c.versions) {
@@ -45,7 +45,9 @@ function courseRow(c) {
     list.append(li);
   }
   versions.append(list);
-  tr.append(th, el('td', {}, t('author.vis.' + c.visibility)), versions);
+  const editCell = el('td');
+  editCell.append(edit);
+  tr.append(th, el('td', {}, t('author.vis.' + c.visibility)), versions, editCell);
   return tr;
 }
 
