@@ -319,7 +319,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Exports:      &web.ExportAPI{Exports: exports},
 		Stats:        &web.StatsAPI{Stats: statistics, Generation: statsWorker.Passes},
 		Teach:        &web.TeachAPI{Classes: classes, Roster: rosterAPI, BaseURL: cfg.BaseURL, Location: cfg.Location, Throttle: throttle},
-		Authoring:    &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
+		Authoring: func() *web.AuthoringAPI {
+			svc := authoring.New(st, learn.Invalidate)
+			return &web.AuthoringAPI{Courses: svc, Drafts: svc}
+		}(),
 	})
 	if err != nil {
 		return err

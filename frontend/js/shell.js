@@ -157,7 +157,8 @@ export const staffPages = [
   { href: '/admin/reviews', key: 'admin.reviews', roles: ['region_admin', 'admin'] },
   // prefix: the page's sub-pages (/teach/classes/{id}) belong to it.
   { href: '/teach', key: 'teach.classes', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'], prefix: true },
-  { href: '/teach/courses', key: 'author.courses', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'] },
+  // prefix: the course editor (/teach/courses/edit) belongs to it.
+  { href: '/teach/courses', key: 'author.courses', roles: ['teacher', 'institution_admin', 'region_admin', 'admin'], prefix: true },
 ];
 
 export function pagesFor(role) { return role ? staffPages.filter((p) => p.roles.includes(role)) : []; }

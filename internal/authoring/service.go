@@ -20,6 +20,7 @@ import (
 // Store is what authoring needs from the database (internal/store/course.go).
 type Store interface {
 	course.ImportStore
+	DraftStore
 	CourseByID(ctx context.Context, id int64) (*store.Course, error)
 	AudienceOf(ctx context.Context, courseID int64) (store.CourseAudience, error)
 	EditableCourses(ctx context.Context, f store.EditableFilter) ([]store.EditableCourse, error)

@@ -134,6 +134,10 @@ type CourseImport struct {
 	// in the same transaction (its CourseID is filled in), even when the
 	// version itself was already stored.
 	Review *CourseReview
+	// DraftID, when set, is the browser draft this version was published
+	// from: it is removed in the same transaction, so a failed publish
+	// keeps the draft and a successful one cannot be published twice.
+	DraftID int64
 }
 
 // ImportOutcome says what ImportCourse did.
@@ -287,6 +291,11 @@ func (s *Store) importCourse(tx *gorm.DB, in CourseImport) (ImportOutcome, error
 		}
 		if in.Review != nil {
 			if err := s.fileReview(tx, c.ID, in.Review, nil, now); err != nil {
+				return err
+			}
+		}
+		if in.DraftID != 0 {
+			if err := deleteDraftIn(tx, in.DraftID); err != nil {
 				return err
 			}
 		}

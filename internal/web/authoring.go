@@ -36,7 +36,9 @@ type CourseAuthoring interface {
 // AuthoringAPI serves /teach/courses and its API.
 type AuthoringAPI struct {
 	Courses CourseAuthoring
-	cat     *i18n.Catalog
+	// Drafts is the browser editor; nil leaves its pages and API out.
+	Drafts CourseDrafts
+	cat    *i18n.Catalog
 }
 
 // authoringRoles see the authoring pages; the API checks scope again.
@@ -47,6 +49,7 @@ var authoringRoles = []string{account.RoleTeacher, account.RoleInstitutionAdmin,
 var authoringPages = []staffPage{
 	{"/teach/courses", "teach/courses.html", authoringRoles},
 	{"/teach/courses/versions", "teach/versions.html", authoringRoles},
+	{"/teach/courses/edit", "teach/edit.html", authoringRoles},
 }
 
 // packageBodyLimit leaves room for the multipart framing around the
@@ -67,6 +70,7 @@ func (h *AuthoringAPI) routes(app, api *echo.Group, pg *pages, cat *i18n.Catalog
 	api.GET("/teach/courses", h.List)
 	api.GET("/teach/courses/:slug/export", h.Export)
 	h.versionRoutes(api)
+	h.draftRoutes(app, api)
 }
 
 type packageProblem struct {

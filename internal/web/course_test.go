@@ -69,10 +69,13 @@ func newCourseServerWith(t testing.TB, b storetest.Backend, lc learning.Config, 
 	logs := &syncBuffer{}
 	e, err := web.New(web.Deps{
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)), Catalog: cat, Frontend: fe, Registry: reg,
-		Auth:      &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, TimeZone: "Asia/Shanghai"},
-		Health:    &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
-		Learner:   web.NewLearnerAPI(learn),
-		Authoring: &web.AuthoringAPI{Courses: authoring.New(st, learn.Invalidate)},
+		Auth:    &web.AuthAPI{Accounts: accounts, Sessions: sessions, Users: st, TimeZone: "Asia/Shanghai"},
+		Health:  &web.HealthAPI{Database: st, Sessions: sessions, Registry: reg},
+		Learner: web.NewLearnerAPI(learn),
+		Authoring: func() *web.AuthoringAPI {
+			svc := authoring.New(st, learn.Invalidate)
+			return &web.AuthoringAPI{Courses: svc, Drafts: svc}
+		}(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,9 @@ let cursor = '';
 function courseRow(c) {
   const tr = el('tr', { 'data-slug': c.slug });
   const th = el('th', { scope: 'row' });
+  const edit = el('a', {
+    href: '/teach/courses/edit?slug=' + encodeURIComponent(c.slug), 'aria-label': t('editor.edit_course', { title: c.title }),
+  }, t('editor.edit'));
   th.append(el('span', { lang: c.language }, c.title), el('br'), el('code', {}, c.slug));
   const versions = el('td');
   const list = el('ul', { class: 'inline-list' });
@@ -42,7 +45,9 @@ function courseRow(c) {
   versions.append(list);
   versions.append(el('a', { href: '/teach/courses/versions?slug=' + encodeURIComponent(c.slug),
     'aria-label': t('author.history_label', { title: c.title }) }, t('author.history')));
-  tr.append(th, el('td', {}, t('author.vis.' + c.visibility)), versions);
+  const editCell = el('td');
+  editCell.append(edit);
+  tr.append(th, el('td', {}, t('author.vis.' + c.visibility)), versions, editCell);
   return tr;
 }
 
