@@ -9,9 +9,14 @@ import { renderQuiz } from './quiz.js';
 import { minutes, num, pathPart, loginURL, notFound, failed, tick } from './format.js';
 import { blocks, pickVoice, Reader } from './readaloud.js';
 
+const id = Number(pathPart(2));
+// Asked for now, alongside the user and the catalog, not after them: on a
+// slow link each round trip in a row costs the learner a visible wait. The
+// page preloads the same address (internal/web/lesson.go).
+let first = Number.isInteger(id) && id > 0 ? api('GET', '/lessons/' + id) : null;
+first?.catch(() => {}); // handled in load(); not an unhandled rejection meanwhile
 const me = await start();
 const main = document.getElementById('main');
-const id = Number(pathPart(2));
 let lesson;
 let tracker = null;
 let completeSent = false;
@@ -28,7 +33,9 @@ if (!me) {
 
 async function load() {
   try {
-    lesson = await api('GET', '/lessons/' + id);
+    const pending = first || api('GET', '/lessons/' + id);
+    first = null; // a retry asks again
+    lesson = await pending;
   } catch (err) {
     if (err.status === 401) return location.replace(loginURL());
     if (err.status === 404) return notFound(main, 'lesson.not_found', 'lesson.not_found_help');

@@ -31,7 +31,14 @@ type LessonAPI struct {
 }
 
 func (h *LessonAPI) routes(app, api *echo.Group, pg *pages) {
-	app.GET("/lessons/:id", pg.page("lesson.html"))
+	app.GET("/lessons/:id", pg.pageWithData("lesson.html", func(c echo.Context) []string {
+		// lesson.js asks for the lesson while the shell loads the user.
+		id, err := idParam(c, "id")
+		if err != nil || authOf(c) == nil {
+			return nil
+		}
+		return []string{"/api/v1/lessons/" + strconv.FormatInt(id, 10)}
+	}))
 
 	api.GET("/lessons/:id", h.Get)
 	api.POST("/lessons/:id/attempts", h.Attempt)

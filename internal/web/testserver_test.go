@@ -65,6 +65,7 @@ type serverOptions struct {
 	retention    time.Duration
 	now          func() time.Time // the store's clock; nil: real time
 	publicTerm   bool
+	frontendDir  string // the site from disk (XUETANG_FRONTEND_DIR); "": embedded
 }
 
 type option func(*serverOptions)
@@ -93,6 +94,9 @@ func withTrustProxy() option { return func(o *serverOptions) { o.trustProxy = tr
 func withRetention(d time.Duration) option { return func(o *serverOptions) { o.retention = d } }
 
 // withPublicTerminal serves library and kiosk terminals (XUETANG_PUBLIC_TERMINAL).
+// withFrontendDir serves the site from a directory, as XUETANG_FRONTEND_DIR does.
+func withFrontendDir(dir string) option { return func(o *serverOptions) { o.frontendDir = dir } }
+
 func withPublicTerminal() option { return func(o *serverOptions) { o.publicTerm = true } }
 
 // withDatabasePinger replaces what /readyz pings for the database.
@@ -115,7 +119,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 	if o.sessions != nil {
 		sessions = o.sessions(sessions)
 	}
-	fe := frontend.FS("")
+	fe := frontend.FS(o.frontendDir)
 	cat, err := i18n.Load(fe, "i18n")
 	if err != nil {
 		t.Fatal(err)
