@@ -2,7 +2,7 @@
 // and the way on to the next lesson.
 import { start, el, beforeSignOut } from './shell.js';
 import { t } from './i18n.js';
-import { api } from './api.js';
+import { api, embedded } from './api.js';
 import * as local from './local.js';
 import { Tracker } from './progress.js';
 import { renderQuiz } from './quiz.js';
@@ -10,10 +10,11 @@ import { minutes, num, pathPart, loginURL, notFound, failed, tick } from './form
 import { blocks, pickVoice, Reader } from './readaloud.js';
 
 const id = Number(pathPart(2));
-// Asked for now, alongside the user and the catalog, not after them: on a
-// slow link each round trip in a row costs the learner a visible wait. The
-// page preloads the same address (internal/web/lesson.go).
-let first = Number.isInteger(id) && id > 0 ? api('GET', '/lessons/' + id) : null;
+// The page usually carries the lesson (internal/web/lesson.go); otherwise
+// it is asked for now, alongside the user and the catalog, not after them:
+// on a slow link each round trip in a row costs the learner a visible wait.
+const carried = embedded('lesson');
+let first = carried ? Promise.resolve(carried) : Number.isInteger(id) && id > 0 ? api('GET', '/lessons/' + id) : null;
 first?.catch(() => {}); // handled in load(); not an unhandled rejection meanwhile
 const me = await start();
 const main = document.getElementById('main');

@@ -176,37 +176,56 @@ func firstHeadResource(b []byte) int {
 	return at
 }
 
-// sendPage answers with one page and the preload hints of this request:
-// the signed-in user (/api/v1/me), the catalog of the language the page
-// will most likely pick, and the page's data. A hint is a request the
-// browser starts as soon as the head arrives, in parallel with the
-// modules, instead of a chain after them.
-func (p *pages) sendPage(c echo.Context, pg *htmlPage, status int, data []string) error {
-	var hints bytes.Buffer
+// sendPage answers with one page and what it needs for this request:
+// preload hints for the signed-in user (/api/v1/me) and for the catalog of
+// the language the page will most likely pick, which the browser starts
+// fetching as soon as the head arrives, in parallel with the modules
+// instead of in a chain after them; and, when data is given, the data and
+// the user themselves, in a JSON data block read by api.js's embedded().
+func (p *pages) sendPage(c echo.Context, pg *htmlPage, status int, data map[string]any) error {
+	var extra bytes.Buffer
+	if data != nil && p.me != nil {
+		if me := p.me(c); me != nil {
+			data["me"] = me
+		}
+	}
+	if len(data) > 0 {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		// encoding/json escapes <, > and &: the text cannot end the element.
+		extra.WriteString(`<script type="application/json" id="page-data">`)
+		extra.Write(b)
+		extra.WriteString("</script>\n")
+	}
 	fetchHint := func(u string) {
-		hints.WriteString(`<link rel="preload" as="fetch" crossorigin href="` + html.EscapeString(u) + "\">\n")
+		extra.WriteString(`<link rel="preload" as="fetch" crossorigin href="` + html.EscapeString(u) + "\">\n")
 	}
-	if pg.me {
+	if _, embedded := data["me"]; pg.me && !embedded {
 		fetchHint("/api/v1/me")
-	}
-	for _, u := range data {
-		fetchHint(u)
 	}
 	if pg.catalog {
 		if u, ok := p.catalogs[guessLang(c)]; ok {
 			fetchHint(u)
 		}
 	}
-	b := make([]byte, 0, len(pg.pre)+hints.Len()+len(pg.post))
-	b = append(append(append(b, pg.pre...), hints.Bytes()...), pg.post...)
-	sum := sha256.Sum256(b)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	b := make([]byte, 0, len(pg.pre)+extra.Len()+len(pg.post))
+	b = append(append(append(b, pg.pre...), extra.Bytes()...), pg.post...)
 
 	h := c.Response().Header()
 	if pg.scriptHash != "" {
 		h.Set("Content-Security-Policy", contentSecurityPolicy(pg.scriptHash))
 	}
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	if len(data) > 0 {
+		// The page holds what the API answers with no-store (middleware.go):
+		// the next person on a shared computer must not find it in the cache.
+		h.Set("Cache-Control", "no-store")
+		return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, b)
+	}
+	sum := sha256.Sum256(b)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
 	h.Set("ETag", etag)
 	// Revalidate every time: the page names today's file versions.
 	h.Set("Cache-Control", "no-cache")

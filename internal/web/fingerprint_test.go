@@ -4,12 +4,17 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/xuetang-edu/xuetang/internal/coursetest"
+	"github.com/xuetang-edu/xuetang/internal/storetest"
 )
 
 var (
@@ -17,6 +22,7 @@ var (
 	catalogsRe    = regexp.MustCompile(`<script type="application/json" id="catalogs">([^<]*)</script>`)
 	staticRefRe   = regexp.MustCompile(`\s(?:src|href)="(/(?:css|js|i18n|img)/[^"]+)"`)
 	fingerprintRe = regexp.MustCompile(`^/(?:css|js|i18n|img)/.+\.[0-9a-f]{10}\.[a-z]+$`)
+	pageDataRe    = regexp.MustCompile(`<script type="application/json" id="page-data">([^<]*)</script>`)
 )
 
 // sitePage is what a test reads from a served HTML page.
@@ -33,7 +39,12 @@ func getPage(t *testing.T, c *client, path string) sitePage {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET %s = %d", path, rec.Code)
 	}
-	if cc := rec.Header().Get("Cache-Control"); cc != "no-cache" {
+	cc := rec.Header().Get("Cache-Control")
+	if strings.Contains(rec.Body.String(), `id="page-data"`) {
+		if cc != "no-store" {
+			t.Errorf("GET %s: Cache-Control %q on a page carrying a learner's data, want no-store", path, cc)
+		}
+	} else if cc != "no-cache" {
 		t.Errorf("GET %s: Cache-Control %q, want no-cache (a page names today's versions)", path, cc)
 	}
 	p := sitePage{body: rec.Body.String(), csp: rec.Header().Get("Content-Security-Policy")}
@@ -91,7 +102,8 @@ func TestFingerprintedStaticFiles(t *testing.T) {
 		t.Error("the lesson page's import map lists /js/courses.js, which it never loads")
 	}
 	// The page's data is asked for from the head, in parallel with the
-	// modules: the user, the lesson, and the catalog in the user's language.
+	// modules: the user and the catalog in the user's language (this server
+	// has no courses, so the page carries no lesson: TestLessonPageCarriesData).
 	cats := catalogsRe.FindStringSubmatch(p.body)
 	if cats == nil {
 		t.Fatal("no catalog list for i18n.js")
@@ -103,7 +115,7 @@ func TestFingerprintedStaticFiles(t *testing.T) {
 	if !fingerprintRe.MatchString(catalogs["en"]) || !fingerprintRe.MatchString(catalogs["zh-CN"]) {
 		t.Errorf("catalogs %v", catalogs)
 	}
-	for _, u := range []string{"/api/v1/me", "/api/v1/lessons/7", catalogs["zh-CN"]} {
+	for _, u := range []string{"/api/v1/me", catalogs["zh-CN"]} {
 		if !strings.Contains(p.body, `<link rel="preload" as="fetch" crossorigin href="`+u+`">`) {
 			t.Errorf("no preload of %s in\n%s", u, p.body)
 		}
@@ -161,8 +173,8 @@ func TestFingerprintedStaticFiles(t *testing.T) {
 	anon := ts.client()
 	anon.lang = "en-GB,en;q=0.8"
 	p = getPage(t, anon, "/lessons/7")
-	if strings.Contains(p.body, "/api/v1/lessons/") {
-		t.Error("a signed-out page preloads the lesson")
+	if strings.Contains(p.body, `id="page-data"`) {
+		t.Error("a signed-out page carries data")
 	}
 	if !strings.Contains(p.body, `href="`+catalogs["en"]+`">`) {
 		t.Error("the signed-out page does not preload the English catalog for an English browser")
@@ -204,5 +216,62 @@ func TestFingerprintsFollowContent(t *testing.T) {
 	// server behind a balancer, does not make browsers download anew.
 	if again := names(a); again.imports["/js/format.js"] != before.imports["/js/format.js"] {
 		t.Error("the same content got another name")
+	}
+}
+
+// The lesson page carries the lesson and the user, exactly as the API
+// answers them, so a repeat visit shows the text after one round trip; and
+// only to whom the API would give them.
+func TestLessonPageCarriesData(t *testing.T) {
+	cs := newCourseServer(t, storetest.Backends(t)[0], coursetest.Simple("carried"))
+	ls := coursetest.Lessons(t, cs.st, "carried")
+	c, _ := cs.learner(t, "wang", "")
+	c.callJSON(t, "POST", "/api/v1/courses/carried/enroll", nil, 201, nil)
+	path := fmt.Sprintf("/lessons/%d", ls[0].ID)
+	var fromAPI, me map[string]any
+	c.callJSON(t, "GET", "/api/v1"+path, nil, 200, &fromAPI)
+	c.callJSON(t, "GET", "/api/v1/me", nil, 200, &me)
+
+	p := getPage(t, c, path)
+	m := pageDataRe.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("the lesson page carries no data:\n%s", p.body)
+	}
+	var data map[string]any
+	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(data["lesson"], fromAPI) {
+		t.Errorf("carried lesson differs from GET /api/v1%s:\n%v\n%v", path, data["lesson"], fromAPI)
+	}
+	if !reflect.DeepEqual(data["me"], me) {
+		t.Errorf("carried user differs from GET /api/v1/me:\n%v\n%v", data["me"], me)
+	}
+	if strings.Contains(p.body, `href="/api/v1/me"`) {
+		t.Error("the page preloads /api/v1/me though it carries the user")
+	}
+	// The lesson's HTML cannot end the data block early.
+	if strings.Count(p.body, "</script>") != strings.Count(p.body, "<script") {
+		t.Error("unbalanced script elements")
+	}
+
+	// The catalogue carries the user alone (its list depends on the
+	// language the user's data decides).
+	cat := pageDataRe.FindStringSubmatch(getPage(t, c, "/courses").body)
+	var catData map[string]any
+	if cat == nil || json.Unmarshal([]byte(cat[1]), &catData) != nil || !reflect.DeepEqual(catData, map[string]any{"me": me}) {
+		t.Errorf("the catalogue carries %v, want the user alone", cat)
+	}
+
+	// No lesson of that id, or signed out: nothing carried; the page's own
+	// request shows the refusal.
+	for _, tc := range []struct {
+		name string
+		c    *client
+		path string
+	}{{"unknown lesson", c, "/lessons/999999"}, {"signed out", cs.client(), path}, {"catalogue signed out", cs.client(), "/courses"}} {
+		if p := getPage(t, tc.c, tc.path); pageDataRe.MatchString(p.body) {
+			t.Errorf("%s: the page carries data", tc.name)
+		}
 	}
 }

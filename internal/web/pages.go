@@ -28,6 +28,9 @@ type pages struct {
 	html map[string]*htmlPage
 	// catalogs maps a language to its fingerprinted catalog path.
 	catalogs map[string]string
+	// me is the signed-in user as GET /api/v1/me answers, or nil; set by
+	// New, for pages that carry their data.
+	me func(c echo.Context) any
 }
 
 type staticFile struct {
@@ -144,10 +147,11 @@ func (p *pages) page(name string) echo.HandlerFunc {
 	return func(c echo.Context) error { return p.send(c, "/"+name, http.StatusOK) }
 }
 
-// pageWithData returns a handler for an HTML page whose script starts by
-// fetching the API paths that data returns for the request: the page asks
-// for them at once, alongside its modules, rather than after them.
-func (p *pages) pageWithData(name string, data func(c echo.Context) []string) echo.HandlerFunc {
+// pageWithData returns a handler for an HTML page that arrives with its
+// data: data returns, by name, answers the page's script would otherwise
+// fetch one round trip later (nil: none, the script fetches as usual).
+// With data, even an empty map, the page also carries the signed-in user.
+func (p *pages) pageWithData(name string, data func(c echo.Context) map[string]any) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		pg, ok := p.html["/"+name]
 		if !ok {
