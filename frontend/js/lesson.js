@@ -16,6 +16,7 @@ const id = Number(pathPart(2));
 const carried = embedded('lesson');
 let first = carried ? Promise.resolve(carried) : Number.isInteger(id) && id > 0 ? api('GET', '/lessons/' + id) : null;
 first?.catch(() => {}); // handled in load(); not an unhandled rejection meanwhile
+if (carried) showText(carried);
 const me = await start();
 const main = document.getElementById('main');
 let lesson;
@@ -30,6 +31,18 @@ if (!me) {
 } else {
   beforeSignOut(() => tracker?.drain());
   load();
+}
+
+// showText puts the lesson's title and text on the page while the catalog
+// may still be on its way (a first visit on a slow link): the learner can
+// start reading; render() then draws the whole reader with its labels.
+function showText(l) {
+  const body = el('div', { class: 'lesson-body', id: 'lesson-body' });
+  // Sanitised by the server, as in render().
+  body.innerHTML = l.html;
+  const article = el('article', { class: 'reader', lang: l.course.language, 'aria-labelledby': 'lesson-title' });
+  article.append(el('h1', { id: 'lesson-title' }, l.title), body);
+  document.getElementById('main').replaceChildren(article);
 }
 
 async function load() {

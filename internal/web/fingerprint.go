@@ -182,7 +182,7 @@ func firstHeadResource(b []byte) int {
 // fetching as soon as the head arrives, in parallel with the modules
 // instead of in a chain after them; and, when data is given, the data and
 // the user themselves, in a JSON data block read by api.js's embedded().
-func (p *pages) sendPage(c echo.Context, pg *htmlPage, status int, data map[string]any) error {
+func (p *pages) sendPage(c echo.Context, pg *htmlPage, status int, data map[string]any, textFirst bool) error {
 	var extra bytes.Buffer
 	if data != nil && p.me != nil {
 		if me := p.me(c); me != nil {
@@ -205,7 +205,7 @@ func (p *pages) sendPage(c echo.Context, pg *htmlPage, status int, data map[stri
 	if _, embedded := data["me"]; pg.me && !embedded {
 		fetchHint("/api/v1/me")
 	}
-	if pg.catalog {
+	if pg.catalog && !textFirst {
 		if u, ok := p.catalogs[guessLang(c)]; ok {
 			fetchHint(u)
 		}

@@ -250,6 +250,11 @@ func TestLessonPageCarriesData(t *testing.T) {
 	if strings.Contains(p.body, `href="/api/v1/me"`) {
 		t.Error("the page preloads /api/v1/me though it carries the user")
 	}
+	// The reader shows the carried text before the catalog arrives, so the
+	// catalog must not share the link with the modules on a first visit.
+	if strings.Contains(p.body, `rel="preload" as="fetch" crossorigin href="/i18n/`) {
+		t.Error("the lesson page preloads a catalog though it shows its text first")
+	}
 	// The lesson's HTML cannot end the data block early.
 	if strings.Count(p.body, "</script>") != strings.Count(p.body, "<script") {
 		t.Error("unbalanced script elements")
@@ -257,7 +262,11 @@ func TestLessonPageCarriesData(t *testing.T) {
 
 	// The catalogue carries the user alone (its list depends on the
 	// language the user's data decides).
-	cat := pageDataRe.FindStringSubmatch(getPage(t, c, "/courses").body)
+	catPage := getPage(t, c, "/courses").body
+	if !strings.Contains(catPage, `rel="preload" as="fetch" crossorigin href="/i18n/zh-CN.`) {
+		t.Error("the catalogue does not preload the learner's catalog")
+	}
+	cat := pageDataRe.FindStringSubmatch(catPage)
 	var catData map[string]any
 	if cat == nil || json.Unmarshal([]byte(cat[1]), &catData) != nil || !reflect.DeepEqual(catData, map[string]any{"me": me}) {
 		t.Errorf("the catalogue carries %v, want the user alone", cat)

@@ -32,7 +32,7 @@ type LessonAPI struct {
 }
 
 func (h *LessonAPI) routes(app, api *echo.Group, pg *pages) {
-	app.GET("/lessons/:id", pg.pageWithData("lesson.html", h.pageData))
+	app.GET("/lessons/:id", pg.pageWithData("lesson.html", true, h.pageData))
 
 	api.GET("/lessons/:id", h.Get)
 	api.POST("/lessons/:id/attempts", h.Attempt)

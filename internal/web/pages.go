@@ -101,7 +101,7 @@ var fingerprintRe = regexp.MustCompile(`\.[0-9a-f]{10}(\.[A-Za-z0-9]+)$`)
 
 func (p *pages) send(c echo.Context, name string, status int) error {
 	if pg, ok := p.html[name]; ok {
-		return p.sendPage(c, pg, status, nil)
+		return p.sendPage(c, pg, status, nil, false)
 	}
 	f, ok := p.files[name]
 	if !ok {
@@ -151,13 +151,17 @@ func (p *pages) page(name string) echo.HandlerFunc {
 // data: data returns, by name, answers the page's script would otherwise
 // fetch one round trip later (nil: none, the script fetches as usual).
 // With data, even an empty map, the page also carries the signed-in user.
-func (p *pages) pageWithData(name string, data func(c echo.Context) map[string]any) echo.HandlerFunc {
+// textFirst says the page's script shows the data it carries before the
+// catalog arrives: the catalog is then not preloaded, so on a first visit it
+// does not share the link with the modules the text waits for.
+func (p *pages) pageWithData(name string, textFirst bool, data func(c echo.Context) map[string]any) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		pg, ok := p.html["/"+name]
 		if !ok {
 			return echo.ErrNotFound
 		}
-		return p.sendPage(c, pg, http.StatusOK, data(c))
+		d := data(c)
+		return p.sendPage(c, pg, http.StatusOK, d, textFirst && len(d) > 0)
 	}
 }
 
