@@ -59,3 +59,17 @@ export async function upload(path, form) {
 export async function ensureCsrf() {
   if (!cookie('xuetang_csrf')) await fetch('/api/v1/auth/csrf', { credentials: 'same-origin' });
 }
+
+// embedded returns an answer the server put in the page (the lesson page
+// carries the lesson and the user: internal/web/fingerprint.go), or
+// undefined. Each is handed out once: a later call, such as a retry, must
+// ask the server for a fresh one.
+let pageData;
+export function embedded(name) {
+  if (pageData === undefined) {
+    try { pageData = JSON.parse(document.getElementById('page-data')?.textContent || '{}'); } catch (_) { pageData = {}; }
+  }
+  const v = pageData[name];
+  delete pageData[name];
+  return v;
+}

@@ -17,9 +17,20 @@ function pick() {
 
 export function lang() { return current; }
 
+// catalogURL is the catalog's fingerprinted address, which the browser keeps
+// for a year, as the server lists it in the page (internal/web/fingerprint.go);
+// the plain address, revalidated each time, when the page has no list.
+let catalogURLs;
+function catalogURL(l) {
+  if (catalogURLs === undefined) {
+    try { catalogURLs = JSON.parse(document.getElementById('catalogs')?.textContent || '{}'); } catch (_) { catalogURLs = {}; }
+  }
+  return catalogURLs[l] || `/i18n/${l}.json`;
+}
+
 export async function load(preferred) {
   current = SUPPORTED.includes(preferred) ? preferred : pick();
-  const res = await fetch(`/i18n/${current}.json`);
+  const res = await fetch(catalogURL(current));
   catalog = await res.json();
   document.documentElement.lang = current;
   return current;
@@ -48,7 +59,7 @@ export function t(key, args) { return format(catalog, key, args); }
 // that show both languages at once (the bilingual certificate).
 export async function translator(l) {
   if (l === current) return t;
-  const res = await fetch(`/i18n/${l}.json`);
+  const res = await fetch(catalogURL(l));
   const cat = await res.json();
   return (key, args) => format(cat, key, args);
 }

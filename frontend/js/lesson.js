@@ -2,16 +2,26 @@
 // and the way on to the next lesson.
 import { start, el, beforeSignOut } from './shell.js';
 import { t } from './i18n.js';
-import { api } from './api.js';
+import { api, embedded } from './api.js';
 import * as local from './local.js';
 import { Tracker } from './progress.js';
 import { renderQuiz } from './quiz.js';
 import { minutes, num, pathPart, loginURL, notFound, failed, tick } from './format.js';
 import { blocks, pickVoice, Reader } from './readaloud.js';
 
+const id = Number(pathPart(2));
+// The page usually carries the lesson (internal/web/lesson.go); otherwise
+// it is asked for now, alongside the user and the catalog, not after them:
+// on a slow link each round trip in a row costs the learner a visible wait.
+// A page kept by the service worker for offline reading may carry another
+// lesson (the worker keeps one copy of the page): only this lesson's counts.
+const found = embedded('lesson');
+const carried = found && found.id === id ? found : null;
+let first = carried ? Promise.resolve(carried) : Number.isInteger(id) && id > 0 ? api('GET', '/lessons/' + id) : null;
+first?.catch(() => {}); // handled in load(); not an unhandled rejection meanwhile
+if (carried) showText(carried);
 const me = await start();
 const main = document.getElementById('main');
-const id = Number(pathPart(2));
 let lesson;
 let tracker = null;
 let completeSent = false;
@@ -26,9 +36,23 @@ if (!me) {
   load();
 }
 
+// showText puts the lesson's title and text on the page while the catalog
+// may still be on its way (a first visit on a slow link): the learner can
+// start reading; render() then draws the whole reader with its labels.
+function showText(l) {
+  const body = el('div', { class: 'lesson-body', id: 'lesson-body' });
+  // Sanitised by the server, as in render().
+  body.innerHTML = l.html;
+  const article = el('article', { class: 'reader', lang: l.course.language, 'aria-labelledby': 'lesson-title' });
+  article.append(el('h1', { id: 'lesson-title' }, l.title), body);
+  document.getElementById('main').replaceChildren(article);
+}
+
 async function load() {
   try {
-    lesson = await api('GET', '/lessons/' + id);
+    const pending = first || api('GET', '/lessons/' + id);
+    first = null; // a retry asks again
+    lesson = await pending;
   } catch (err) {
     if (err.status === 401) return location.replace(loginURL());
     if (err.status === 404) return notFound(main, 'lesson.not_found', 'lesson.not_found_help');

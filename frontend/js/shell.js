@@ -1,4 +1,4 @@
-import { api } from './api.js';
+import { api, embedded } from './api.js';
 import { load, t, apply, lang, remember } from './i18n.js';
 import * as local from './local.js';
 import { setTimeZone } from './format.js';
@@ -15,8 +15,10 @@ export function beforeSignOut(fn) { signOutHooks.push(fn); }
 // start loads the user and the catalog, renders the header, and returns the
 // user (or null when signed out).
 export async function start() {
-  let me = null;
-  try { me = await api('GET', '/me'); } catch (_) { me = null; }
+  let me = embedded('me') ?? null;
+  if (!me) {
+    try { me = await api('GET', '/me'); } catch (_) { me = null; }
+  }
   if (me?.must_change_password && location.pathname !== '/login') {
     // Every other call would be refused until a new password is chosen.
     location.replace('/login?next=' + encodeURIComponent(location.pathname + location.search));

@@ -24,7 +24,14 @@ type CourseAPI struct {
 }
 
 func (h *CourseAPI) routes(app, api *echo.Group, pg *pages) {
-	app.GET("/courses", pg.page("courses.html"))
+	app.GET("/courses", pg.pageWithData("courses.html", false, func(c echo.Context) map[string]any {
+		// Signed in, the catalogue carries the user: its list waits for the
+		// user's language, and on a slow link that is a round trip saved.
+		if authOf(c) == nil {
+			return nil
+		}
+		return map[string]any{}
+	}))
 	app.GET("/courses/:slug", pg.page("course.html"))
 
 	api.GET("/courses", h.List)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ type LessonAPI struct {
 }
 
 func (h *LessonAPI) routes(app, api *echo.Group, pg *pages) {
-	app.GET("/lessons/:id", pg.page("lesson.html"))
+	app.GET("/lessons/:id", pg.pageWithData("lesson.html", true, h.pageData))
 
 	api.GET("/lessons/:id", h.Get)
 	api.POST("/lessons/:id/attempts", h.Attempt)
@@ -99,6 +100,27 @@ func (h *LessonAPI) Get(c echo.Context) error {
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b.gz)
 	}
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b.plain)
+}
+
+// pageData is the lesson, as Get answers it, for the lesson page to carry:
+// on a slow link the reader then shows the text without another round trip.
+// Whatever Get would refuse is left to the page's own request, which shows
+// the refusal.
+func (h *LessonAPI) pageData(c echo.Context) map[string]any {
+	a := authOf(c)
+	id, err := idParam(c, "id")
+	if h == nil || h.Lessons == nil || a == nil || err != nil || a.user.MustChangePassword {
+		return nil
+	}
+	v, err := h.Lessons.Lesson(c.Request().Context(), learning.ViewerOf(a.principal), id)
+	if err != nil {
+		return nil
+	}
+	b, err := h.bodies.get(v)
+	if err != nil {
+		return nil
+	}
+	return map[string]any{"lesson": json.RawMessage(b.plain)}
 }
 
 // Attempt grades a quiz.

@@ -65,7 +65,12 @@ func newOffline(pg *pages, cat *i18n.Catalog) (*offline, error) {
 	for _, name := range names {
 		fmt.Fprintf(h, "%s %s\n", name, pg.files[name].etag)
 		if offlineShell(name) {
-			shell = append(shell, name)
+			// Pages ask for the content-hashed names (fingerprint.go).
+			if f := pg.files[name]; f.hashed != "" {
+				shell = append(shell, f.hashed)
+			} else {
+				shell = append(shell, name)
+			}
 		}
 	}
 	version := hex.EncodeToString(h.Sum(nil))[:16]

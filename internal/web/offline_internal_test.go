@@ -1,6 +1,7 @@
 package web
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -34,7 +35,7 @@ func TestOfflineVersionFollowsTheFrontend(t *testing.T) {
 		t.Errorf("a changed script kept version %s", a.version)
 	}
 	body := string(c.sw.body)
-	if !strings.Contains(body, `"version":"`+c.version+`"`) || !strings.Contains(body, `"/js/app.js"`) || strings.Contains(body, "/js/admin/") {
+	if !strings.Contains(body, `"version":"`+c.version+`"`) || !regexp.MustCompile(`"/js/app\.[0-9a-f]{10}\.js"`).MatchString(body) || strings.Contains(body, "/js/admin/") {
 		t.Errorf("sw.js as served: %s", body)
 	}
 	if a.sw.etag == c.sw.etag {

@@ -57,6 +57,12 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
+	pg.me = func(c echo.Context) any {
+		if a := authOf(c); a != nil {
+			return d.Auth.meJSON(a)
+		}
+		return nil
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Catalog, d.Logger, pg)

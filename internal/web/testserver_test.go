@@ -66,6 +66,7 @@ type serverOptions struct {
 	retention    time.Duration
 	now          func() time.Time // the store's clock; nil: real time
 	publicTerm   bool
+	frontendDir  string // the site from disk (XUETANG_FRONTEND_DIR); "": embedded
 }
 
 type option func(*serverOptions)
@@ -99,6 +100,9 @@ func withStatsGeneration(gen func() uint64) option {
 }
 
 // withPublicTerminal serves library and kiosk terminals (XUETANG_PUBLIC_TERMINAL).
+// withFrontendDir serves the site from a directory, as XUETANG_FRONTEND_DIR does.
+func withFrontendDir(dir string) option { return func(o *serverOptions) { o.frontendDir = dir } }
+
 func withPublicTerminal() option { return func(o *serverOptions) { o.publicTerm = true } }
 
 // withDatabasePinger replaces what /readyz pings for the database.
@@ -121,7 +125,7 @@ func newTestServer(t *testing.T, opts ...option) *testServer {
 	if o.sessions != nil {
 		sessions = o.sessions(sessions)
 	}
-	fe := frontend.FS("")
+	fe := frontend.FS(o.frontendDir)
 	cat, err := i18n.Load(fe, "i18n")
 	if err != nil {
 		t.Fatal(err)
