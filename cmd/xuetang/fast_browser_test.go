@@ -72,7 +72,9 @@ func TestBrowserRepeatVisitFromCache(t *testing.T) {
 		t.Helper()
 		w.reset()
 		step(name, chromedp.Navigate(page),
-			pollTrue(`!!document.querySelector('#lesson-body')?.textContent.trim()`),
+			// The text arrives in the page; #lesson-end is drawn by lesson.js
+			// once its modules have run.
+			pollTrue(`!!document.querySelector('#lesson-body')?.textContent.trim() && !!document.querySelector('#lesson-end')`),
 			chromedp.Sleep(500*time.Millisecond))
 		w.mu.Lock()
 		defer w.mu.Unlock()

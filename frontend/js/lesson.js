@@ -17,6 +17,7 @@ const id = Number(pathPart(2));
 // lesson (the worker keeps one copy of the page): only this lesson's counts.
 const found = embedded('lesson');
 const carried = found && found.id === id ? found : null;
+if (found && !carried) document.getElementById('main').replaceChildren(); // another lesson's text
 let first = carried ? Promise.resolve(carried) : Number.isInteger(id) && id > 0 ? api('GET', '/lessons/' + id) : null;
 first?.catch(() => {}); // handled in load(); not an unhandled rejection meanwhile
 if (carried) showText(carried);

@@ -183,6 +183,8 @@ func firstHeadResource(b []byte) int {
 // instead of in a chain after them; and, when data is given, the data and
 // the user themselves, in a JSON data block read by api.js's embedded().
 func (p *pages) sendPage(c echo.Context, pg *htmlPage, status int, data map[string]any, textFirst bool) error {
+	mainHTML, _ := data[mainKey].(string)
+	delete(data, mainKey)
 	var extra bytes.Buffer
 	if data != nil && p.me != nil {
 		if me := p.me(c); me != nil {
@@ -210,8 +212,11 @@ func (p *pages) sendPage(c echo.Context, pg *htmlPage, status int, data map[stri
 			fetchHint(u)
 		}
 	}
-	b := make([]byte, 0, len(pg.pre)+extra.Len()+len(pg.post))
+	b := make([]byte, 0, len(pg.pre)+extra.Len()+len(pg.post)+len(mainHTML))
 	b = append(append(append(b, pg.pre...), extra.Bytes()...), pg.post...)
+	if mainHTML != "" {
+		b = withMain(b, mainHTML)
+	}
 
 	h := c.Response().Header()
 	if pg.scriptHash != "" {
@@ -251,4 +256,25 @@ func guessLang(c echo.Context) string {
 		return "en"
 	}
 	return "zh-CN"
+}
+
+// mainKey names, in a page's data, markup that replaces the placeholder
+// inside the page's <main id="main"> rather than travelling as JSON.
+const mainKey = "\x00main"
+
+// withMain puts markup inside the page's <main id="main" ...> element.
+func withMain(page []byte, markup string) []byte {
+	open := bytes.Index(page, []byte(`<main id="main"`))
+	if open < 0 {
+		return page
+	}
+	start := bytes.IndexByte(page[open:], '>')
+	end := bytes.Index(page[open:], []byte("</main>"))
+	if start < 0 || end < start {
+		return page
+	}
+	start, end = open+start+1, open+end
+	out := make([]byte, 0, len(page)-(end-start)+len(markup))
+	out = append(append(append(out, page[:start]...), markup...), page[end:]...)
+	return out
 }

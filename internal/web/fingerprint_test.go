@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -254,6 +255,13 @@ func TestLessonPageCarriesData(t *testing.T) {
 	// catalog must not share the link with the modules on a first visit.
 	if strings.Contains(p.body, `rel="preload" as="fetch" crossorigin href="/i18n/`) {
 		t.Error("the lesson page preloads a catalog though it shows its text first")
+	}
+	// The text itself is in <main>, shown before any module has run.
+	main := p.body[strings.Index(p.body, `<main id="main"`):]
+	main = main[:strings.Index(main, "</main>")]
+	if !strings.Contains(main, `<h1 id="lesson-title">`+html.EscapeString(fromAPI["title"].(string))+`</h1>`) ||
+		!strings.Contains(main, fromAPI["html"].(string)) || strings.Contains(main, "common.loading") {
+		t.Errorf("the lesson's text is not in the page's main element:\n%s", main)
 	}
 	// The lesson's HTML cannot end the data block early.
 	if strings.Count(p.body, "</script>") != strings.Count(p.body, "<script") {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"strconv"
 	"strings"
@@ -120,7 +121,13 @@ func (h *LessonAPI) pageData(c echo.Context) map[string]any {
 	if err != nil {
 		return nil
 	}
-	return map[string]any{"lesson": json.RawMessage(b.plain)}
+	// The text itself is in the page too, so a slow phone shows it once the
+	// HTML and the stylesheet have arrived, before a dozen modules have
+	// (lesson.js then shows the same). The HTML was sanitised at import.
+	article := `<article class="reader" lang="` + html.EscapeString(v.Course.Language) +
+		`" aria-labelledby="lesson-title"><h1 id="lesson-title">` + html.EscapeString(v.Title) +
+		`</h1><div class="lesson-body" id="lesson-body">` + v.HTML + `</div></article>`
+	return map[string]any{"lesson": json.RawMessage(b.plain), mainKey: article}
 }
 
 // Attempt grades a quiz.
