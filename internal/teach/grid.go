@@ -86,13 +86,14 @@ func (s *Service) Progress(ctx context.Context, a account.Principal, id int64) (
 		return s.grid(ctx, a, id, nil)
 	}
 	k, now := gridKey{id, a.UserID}, s.cfg.Now()
-	// The caller's right to the class is checked on every request; only
-	// the rows are kept (gridcache.go).
-	if _, _, err := s.classFor(ctx, a, id, false); err != nil {
-		return nil, err
-	}
-	if g := s.grids.get(k, now, s.cfg.GridMaxAge, s.cfg.GridFresh); g != nil {
-		return g, nil
+	// The caller's right to the class is checked on every request, against
+	// the class and institution kept with the grid (changed through this
+	// service, they drop it; gridcache.go).
+	if e := s.grids.get(k, now, s.cfg.GridMaxAge, s.cfg.GridFresh); e != nil {
+		if err := allowed(a, e.class, e.inst, false); err != nil {
+			return nil, err
+		}
+		return e.grid, nil
 	}
 	b := s.grids.begin(k)
 	g, err := s.grid(ctx, a, id, b)
@@ -116,6 +117,9 @@ func (s *Service) grid(ctx context.Context, a account.Principal, id int64, b *gr
 	c, in, err := s.classFor(ctx, a, id, false)
 	if err != nil {
 		return nil, err
+	}
+	if b != nil {
+		b.class, b.inst = c, in
 	}
 	members, err := s.db.ClassMembers(ctx, c.ID)
 	if err != nil {

@@ -3,6 +3,8 @@ package teach
 import (
 	"sync"
 	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // A class grid reads every member's enrolments and lesson rows in every
@@ -27,6 +29,8 @@ type gridKey struct{ class, viewer int64 }
 
 type gridEntry struct {
 	grid  *Grid
+	class *store.Class
+	inst  *store.Institution
 	built time.Time
 	users []int64
 	dirty bool // a learner's rows changed since it was read
@@ -43,6 +47,8 @@ type gridCache struct {
 
 type gridBuild struct {
 	key   gridKey
+	class *store.Class
+	inst  *store.Institution
 	users map[int64]bool
 	stale bool // the class changed: not to be kept
 	dirty bool // a learner changed: kept as changed already
@@ -76,9 +82,9 @@ func (c *gridCache) finish(b *gridBuild, g *Grid, built time.Time, users []int64
 	delete(c.building, b)
 	stale, dirty := b.stale, b.dirty
 	c.mu.Unlock()
-	if g != nil && !stale {
+	if g != nil && !stale && b.class != nil && b.inst != nil {
 		g.kept = true
-		c.put(b.key, g, built, users, dirty)
+		c.put(b.key, &gridEntry{grid: g, class: b.class, inst: b.inst, built: built, users: users, dirty: dirty})
 	}
 }
 
@@ -86,7 +92,7 @@ func (c *gridCache) finish(b *gridBuild, g *Grid, built time.Time, users []int64
 // 1 MB in memory): past it the cache starts again empty.
 const maxGrids = 64
 
-func (c *gridCache) get(k gridKey, now time.Time, maxAge, fresh time.Duration) *Grid {
+func (c *gridCache) get(k gridKey, now time.Time, maxAge, fresh time.Duration) *gridEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.m[k]
@@ -98,18 +104,18 @@ func (c *gridCache) get(k gridKey, now time.Time, maxAge, fresh time.Duration) *
 		c.dropLocked(k)
 		return nil
 	}
-	return e.grid
+	return e
 }
 
-func (c *gridCache) put(k gridKey, g *Grid, built time.Time, users []int64, dirty bool) {
+func (c *gridCache) put(k gridKey, e *gridEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxGrids {
 		c.m, c.byUser = map[gridKey]*gridEntry{}, map[int64]map[gridKey]struct{}{}
 	}
 	c.dropLocked(k)
-	c.m[k] = &gridEntry{grid: g, built: built, users: users, dirty: dirty}
-	for _, u := range users {
+	c.m[k] = e
+	for _, u := range e.users {
 		ks := c.byUser[u]
 		if ks == nil {
 			ks = map[gridKey]struct{}{}

@@ -3,6 +3,8 @@ package teach
 import (
 	"testing"
 	"time"
+
+	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 // A change while a grid is being read: the class's keeps it from being
@@ -14,6 +16,7 @@ func TestGridChangedWhileRead(t *testing.T) {
 	k := gridKey{class: 1, viewer: 7}
 
 	b := c.begin(k)
+	b.class, b.inst = &store.Class{}, &store.Institution{}
 	c.members(b, []int64{10, 11})
 	c.classChanged(1)
 	c.finish(b, &Grid{}, now, []int64{10, 11})
@@ -22,6 +25,7 @@ func TestGridChangedWhileRead(t *testing.T) {
 	}
 
 	b = c.begin(k)
+	b.class, b.inst = &store.Class{}, &store.Institution{}
 	c.members(b, []int64{10, 11})
 	c.learnersChanged([]int64{99}) // not in the class
 	c.finish(b, &Grid{}, now, []int64{10, 11})
@@ -30,11 +34,12 @@ func TestGridChangedWhileRead(t *testing.T) {
 	}
 
 	b = c.begin(k)
+	b.class, b.inst = &store.Class{}, &store.Institution{}
 	c.members(b, []int64{10, 11})
 	c.learnersChanged([]int64{11})
 	g := &Grid{}
 	c.finish(b, g, now, []int64{10, 11})
-	if c.get(k, now.Add(500*time.Millisecond), time.Minute, time.Second) != g {
+	if e := c.get(k, now.Add(500*time.Millisecond), time.Minute, time.Second); e == nil || e.grid != g {
 		t.Error("a grid read while a learner changed was not kept for GridFresh")
 	}
 	if c.get(k, now.Add(2*time.Second), time.Minute, time.Second) != nil {
@@ -42,6 +47,7 @@ func TestGridChangedWhileRead(t *testing.T) {
 	}
 	// Before its members are known, any learner's change counts.
 	b = c.begin(k)
+	b.class, b.inst = &store.Class{}, &store.Institution{}
 	c.learnersChanged([]int64{42})
 	c.members(b, []int64{10})
 	c.finish(b, &Grid{}, now, []int64{10})

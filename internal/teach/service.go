@@ -160,6 +160,17 @@ func (s *Service) classFor(ctx context.Context, a account.Principal, id int64, w
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := allowed(a, c, in, write); err != nil {
+		return nil, nil, err
+	}
+	return c, in, nil
+}
+
+// allowed is classFor's rule for a class and its institution at hand.
+func allowed(a account.Principal, c *store.Class, in *store.Institution, write bool) error {
+	if !staff(a) {
+		return errForbidden
+	}
 	sc := scope(a)
 	var sees bool
 	switch {
@@ -173,12 +184,12 @@ func (s *Service) classFor(ctx context.Context, a account.Principal, id int64, w
 		sees = c.InstitutionID == sc.InstitutionID
 	}
 	if !sees {
-		return nil, nil, errClassNotFound
+		return errClassNotFound
 	}
 	if write && !changes(a) {
-		return nil, nil, errReadOnly
+		return errReadOnly
 	}
-	return c, in, nil
+	return nil
 }
 
 // work is classFor for a change to a class still in use.
