@@ -187,7 +187,3 @@ func (s *Service) Decide(ctx context.Context, actor account.Principal, id int64,
 	out := reviewsOf(rows)[0]
 	return &out, nil
 }
-
-func hasPrefix(code, prefix string) bool {
-	return prefix != "" && len(code) >= len(prefix) && code[:len(prefix)] == prefix
-}
