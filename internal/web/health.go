@@ -42,6 +42,10 @@ func (h *HealthAPI) Healthz(c echo.Context) error {
 // the instance is not draining before it stops.
 func (h *HealthAPI) Readyz(c echo.Context) error {
 	if h.Draining != nil && h.Draining() {
+		// Also when the drain began while this request was on its way in,
+		// after the server decided on keep-alive: a balancer polling on a
+		// kept-alive connection must reconnect.
+		c.Response().Header().Set("Connection", "close")
 		return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "draining"})
 	}
 	ctx := c.Request().Context()
