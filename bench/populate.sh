@@ -153,12 +153,17 @@ jq -r '"populated \(.database): \(.learners) learners, \(.rows) rows (\(.counts.
 # benchmarks (bench/scale.sh) find them ready. Timed on its own.
 log "counting the statistics (xuetang stats rebuild)"
 rb0=$(date +%s.%N)
-XUETANG_DATABASE_URL=$DSN XUETANG_DATA_DIR=$OUT/data "$XUETANG_BIN" stats rebuild >>"$OUT/populate.log" 2>&1 ||
-	die "xuetang stats rebuild failed (see bench/out/populate.log)"
-rb=$(echo "$(date +%s.%N) - $rb0" | bc)
-jq --arg rb "$rb" '. + {stats_rebuild_seconds: ($rb | tonumber * 10 | round / 10)}' "$OUT/populate.json" >"$OUT/populate.json.tmp" &&
-	mv "$OUT/populate.json.tmp" "$OUT/populate.json"
-log "statistics counted in $(printf '%.1f' "$rb") s"
+# At a million learners the one-transaction rebuild has run out of InnoDB
+# lock memory (docs/PERFORMANCE.md): that is reported, not fatal, since
+# the class grid needs no statistics.
+if XUETANG_DATABASE_URL=$DSN XUETANG_DATA_DIR=$OUT/data "$XUETANG_BIN" stats rebuild >>"$OUT/populate.log" 2>&1; then
+	rb=$(echo "$(date +%s.%N) - $rb0" | bc)
+	jq --arg rb "$rb" '. + {stats_rebuild_seconds: ($rb | tonumber * 10 | round / 10)}' "$OUT/populate.json" >"$OUT/populate.json.tmp" &&
+		mv "$OUT/populate.json.tmp" "$OUT/populate.json"
+	log "statistics counted in $(printf '%.1f' "$rb") s"
+else
+	log "warning: xuetang stats rebuild failed (see bench/out/populate.log): the dashboard's numbers are not counted"
+fi
 
 echo "$DSN"
 if (($# > 0)); then
