@@ -24,19 +24,7 @@ import (
 // state is checked with axe.
 func TestBrowserTeachCourses(t *testing.T) {
 	exe := needChromium(t)
-	env := map[string]string{
-		"XUETANG_ADDR":      "127.0.0.1:0",
-		"XUETANG_DATA_DIR":  t.TempDir(),
-		"XUETANG_LOG_LEVEL": "warn",
-	}
-	getenv := func(k string) string { return env[k] }
-	for _, in := range [][]string{{"town-lib", "镇图书馆", "510104"}, {"far-lib", "远方图书馆", "440106"}} {
-		var out, errOut strings.Builder
-		if code := run([]string{"institution", "create", "--code", in[0], "--name", in[1], "--kind", "library", "--region", in[2]},
-			strings.NewReader(""), &out, &errOut, getenv); code != 0 {
-			t.Fatalf("institution create %s: exit %d: %s", in[0], code, errOut.String())
-		}
-	}
+	getenv := twoLibraries(t)
 	langs := []string{"zh-CN", "en"}
 	for _, l := range langs {
 		createUser(t, getenv, "teacher-"+l, "teacher", "Teacher "+l, l, "--institution", "town-lib")
@@ -155,4 +143,24 @@ func (b *browserSession) teach(slug, good, bad string) {
 		t.Errorf("status %q does not name the course", got)
 	}
 	b.accessible("authoring published")
+}
+
+// twoLibraries is the environment of a fresh server with two libraries in
+// two provinces: town-lib (Chengdu, 510104) and far-lib (Guangzhou, 440106).
+func twoLibraries(t *testing.T) func(string) string {
+	t.Helper()
+	env := map[string]string{
+		"XUETANG_ADDR":      "127.0.0.1:0",
+		"XUETANG_DATA_DIR":  t.TempDir(),
+		"XUETANG_LOG_LEVEL": "warn",
+	}
+	getenv := func(k string) string { return env[k] }
+	for _, in := range [][]string{{"town-lib", "镇图书馆", "510104"}, {"far-lib", "远方图书馆", "440106"}} {
+		var out, errOut strings.Builder
+		if code := run([]string{"institution", "create", "--code", in[0], "--name", in[1], "--kind", "library", "--region", in[2]},
+			strings.NewReader(""), &out, &errOut, getenv); code != 0 {
+			t.Fatalf("institution create %s: exit %d: %s", in[0], code, errOut.String())
+		}
+	}
+	return getenv
 }
