@@ -30,7 +30,8 @@
 # Tunables (environment): BENCH_LEARNERS_POP (1000000), BENCH_INSTITUTIONS_POP
 # (empty: the generator's one per ten learners, 100,000 at a million),
 # BENCH_SEED (1), BENCH_DAYS (365), BENCH_EVENTS_PER_LESSON (2),
-# BENCH_WRITERS (1), BENCH_DB (xt_bench_pop_RANDOM; must start with xt_bench
+# BENCH_WRITERS (1), BENCH_REBUILD (1; 0 skips `stats rebuild`, to time it
+# on its own later), BENCH_DB (xt_bench_pop_RANDOM; must start with xt_bench
 # and not exist yet), BENCH_KEEP (0; BENCH_KEEP_DB=1 as in bench/run.sh works
 # too), BENCH_XUETANG (a xuetang binary to use instead of building one).
 set -euo pipefail
@@ -48,6 +49,7 @@ EVENTS=${BENCH_EVENTS_PER_LESSON:-2}
 WRITERS=${BENCH_WRITERS:-1}
 DB_NAME=${BENCH_DB:-xt_bench_pop_$(random_hex 6)}
 KEEP=${BENCH_KEEP:-${BENCH_KEEP_DB:-0}}
+REBUILD=${BENCH_REBUILD:-1}
 XUETANG_BIN=${BENCH_XUETANG:-}
 CHILD=""
 
@@ -71,6 +73,7 @@ trap 'exit 130' INT TERM
 [[ $EVENTS =~ ^[0-9]{1,3}$ ]] || die "BENCH_EVENTS_PER_LESSON=$EVENTS: want 0 (every heartbeat) or a count"
 [[ $WRITERS =~ ^[1-8]$ ]] || die "BENCH_WRITERS=$WRITERS: want 1 to 8"
 [[ $KEEP =~ ^[01]$ ]] || die "BENCH_KEEP=$KEEP: want 0 or 1"
+[[ $REBUILD =~ ^[01]$ ]] || die "BENCH_REBUILD=$REBUILD: want 0 or 1"
 # The database is dropped at exit, so it must be recognisably a benchmark one.
 [[ $DB_NAME =~ ^xt_bench[a-z0-9_]*$ ]] || die "BENCH_DB=$DB_NAME: want a name starting with xt_bench"
 for tool in bc go jq mysql mysqladmin od; do
@@ -151,6 +154,9 @@ jq -r '"populated \(.database): \(.learners) learners, \(.rows) rows (\(.counts.
 # The generator writes raw rows only; the statistics are counted once, as
 # `xuetang serve` would on its first start, so the dashboard and its
 # benchmarks (bench/scale.sh) find them ready. Timed on its own.
+if ((REBUILD == 0)); then
+	log "BENCH_REBUILD=0: the statistics are not counted"
+else
 log "counting the statistics (xuetang stats rebuild)"
 rb0=$(date +%s.%N)
 # At a million learners the one-transaction rebuild has run out of InnoDB
@@ -163,6 +169,7 @@ if XUETANG_DATABASE_URL=$DSN XUETANG_DATA_DIR=$OUT/data "$XUETANG_BIN" stats reb
 	log "statistics counted in $(printf '%.1f' "$rb") s"
 else
 	log "warning: xuetang stats rebuild failed (see bench/out/populate.log): the dashboard's numbers are not counted"
+fi
 fi
 
 echo "$DSN"
