@@ -79,7 +79,7 @@ func exportCommand(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	}()
 	var progress func(done, estimated int64)
 	if isTerminal(stderr) {
-		progress = terminalProgress(stderr)
+		progress = terminalProgress(stderr, "exporting: %d of about %d rows")
 	}
 	n, err := svc.Export(ctx, export.CLI, export.Request{Kind: kind, Format: *format, Lang: *lang, Filters: f}, tmp, progress)
 	if progress != nil {
@@ -120,7 +120,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 // terminalProgress redraws one line at most a few times a second.
-func terminalProgress(w io.Writer) func(done, estimated int64) {
+func terminalProgress(w io.Writer, format string) func(done, estimated int64) {
 	var est int64
 	var last time.Time
 	return func(done, estimated int64) {
@@ -129,7 +129,7 @@ func terminalProgress(w io.Writer) func(done, estimated int64) {
 		}
 		if now := time.Now(); now.Sub(last) >= 200*time.Millisecond || done >= est {
 			last = now
-			fmt.Fprintf(w, "\rexporting: %d of about %d rows", done, est)
+			fmt.Fprintf(w, "\r"+format, done, est)
 		}
 	}
 }

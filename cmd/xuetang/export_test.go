@@ -210,7 +210,7 @@ func TestExportProgress(t *testing.T) {
 	if isTerminal(f) {
 		t.Error("a regular file taken for a terminal")
 	}
-	p := terminalProgress(&buf)
+	p := terminalProgress(&buf, "exporting: %d of about %d rows")
 	p(0, 2000)
 	p(1000, -1)
 	p(2000, -1)

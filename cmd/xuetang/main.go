@@ -129,7 +129,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "export":
 		return exportCommand(ctx, cfg, log, args, stdout, stderr)
 	case "stats":
-		return statsCommand(ctx, cfg, log, args, stdout)
+		return statsCommand(ctx, cfg, log, args, stdout, stderr)
 	case "dev":
 		return devCommand(ctx, cfg, log, args, stdout, stderr)
 	case "backup":

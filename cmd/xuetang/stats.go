@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/xuetang-edu/xuetang/internal/config"
-	"github.com/xuetang-edu/xuetang/internal/stats"
+	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
 const statsUsage = "want: stats rebuild"
 
 // statsCommand is `xuetang stats rebuild`: every statistic recomputed from
-// the raw tables in one transaction, while the server may keep running
-// (its upkeep waits for the rebuild's lock, then carries on from it).
-func statsCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+// the raw tables into new tables, a batch of accounts at a time, swapped in
+// at the end, while the server may keep running (its upkeep pauses until
+// the swap, then carries on from where the rebuild started).
+func statsCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 || args[0] != "rebuild" {
 		return usageError{statsUsage}
 	}
@@ -26,7 +27,15 @@ func statsCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args
 	}
 	defer st.Close()
 	start := time.Now()
-	if err := stats.NewWorker(st, cfg.Location, log, 0).Rebuild(ctx); err != nil {
+	var o store.RebuildOptions
+	if isTerminal(stderr) {
+		o.Progress = terminalProgress(stderr, "counting: %d of %d accounts")
+	}
+	err = st.StatsRebuildWith(ctx, cfg.Location, o)
+	if o.Progress != nil {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
 		return fmt.Errorf("stats rebuild: %s", describe(err))
 	}
 	fmt.Fprintf(stdout, "statistics rebuilt in %s\n", time.Since(start).Round(time.Millisecond))

@@ -2,11 +2,13 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/xuetang-edu/xuetang/internal/errs"
 	"github.com/xuetang-edu/xuetang/internal/store"
 )
 
@@ -144,7 +146,12 @@ func (w *Worker) Start() {
 		// A database that had history before the statistics existed is
 		// counted in one rebuild rather than thousands of small passes.
 		if asOf, err := w.db.StatsAsOf(ctx); err == nil && asOf == nil {
-			if err := w.Rebuild(ctx); err != nil && ctx.Err() == nil && w.log != nil {
+			switch err := w.Rebuild(ctx); {
+			case err == nil || ctx.Err() != nil || w.log == nil:
+			case errors.Is(err, errs.ErrConflict):
+				// Another instance is counting; passes wait for its swap.
+				w.log.Info("statistics first rebuild left to another process", "err", err)
+			default:
 				w.log.Error("statistics first rebuild", "err", err)
 			}
 		}

@@ -64,8 +64,14 @@ type pruneRow struct {
 func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time, loc *time.Location) (PruneResult, error) {
 	var out PruneResult
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if _, err := lockStats(tx); err != nil {
+		st, err := lockStats(tx)
+		if err != nil {
 			return err
+		}
+		// A rebuild counts from a cut it took at its start: an event moved
+		// out of progress_events past that cut would be lost to it.
+		if statsRebuilding(st, s.now().UTC()) {
+			return nil
 		}
 		var state struct {
 			EventsPrunedTo int64

@@ -24,6 +24,8 @@ type StatsState struct {
 	TargetsSum     string `gorm:"size:64"`
 	// EventsPrunedTo is how far PruneEvents has walked progress_events.
 	EventsPrunedTo int64
+	// RebuildAt is the last renewal of a running rebuild's claim.
+	RebuildAt *time.Time
 }
 
 func (StatsState) TableName() string { return "stats_state" }

@@ -336,6 +336,10 @@ func yearHoursOf(cells map[cellKey]cell) map[int]int64 {
 
 // flushCounters adds the map's values to the stored counters.
 func (s *Store) flushCounters(tx *gorm.DB, m counterMap) error {
+	return s.flushCountersInto(tx, "stats_counters", m)
+}
+
+func (s *Store) flushCountersInto(tx *gorm.DB, table string, m counterMap) error {
 	keys := make([]counterKey, 0, len(m))
 	for k, v := range m {
 		if *v != (counterVals{}) {
@@ -375,7 +379,7 @@ func (s *Store) flushCounters(tx *gorm.DB, m counterMap) error {
 	for start := 0; start < len(keys); start += 200 {
 		end := min(start+200, len(keys))
 		var sb strings.Builder
-		sb.WriteString("INSERT INTO stats_counters (period, start, scope, dim, val, " + strings.Join(cols, ", ") + ") VALUES ")
+		sb.WriteString("INSERT INTO " + table + " (period, start, scope, dim, val, " + strings.Join(cols, ", ") + ") VALUES ")
 		args := make([]any, 0, (end-start)*15)
 		for i, k := range keys[start:end] {
 			if i > 0 {
@@ -429,11 +433,16 @@ func dayRow(userID int64, k cellKey, c cell) StatsLearnerDay {
 
 // putDayRows inserts or overwrites whole rows.
 func (s *Store) putDayRows(tx *gorm.DB, rows []StatsLearnerDay) error {
-	cols := []string{"credited_seconds", "enrolled", "enrolled_done", "completed", "certificates", "hours_centi", "offline_centi"}
-	return s.upsertDayRows(tx, rows, cols, false)
+	return s.upsertDayRows(tx, rows, dayRowCols, false)
 }
 
+var dayRowCols = []string{"credited_seconds", "enrolled", "enrolled_done", "completed", "certificates", "hours_centi", "offline_centi"}
+
 func (s *Store) upsertDayRows(tx *gorm.DB, rows []StatsLearnerDay, cols []string, additive bool) error {
+	return s.upsertDayRowsInto(tx, "stats_learner_days", rows, cols, additive)
+}
+
+func (s *Store) upsertDayRowsInto(tx *gorm.DB, table string, rows []StatsLearnerDay, cols []string, additive bool) error {
 	var upd []string
 	for _, c := range cols {
 		switch {
@@ -454,7 +463,7 @@ func (s *Store) upsertDayRows(tx *gorm.DB, rows []StatsLearnerDay, cols []string
 	for start := 0; start < len(rows); start += 300 {
 		end := min(start+300, len(rows))
 		var sb strings.Builder
-		sb.WriteString("INSERT INTO stats_learner_days (user_id, day, course_id, credited_seconds, enrolled, enrolled_done, " +
+		sb.WriteString("INSERT INTO " + table + " (user_id, day, course_id, credited_seconds, enrolled, enrolled_done, " +
 			"completed, certificates, hours_centi, offline_centi) VALUES ")
 		args := make([]any, 0, (end-start)*10)
 		for i, r := range rows[start:end] {
@@ -673,6 +682,8 @@ type StatsPass struct {
 	Users   int  // learners whose numbers were looked at
 	More    bool // a tail was cut at the batch size: run again
 	Targets bool // targets changed: the "reached" counts were recomputed
+	// Rebuilding: a rebuild holds the statistics; nothing was read.
+	Rebuilding bool
 }
 
 // lockStats takes the statistics lock for the transaction: a pass, a
@@ -705,6 +716,10 @@ func (s *Store) statsPass(tx *gorm.DB, loc *time.Location) (StatsPass, error) {
 	st, err := lockStats(tx)
 	if err != nil {
 		return out, err
+	}
+	if statsRebuilding(st, now) {
+		out.Rebuilding = true
+		return out, nil
 	}
 	tg, sum, err := loadTargets(tx)
 	if err != nil {
@@ -1075,140 +1090,4 @@ func (s *Store) recountReached(tx *gorm.DB, tg *statsTargets) error {
 		}
 		after = ids[len(ids)-1]
 	}
-}
-
-// StatsRebuild recomputes every statistics table from the raw tables in one
-// transaction, under the same lock as the upkeep; readers see the old
-// numbers until it commits.
-func (s *Store) StatsRebuild(ctx context.Context, loc *time.Location) error {
-	return classify(s.tx(ctx, func(tx *gorm.DB) error { return s.rebuild(tx, loc) }))
-}
-
-func (s *Store) rebuild(tx *gorm.DB, loc *time.Location) error {
-	now := s.now().UTC()
-	if _, err := lockStats(tx); err != nil {
-		return err
-	}
-	for _, t := range []string{"stats_counters", "stats_learner_days", "stats_learners", "stats_gaps", "stats_tails"} {
-		if err := tx.Exec("DELETE FROM " + t).Error; err != nil {
-			return err
-		}
-	}
-	tg, sum, err := loadTargets(tx)
-	if err != nil {
-		return err
-	}
-	maxID := map[string]int64{}
-	for _, src := range []string{"progress_events", "enrollments", "certificates", "manual_credits", "audit_log"} {
-		var ids []int64
-		// The newest ids: any missing among them may belong to a
-		// transaction not yet committed, so the upkeep waits for them.
-		if err := tx.Raw("SELECT id FROM " + src + " ORDER BY id DESC LIMIT 10000").Scan(&ids).Error; err != nil {
-			return err
-		}
-		r := tailResult{}
-		if len(ids) > 0 {
-			r.last = ids[0]
-			for i := 1; i < len(ids); i++ {
-				for g := ids[i] + 1; g < ids[i-1] && len(r.newGaps) < statsGapsPerJump; g++ {
-					r.newGaps = append(r.newGaps, g)
-				}
-			}
-		}
-		maxID[src] = r.last
-		if err := s.saveTail(tx, src, r, now); err != nil {
-			return err
-		}
-	}
-	courseOf := map[int64]int64{}
-	m := counterMap{}
-	var after int64
-	for {
-		var ids []int64
-		if err := tx.Model(&User{}).Where("id > ?", after).Order("id").Limit(500).Pluck("id", &ids).Error; err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			break
-		}
-		after = ids[len(ids)-1]
-		homes, err := currentHomes(tx, ids)
-		if err != nil {
-			return err
-		}
-		cells, err := userFacts(tx, ids, loc)
-		if err != nil {
-			return err
-		}
-		var evs []tailEvent
-		if err := tx.Raw("SELECT id, user_id, lesson_id, credited_seconds, received_at FROM progress_events "+
-			"WHERE user_id IN ? AND id <= ? AND credited_seconds > 0", ids, maxID["progress_events"]).Scan(&evs).Error; err != nil {
-			return err
-		}
-		// Pruned heartbeats count through their day sums (eventarchive.go).
-		var pruned []ProgressEventDay
-		if err := tx.Where("user_id IN ? AND credited_seconds > 0", ids).Find(&pruned).Error; err != nil {
-			return err
-		}
-		lessons := make([]int64, 0, len(evs)+len(pruned))
-		for _, e := range evs {
-			lessons = append(lessons, e.LessonID)
-		}
-		for _, d := range pruned {
-			lessons = append(lessons, d.LessonID)
-		}
-		if err := lessonCourses(tx, lessons, courseOf); err != nil {
-			return err
-		}
-		for _, d := range pruned {
-			if cells[d.UserID] == nil {
-				cells[d.UserID] = map[cellKey]cell{}
-			}
-			k := cellKey{d.Day, courseOf[d.LessonID]}
-			c := cells[d.UserID][k]
-			c.Credited += int64(d.CreditedSeconds)
-			cells[d.UserID][k] = c
-		}
-		for _, e := range evs {
-			if cells[e.UserID] == nil {
-				cells[e.UserID] = map[cellKey]cell{}
-			}
-			k := cellKey{DayNumber(e.ReceivedAt.In(loc)), courseOf[e.LessonID]}
-			c := cells[e.UserID][k]
-			c.Credited += e.CreditedSeconds
-			cells[e.UserID][k] = c
-		}
-		var rows []StatsLearnerDay
-		var learners []StatsLearner
-		for _, u := range ids {
-			for k, c := range cells[u] {
-				if !c.zero() {
-					rows = append(rows, dayRow(u, k, c))
-				}
-			}
-			if h := homes[u]; h != nil {
-				learners = append(learners, h.row(u))
-				contribution(m, 1, h, cells[u], tg, nil)
-			}
-		}
-		if err := s.putDayRows(tx, rows); err != nil {
-			return err
-		}
-		if len(learners) > 0 {
-			if err := tx.CreateInBatches(learners, 500).Error; err != nil {
-				return err
-			}
-		}
-		if len(m) > 50000 {
-			if err := s.flushCounters(tx, m); err != nil {
-				return err
-			}
-			m = counterMap{}
-		}
-	}
-	if err := s.flushCounters(tx, m); err != nil {
-		return err
-	}
-	return tx.Model(&StatsState{}).Where("id = 1").
-		Updates(map[string]any{"as_of": now, "users_checked_at": now, "targets_sum": sum}).Error
 }
