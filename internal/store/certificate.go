@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 
@@ -46,8 +48,23 @@ func (s *Store) CertificateBySerial(ctx context.Context, serial string) (*Certif
 // CertificatesOf lists a learner's certificates, newest first.
 func (s *Store) CertificatesOf(ctx context.Context, userID int64) ([]Certificate, error) {
 	var out []Certificate
-	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Order("issued_at DESC").Find(&out).Error
-	return out, classify(err)
+	err := s.readRows(ctx, `SELECT id, serial, enrollment_id, user_id, course_id, course_version_id, learner_name,
+  course_title, institution_name, study_hours, issued_at, revoked_at, revoked_reason, holder_removed_at
+  FROM certificates WHERE user_id = ?`, []any{userID},
+		func(r *sql.Rows) error {
+			var c Certificate
+			err := r.Scan(&c.ID, &c.Serial, &c.EnrollmentID, &c.UserID, &c.CourseID, &c.CourseVersionID, &c.LearnerName,
+				&c.CourseTitle, &c.InstitutionName, &c.StudyHours, &c.IssuedAt, &c.RevokedAt, &c.RevokedReason, &c.HolderRemovedAt)
+			out = append(out, c)
+			return err
+		})
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].IssuedAt.Equal(out[j].IssuedAt) {
+			return out[i].IssuedAt.After(out[j].IssuedAt)
+		}
+		return out[i].ID > out[j].ID
+	})
+	return out, err
 }
 
 // MaxRevokeReason bounds the reason kept with a revocation (its column).

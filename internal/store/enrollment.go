@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"sort"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -48,8 +50,22 @@ func (s *Store) EnrollmentOf(ctx context.Context, userID, courseID int64) (*Enro
 // EnrollmentsOf lists a learner's enrolments, newest first.
 func (s *Store) EnrollmentsOf(ctx context.Context, userID int64) ([]Enrollment, error) {
 	var out []Enrollment
-	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Order("enrolled_at DESC, id DESC").Find(&out).Error
-	return out, classify(err)
+	err := s.readRows(ctx, `SELECT id, user_id, course_id, course_version_id, enrolled_at, completed_at,
+  hours_credited, institution_id, region_code FROM enrollments WHERE user_id = ?`, []any{userID},
+		func(r *sql.Rows) error {
+			var e Enrollment
+			err := r.Scan(&e.ID, &e.UserID, &e.CourseID, &e.CourseVersionID, &e.EnrolledAt, &e.CompletedAt,
+				&e.HoursCredited, &e.InstitutionID, &e.RegionCode)
+			out = append(out, e)
+			return err
+		})
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].EnrolledAt.Equal(out[j].EnrolledAt) {
+			return out[i].EnrolledAt.After(out[j].EnrolledAt)
+		}
+		return out[i].ID > out[j].ID
+	})
+	return out, err
 }
 
 // Assignment is a course set for a class, with an optional due date.
@@ -74,16 +90,22 @@ type AssignedCourse struct {
 // they are in that are not archived; when two classes
 // assign the same course the earlier due date wins.
 func (s *Store) AssignmentsFor(ctx context.Context, userID int64) ([]AssignedCourse, error) {
-	var rows []Assignment
-	err := s.r.WithContext(ctx).Table("assignments a").Select("a.*").
-		Joins("JOIN class_members m ON m.class_id = a.class_id").
-		Joins("JOIN classes c ON c.id = a.class_id").
-		Where("m.user_id = ? AND c.archived_at IS NULL", userID).Order("a.course_id").Find(&rows).Error
+	var rows []AssignedCourse
+	err := s.readRows(ctx, `SELECT a.course_id, a.due_at FROM class_members m
+  JOIN classes c ON c.id = m.class_id JOIN assignments a ON a.class_id = m.class_id
+  WHERE m.user_id = ? AND c.archived_at IS NULL`, []any{userID},
+		func(r *sql.Rows) error {
+			var a AssignedCourse
+			err := r.Scan(&a.CourseID, &a.DueAt)
+			rows = append(rows, a)
+			return err
+		})
 	if err != nil {
-		return nil, classify(err)
+		return nil, err
 	}
 	// Folded here rather than with MIN(): SQLite returns aggregated
 	// DATETIME values as text.
+	sort.Slice(rows, func(i, j int) bool { return rows[i].CourseID < rows[j].CourseID })
 	var out []AssignedCourse
 	for _, r := range rows {
 		n := len(out)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -613,6 +614,14 @@ func (s *Store) ProgressOf(ctx context.Context, userID, courseID int64) ([]Lesso
 // AllProgressOf lists every lesson progress row of a learner.
 func (s *Store) AllProgressOf(ctx context.Context, userID int64) ([]LessonProgress, error) {
 	var out []LessonProgress
-	err := s.r.WithContext(ctx).Where("user_id = ?", userID).Find(&out).Error
-	return out, classify(err)
+	err := s.readRows(ctx, `SELECT id, user_id, course_id, lesson_slug, first_opened_at, last_seen_at,
+  completed_at, active_seconds, best_score, attempts FROM lesson_progress WHERE user_id = ?`, []any{userID},
+		func(r *sql.Rows) error {
+			var p LessonProgress
+			err := r.Scan(&p.ID, &p.UserID, &p.CourseID, &p.LessonSlug, &p.FirstOpenedAt, &p.LastSeenAt,
+				&p.CompletedAt, &p.ActiveSeconds, &p.BestScore, &p.Attempts)
+			out = append(out, p)
+			return err
+		})
+	return out, err
 }

@@ -2,9 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -37,9 +38,24 @@ func (StudyHourTarget) TableName() string { return "study_hour_targets" }
 // TargetFor returns the most specific target: scopes are in priority order
 // and a year-specific row beats the every-year row of the same scope.
 func (s *Store) TargetFor(ctx context.Context, year int, scopes []string) (float64, bool, error) {
+	if len(scopes) == 0 {
+		return 0, false, nil
+	}
+	args := []any{year}
+	for _, sc := range scopes {
+		args = append(args, sc)
+	}
 	var rows []StudyHourTarget
-	if err := s.r.WithContext(ctx).Where("year IN ? AND scope IN ?", []int{0, year}, scopes).Find(&rows).Error; err != nil {
-		return 0, false, classify(err)
+	err := s.readRows(ctx, "SELECT year, scope, hours FROM study_hour_targets WHERE year IN (0, ?) AND scope IN (?"+
+		strings.Repeat(", ?", len(scopes)-1)+")", args,
+		func(r *sql.Rows) error {
+			var t StudyHourTarget
+			err := r.Scan(&t.Year, &t.Scope, &t.Hours)
+			rows = append(rows, t)
+			return err
+		})
+	if err != nil {
+		return 0, false, err
 	}
 	for _, sc := range scopes {
 		var found *StudyHourTarget
@@ -76,67 +92,60 @@ func (s *Store) SetTarget(ctx context.Context, t StudyHourTarget) error {
 func (s *Store) YearHours(ctx context.Context, userID int64, year int, loc *time.Location) (hours float64, activeSeconds int64, err error) {
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
 	to := from.AddDate(1, 0, 0)
-	db := s.r.WithContext(ctx)
-	hours, activeSeconds, gaps, err := yearHoursAt(db, userID, year, from, to, false)
+	db, err := s.r.DB()
+	if err != nil {
+		return 0, 0, classify(err)
+	}
+	hours, activeSeconds, gaps, err := yearHoursAt(ctx, db, userID, year, from, to, false)
 	if err == nil && gaps {
 		// Ids the upkeep still waits for (rare, short-lived): their list
 		// must come from the same moment as the aggregates, so read it all
 		// in one read transaction.
-		err = db.Transaction(func(tx *gorm.DB) error {
-			var err error
-			hours, activeSeconds, _, err = yearHoursAt(tx, userID, year, from, to, true)
-			return err
-		})
+		var tx *sql.Tx
+		if tx, err = db.BeginTx(ctx, nil); err != nil {
+			return 0, 0, classify(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		hours, activeSeconds, _, err = yearHoursAt(ctx, tx, userID, year, from, to, true)
 	}
 	return hours, activeSeconds, classify(err)
 }
 
-func yearHoursAt(db *gorm.DB, userID int64, year int, from, to time.Time, withGaps bool) (hours float64, activeSeconds int64, gaps bool, err error) {
-	var agg struct {
-		H     float64
-		A     int64
-		Last  int64
-		NGaps int64
-	}
-	if err := db.Raw(`SELECT
+func yearHoursAt(ctx context.Context, db querier, userID int64, year int, from, to time.Time, withGaps bool) (hours float64, activeSeconds int64, gaps bool, err error) {
+	var last, nGaps int64
+	err = scanRows(ctx, db, `SELECT
   (SELECT COALESCE(SUM(hours_credited), 0) FROM enrollments WHERE user_id = ? AND completed_at >= ? AND completed_at < ?) AS h,
   (SELECT COALESCE(SUM(credited_seconds), 0) FROM stats_learner_days WHERE user_id = ? AND day >= ? AND day < ?) AS a,
   (SELECT COALESCE(MAX(last_id), 0) FROM stats_tails WHERE source = 'progress_events') AS last,
   (SELECT COUNT(*) FROM stats_gaps WHERE source = 'progress_events') AS n_gaps`,
-		userID, from.UTC(), to.UTC(), userID, year*10000, (year+1)*10000).Scan(&agg).Error; err != nil {
+		[]any{userID, from.UTC(), to.UTC(), userID, year * 10000, (year + 1) * 10000},
+		func(r *sql.Rows) error { return r.Scan(&hours, &activeSeconds, &last, &nGaps) })
+	if err != nil {
 		return 0, 0, false, err
 	}
-	if agg.NGaps > 0 && !withGaps {
+	if nGaps > 0 && !withGaps {
 		return 0, 0, true, nil
 	}
-	hours, activeSeconds = agg.H, agg.A
-	// Only the (user_id, id) range in SQL: with received_at beside it a
+	// Only the (user_id, id) range in WHERE: with received_at there a
 	// planner may pick the (user_id, received_at) index and read the whole
-	// year. The rows past the watermark are a few seconds' worth.
-	var tail []ProgressEvent
-	if err := db.Select("credited_seconds, received_at").Where("user_id = ? AND id > ?", userID, agg.Last).Find(&tail).Error; err != nil {
+	// year. The rows past the watermark are a few seconds' worth, summed
+	// in SQL as the upkeep counts them (nothing for non-positive credit).
+	const tail = `SELECT COALESCE(SUM(CASE WHEN credited_seconds > 0 AND received_at >= ? AND received_at < ?
+  THEN credited_seconds ELSE 0 END), 0) FROM progress_events WHERE user_id = ? AND `
+	add := func(r *sql.Rows) error {
+		var n int64
+		err := r.Scan(&n)
+		activeSeconds += n
+		return err
+	}
+	if err := scanRows(ctx, db, tail+"id > ?", []any{from.UTC(), to.UTC(), userID, last}, add); err != nil {
 		return 0, 0, false, err
 	}
-	activeSeconds += creditedIn(tail, from, to)
-	if agg.NGaps > 0 {
-		var late []ProgressEvent
-		if err := db.Select("credited_seconds, received_at").Where("user_id = ? AND id IN (?)", userID,
-			db.Model(&StatsGap{}).Select("id").Where("source = ? AND id <= ?", "progress_events", agg.Last)).Find(&late).Error; err != nil {
+	if nGaps > 0 {
+		if err := scanRows(ctx, db, tail+"id IN (SELECT id FROM stats_gaps WHERE source = 'progress_events' AND id <= ?)",
+			[]any{from.UTC(), to.UTC(), userID, last}, add); err != nil {
 			return 0, 0, false, err
 		}
-		activeSeconds += creditedIn(late, from, to)
 	}
 	return hours, activeSeconds, false, nil
-}
-
-// creditedIn sums the credited seconds of events received in [from, to),
-// counting as the upkeep does (nothing for non-positive credit).
-func creditedIn(evs []ProgressEvent, from, to time.Time) int64 {
-	var n int64
-	for _, e := range evs {
-		if e.CreditedSeconds > 0 && !e.ReceivedAt.Before(from) && e.ReceivedAt.Before(to) {
-			n += int64(e.CreditedSeconds)
-		}
-	}
-	return n
 }

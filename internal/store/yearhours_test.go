@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
 )
 
@@ -93,6 +94,63 @@ func TestYearHoursEqualsRaw(t *testing.T) {
 				w.event(t, w.users[0], "alpha", 2, "heartbeat", 30)
 				check("with a waited-for id")
 			})
+		}
+	})
+}
+
+// TestYearHoursTailAtNewYear: the events past the upkeep's watermark are
+// summed in SQL against the year's bounds in the deployment's zone; one
+// received at the first instant of a year counts in that year, one a
+// microsecond earlier in the year before, and an event credited nothing
+// adds nothing, as when the upkeep counts them.
+func TestYearHoursTailAtNewYear(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		w := newStatsWorld(t, b, 1)
+		st, clk := w.st, w.clk
+		early, onTime := w.users[0], w.users[1]
+		year := clk.Now().In(shanghai).Year() + 1
+		newYear := time.Date(year, 1, 1, 0, 0, 0, 0, shanghai)
+		clk.Add(newYear.Add(-time.Hour).Sub(clk.Now()))
+		for _, u := range []*store.User{early, onTime} {
+			w.enroll(t, u, "alpha")
+			w.event(t, u, "alpha", 0, "heartbeat", 30)
+		}
+		for {
+			p, err := st.StatsCatchUp(ctx, shanghai)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.More {
+				break
+			}
+		}
+		// Past the watermark from here on.
+		clk.Add(newYear.Add(-time.Microsecond).Sub(clk.Now()))
+		w.event(t, early, "alpha", 0, "heartbeat", 30)
+		clk.Add(time.Microsecond)
+		w.event(t, onTime, "alpha", 0, "heartbeat", 30)
+		w.event(t, onTime, "alpha", 0, "complete", 0)
+		clk.Add(20 * time.Second)
+		w.event(t, onTime, "alpha", 0, "heartbeat", 20)
+		for _, c := range []struct {
+			u             *store.User
+			year          int
+			activeAtLeast int64
+		}{{early, year - 1, 30}, {early, year, 0}, {onTime, year - 1, 0}, {onTime, year, 50}} {
+			from := time.Date(c.year, 1, 1, 0, 0, 0, 0, shanghai)
+			wh, wa, err := st.HoursBetween(ctx, c.u.ID, from.UTC(), from.AddDate(1, 0, 0).UTC())
+			if err != nil {
+				t.Fatal(err)
+			}
+			gh, ga, err := st.YearHours(ctx, c.u.ID, c.year, shanghai)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gh != wh || ga != wa || ga < c.activeAtLeast {
+				t.Fatalf("%s %d: YearHours = %v h, %d s; raw = %v h, %d s; want at least %d s",
+					c.u.Username, c.year, gh, ga, wh, wa, c.activeAtLeast)
+			}
 		}
 	})
 }
