@@ -18,6 +18,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/roster"
 	"github.com/xuetang-edu/xuetang/internal/session"
+	"github.com/xuetang-edu/xuetang/internal/stats"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
 	"github.com/xuetang-edu/xuetang/internal/teach"
@@ -64,6 +65,8 @@ func newTeachWorld(t *testing.T) *teachWorld {
 		Roster:  rosterAPI,
 		Teach: &web.TeachAPI{Classes: teach.New(ts.st, ts.accounts, teach.Config{Now: w.clk.Now, Location: time.UTC}),
 			Roster: rosterAPI, BaseURL: "http://xuetang.test", Location: time.UTC, Throttle: session.NewSQLThrottle(ts.st)},
+		Stats: &web.StatsAPI{Stats: stats.New(ts.st, stats.Config{Location: time.UTC, Now: w.clk.Now})},
+		Pages: learn,
 	})
 	if err != nil {
 		t.Fatal(err)
