@@ -323,6 +323,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 			svc := authoring.New(st, learn.Invalidate)
 			return &web.AuthoringAPI{Courses: svc, Drafts: svc}
 		}(),
+		// "My learning" pages are kept up to 10 s; staff writes here drop
+		// them all, a learner joining a class their own.
+		Pages: learn,
 	})
 	if err != nil {
 		return err

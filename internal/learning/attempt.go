@@ -156,6 +156,7 @@ func (s *Service) Attempt(ctx context.Context, userID, lessonID int64, req Attem
 	}
 	c, err := s.attempts.RecordAttempt(ctx, a, s.rules)
 	s.states.forget(userID, d.courseID)
+	s.pages.forget(userID)
 	if errors.Is(err, errs.ErrConflict) && req.AttemptID != "" {
 		// The same attempt, sent twice at once: the other copy was stored.
 		if r, err := s.replay(ctx, userID, lessonID, req.AttemptID); r != nil || err != nil {

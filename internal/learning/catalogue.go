@@ -280,10 +280,13 @@ func (s *Service) published(ctx context.Context) ([]store.CatalogueEntry, error)
 	return cat, nil
 }
 
-// Invalidate drops cached catalogue data after an import in this process.
+// Invalidate drops cached catalogue data after an import in this process,
+// and the "my learning" pages listing the courses (a withdrawn course
+// leaves them).
 func (s *Service) Invalidate() {
 	s.catMu.Lock()
 	s.catalogue = nil
 	s.catMu.Unlock()
 	s.audiences.clear()
+	s.pages.clear()
 }

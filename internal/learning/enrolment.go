@@ -44,6 +44,7 @@ func (s *Service) Enroll(ctx context.Context, l Learner, slug string) (created b
 		e.RegionCode = &rc
 	}
 	created, err = s.enrolments.Enroll(ctx, e)
+	s.pages.forget(l.UserID)
 	if err == nil && created && s.changed != nil {
 		s.changed([]int64{l.UserID})
 	}

@@ -79,8 +79,25 @@ func (t TargetScopes) list() []string {
 	return append(out, "default")
 }
 
-// Mine returns a learner's enrolments, this year's hours and certificates.
+// Mine returns a learner's enrolments, this year's hours and certificates:
+// a page built within pageTTL when no write in this process has changed it
+// since (minecache.go), else built afresh. The caller owns what it gets.
 func (s *Service) Mine(ctx context.Context, userID int64, scopes TargetScopes) (*MyLearning, error) {
+	now := s.now()
+	year := now.In(s.loc).Year()
+	page, epoch := s.pages.get(userID, scopes, year)
+	if page != nil {
+		return page, nil
+	}
+	page, err := s.mine(ctx, userID, scopes, year)
+	if err != nil {
+		return nil, err
+	}
+	s.pages.put(userID, scopes, year, epoch, now, page)
+	return page, nil
+}
+
+func (s *Service) mine(ctx context.Context, userID int64, scopes TargetScopes, year int) (*MyLearning, error) {
 	entries, err := s.published(ctx)
 	if err != nil {
 		return nil, err
@@ -156,15 +173,14 @@ func (s *Service) Mine(ctx context.Context, userID int64, scopes TargetScopes) (
 		}
 		return a.EnrolledAt.After(b.EnrolledAt)
 	})
-	now := s.now().In(s.loc)
-	earned, active, err := s.hours.YearHours(ctx, userID, now.Year(), s.loc)
+	earned, active, err := s.hours.YearHours(ctx, userID, year, s.loc)
 	if err != nil {
 		return nil, err
 	}
-	target, _, err := s.hours.TargetFor(ctx, now.Year(), scopes.list())
+	target, _, err := s.hours.TargetFor(ctx, year, scopes.list())
 	if err != nil {
 		return nil, err
 	}
-	out.Hours = Hours{Year: now.Year(), Earned: earned, Target: target, ActiveHours: math.Round(float64(active)/36) / 100}
+	out.Hours = Hours{Year: year, Earned: earned, Target: target, ActiveHours: math.Round(float64(active)/36) / 100}
 	return out, nil
 }

@@ -23,6 +23,7 @@ type Recorder struct {
 	st       ProgressStore
 	fin      store.Rules
 	states   *lessonStates
+	pages    *myPages
 	in       []chan *pending
 	maxBatch int
 	wg       sync.WaitGroup
@@ -37,8 +38,8 @@ type pending struct {
 	done chan struct{}
 }
 
-func newRecorder(st ProgressStore, fin store.Rules, writers int, states *lessonStates) *Recorder {
-	r := &Recorder{st: st, fin: fin, states: states, maxBatch: 256}
+func newRecorder(st ProgressStore, fin store.Rules, writers int, states *lessonStates, pages *myPages) *Recorder {
+	r := &Recorder{st: st, fin: fin, states: states, pages: pages, maxBatch: 256}
 	for i := 0; i < max(writers, 1); i++ {
 		r.in = append(r.in, make(chan *pending, 1024))
 	}
@@ -128,11 +129,15 @@ func (r *Recorder) write(batch []*pending) {
 	// Background context: once accepted, an event is written even if its
 	// request has gone away.
 	outs, err := r.st.RecordProgress(context.Background(), ins, r.fin)
+	users := make([]int64, 0, len(ins))
 	for _, in := range ins {
 		if in.Type == "complete" {
 			r.states.forget(in.UserID, in.CourseID)
 		}
+		users = append(users, in.UserID)
 	}
+	// Every event may change "my learning" (time spent, hours, completion).
+	r.pages.forget(users...)
 	if err != nil && len(batch) > 1 && errs.CodeOf(err) != errs.Unavailable {
 		// One bad event must not fail its neighbours: write them one by one.
 		for _, p := range batch {
@@ -141,10 +146,6 @@ func (r *Recorder) write(batch []*pending) {
 		return
 	}
 	if err == nil && r.changed != nil {
-		users := make([]int64, 0, len(ins))
-		for _, in := range ins {
-			users = append(users, in.UserID)
-		}
 		r.changed(users)
 	}
 	for i, p := range batch {

@@ -122,6 +122,7 @@ type Service struct {
 	baseURL   string
 	recorder  *Recorder
 	states    *lessonStates
+	pages     *myPages // "my learning", per learner
 	changed   func(userIDs []int64)
 
 	lessons   *capped[int64, *lessonData]     // by lesson id
@@ -183,7 +184,8 @@ func New(st Store, c Config) *Service {
 	s.enrolled = newCapped[enrolKey, time.Time](maxEnrolled)
 	s.audiences = newCapped[int64, audience](maxAudiences)
 	s.states = newLessonStates(st, c.Now)
-	s.recorder = newRecorder(st, s.rules, c.Writers, s.states)
+	s.pages = newMyPages(c.Now)
+	s.recorder = newRecorder(st, s.rules, c.Writers, s.states, s.pages)
 	return s
 }
 
@@ -195,6 +197,17 @@ func (s *Service) OnLearnerChange(f func(userIDs []int64)) {
 	s.changed = f
 	s.recorder.changed = f
 }
+
+// ForgetPages drops every learner's kept "my learning" page. Call it after
+// a staff change in this process that may alter learners' pages
+// (assignments, classes, targets, credits, accounts, courses) has committed
+// and before it is acknowledged; changes through other instances show
+// within ten seconds regardless (minecache.go).
+func (s *Service) ForgetPages() { s.pages.clear() }
+
+// ForgetLearnerPage drops one learner's kept "my learning" page, for a
+// change of theirs made outside this service, such as joining a class.
+func (s *Service) ForgetLearnerPage(userID int64) { s.pages.forget(userID) }
 
 // Start runs the progress recorder.
 func (s *Service) Start() { s.recorder.start() }

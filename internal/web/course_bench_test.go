@@ -38,10 +38,20 @@ func benchSignedIn(b *testing.B) (*courseServer, []*http.Cookie) {
 
 func benchGET(b *testing.B, cs *courseServer, cookies []*http.Cookie, path string) {
 	b.Helper()
+	benchGETAfter(b, cs, cookies, path, nil)
+}
+
+// benchGETAfter is benchGET calling before (when not nil) ahead of each
+// request.
+func benchGETAfter(b *testing.B, cs *courseServer, cookies []*http.Cookie, path string, before func()) {
+	b.Helper()
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
+			if before != nil {
+				before()
+			}
 			req := httptest.NewRequest("GET", path, nil)
 			for _, c := range cookies {
 				req.AddCookie(c)

@@ -76,6 +76,7 @@ func newCourseServerWith(t testing.TB, b storetest.Backend, lc learning.Config, 
 			svc := authoring.New(st, learn.Invalidate)
 			return &web.AuthoringAPI{Courses: svc, Drafts: svc}
 		}(),
+		Pages: learn,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -250,6 +250,53 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// PageChanges drops learners' kept "my learning" pages
+// (internal/learning/minecache.go).
+type PageChanges interface {
+	ForgetPages()
+	ForgetLearnerPage(userID int64)
+}
+
+// forgetPages drops the "my learning" pages a successful request may have
+// changed, just before its answer is written: whoever made the change, or
+// reloads after hearing of it, sees it at once on this instance. Staff
+// writes (under /api/v1/admin and /api/v1/teach: assignments, classes and
+// members, targets, credits, accounts, courses) are rare and may touch
+// many learners, so they drop every page; a learner joining a class drops
+// their own. Editing a draft changes no learner's page (publishing one
+// reaches them through learning.Service.Invalidate).
+func forgetPages(p PageChanges) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if p == nil || safeMethod(c.Request().Method) {
+				return next(c)
+			}
+			var forget func()
+			switch path := c.Path(); {
+			case path == "/api/v1/classes/join":
+				forget = func() {
+					if a := authOf(c); a != nil {
+						p.ForgetLearnerPage(a.user.ID)
+					}
+				}
+			case strings.HasPrefix(path, "/api/v1/teach/drafts"), path == "/api/v1/teach/preview":
+				return next(c)
+			case strings.HasPrefix(path, "/api/v1/admin/"), strings.HasPrefix(path, "/api/v1/teach/"):
+				forget = p.ForgetPages
+			default:
+				return next(c)
+			}
+			res := c.Response()
+			res.Before(func() {
+				if res.Status < http.StatusBadRequest {
+					forget()
+				}
+			})
+			return next(c)
+		}
+	}
+}
+
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }

@@ -45,6 +45,9 @@ type Deps struct {
 	Teach *TeachAPI
 	// Authoring may be nil (servers built for other tests).
 	Authoring *AuthoringAPI
+	// Pages hears of requests that change learners' "my learning" pages
+	// (forgetPages); nil when none are kept.
+	Pages PageChanges
 }
 
 // New builds the router.
@@ -97,7 +100,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 	// Everything below refuses state changes from other sites, knows who is
 	// signed in and enforces CSRF.
-	app := e.Group("", checkOrigin(d.TrustProxy, d.BaseURL), d.Auth.LoadSession, CheckCSRF)
+	app := e.Group("", checkOrigin(d.TrustProxy, d.BaseURL), d.Auth.LoadSession, CheckCSRF, forgetPages(d.Pages))
 	app.GET("/", pg.page("index.html"))
 	app.GET("/login", pg.page("login.html"))
 	adminRoutes(app, pg)

@@ -18,6 +18,7 @@ import (
 	"github.com/xuetang-edu/xuetang/internal/learning"
 	"github.com/xuetang-edu/xuetang/internal/roster"
 	"github.com/xuetang-edu/xuetang/internal/session"
+	"github.com/xuetang-edu/xuetang/internal/stats"
 	"github.com/xuetang-edu/xuetang/internal/store"
 	"github.com/xuetang-edu/xuetang/internal/storetest"
 	"github.com/xuetang-edu/xuetang/internal/teach"
@@ -64,6 +65,8 @@ func newTeachWorld(t *testing.T) *teachWorld {
 		Roster:  rosterAPI,
 		Teach: &web.TeachAPI{Classes: teach.New(ts.st, ts.accounts, teach.Config{Now: w.clk.Now, Location: time.UTC}),
 			Roster: rosterAPI, BaseURL: "http://xuetang.test", Location: time.UTC, Throttle: session.NewSQLThrottle(ts.st)},
+		Stats: &web.StatsAPI{Stats: stats.New(ts.st, stats.Config{Location: time.UTC, Now: w.clk.Now})},
+		Pages: learn,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -726,5 +729,75 @@ func TestClassJoinThrottled(t *testing.T) {
 	}
 	if rec := w.as(t, "s-learner").do(request{method: "POST", path: "/api/v1/classes/join", body: fmt.Sprintf(`{"code":%q}`, *w.own.JoinCode), csrf: true}); rec.Code != 200 {
 		t.Errorf("another learner: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// "My learning" is kept for repeat views (internal/learning/minecache.go),
+// but a change made in this process shows on the very next view: a
+// teacher's assignment and due date, an administrator's yearly target, a
+// learner joining a class.
+func TestMyLearningShowsStaffChangesAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newTeachWorld(t)
+	teacher, admin := w.as(t, "s-teacher"), w.as(t, "s-admin")
+	home := w.as(t, "home-learner") // in w.own
+	two := w.as(t, "home-two")      // in no class
+	for _, c := range []*client{home, two} {
+		if rec := c.do(request{method: "POST", path: "/api/v1/courses/simple/enroll", csrf: true}); rec.Code >= 300 {
+			t.Fatalf("enrol: %d %s", rec.Code, rec.Body)
+		}
+	}
+	type page struct {
+		Courses []struct {
+			Slug  string     `json:"slug"`
+			DueAt *time.Time `json:"due_at"`
+		} `json:"courses"`
+		Hours struct {
+			Year   int     `json:"year"`
+			Target float64 `json:"target"`
+		} `json:"hours"`
+	}
+	mine := func(c *client) page {
+		t.Helper()
+		var p page
+		decode(t, c.do(request{method: "GET", path: "/api/v1/me/courses"}), &p)
+		if len(p.Courses) != 1 {
+			t.Fatalf("my learning: %+v", p)
+		}
+		return p
+	}
+	before := mine(home)
+	mine(two)
+	if before.Courses[0].DueAt != nil {
+		t.Fatalf("due before any assignment: %v", before.Courses[0].DueAt)
+	}
+
+	due := w.clk.Now().Add(72 * time.Hour).Truncate(time.Second)
+	rec := teacher.do(request{method: "PUT", path: fmt.Sprintf("/api/v1/teach/classes/%d/assignments/simple", w.own.ID),
+		body: fmt.Sprintf(`{"due_at":%q}`, due.Format(time.RFC3339)), csrf: true})
+	if rec.Code != 200 {
+		t.Fatalf("assign: %d %s", rec.Code, rec.Body)
+	}
+	if got := mine(home).Courses[0].DueAt; got == nil || !got.Equal(due) {
+		t.Errorf("after the teacher's assignment: due %v, want %v", got, due)
+	}
+
+	rec = admin.do(request{method: "PUT", path: "/api/v1/admin/stats/targets", csrf: true,
+		body: fmt.Sprintf(`{"scope":"institution:cd-lib","year":%d,"hours":37}`, before.Hours.Year)})
+	if rec.Code != 200 {
+		t.Fatalf("set target: %d %s", rec.Code, rec.Body)
+	}
+	if got := mine(home).Hours.Target; got != 37 {
+		t.Errorf("after the administrator's target: %v, want 37", got)
+	}
+
+	if got := mine(two).Courses[0].DueAt; got != nil {
+		t.Errorf("due before joining the class: %v", got)
+	}
+	if rec := two.do(request{method: "POST", path: "/api/v1/classes/join", body: `{"code":"AAAAA2"}`, csrf: true}); rec.Code != 200 {
+		t.Fatalf("join: %d %s", rec.Code, rec.Body)
+	}
+	if got := mine(two).Courses[0].DueAt; got == nil || !got.Equal(due) {
+		t.Errorf("after joining the class: due %v, want %v", got, due)
 	}
 }
