@@ -43,27 +43,13 @@ type pageFixture struct {
 
 func newPageFixture(t *testing.T, b storetest.Backend) *pageFixture {
 	t.Helper()
-	ctx := context.Background()
 	clk := storetest.NewClock()
 	st := b.Open(t, clk.Now)
 	coursetest.Import(t, st, coursetest.Simple("one"), coursetest.Simple("two"))
 	ps := &pageStore{Store: st}
 	svc := New(ps, Config{Now: clk.Now})
-	u := &store.User{Username: "pages", DisplayName: "p", PasswordHash: "x", Role: "learner",
-		Locale: "zh-CN", CreatedAt: clk.Now(), UpdatedAt: clk.Now()}
-	if err := st.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Enroll(ctx, Learner{UserID: u.ID}, "one"); err != nil {
-		t.Fatal(err)
-	}
-	f := &pageFixture{st: st, ps: ps, svc: svc, clk: clk, user: u.ID}
-	for _, l := range coursetest.Lessons(t, st, "one") {
-		f.lessons = append(f.lessons, l.ID)
-	}
-	clk.Add(time.Minute)
-	svc.Start()
-	t.Cleanup(svc.Close)
+	f := &pageFixture{st: st, ps: ps, svc: svc, clk: clk}
+	f.user, f.lessons = startEnrolled(t, st, svc, clk, "pages", "one")
 	return f
 }
 

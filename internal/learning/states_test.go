@@ -41,28 +41,37 @@ type statesFixture struct {
 
 func newStatesFixture(t *testing.T, b storetest.Backend) *statesFixture {
 	t.Helper()
-	ctx := context.Background()
 	clk := storetest.NewClock()
 	st := b.Open(t, clk.Now)
 	coursetest.Import(t, st, coursetest.Simple("st"))
 	cs := &countingStore{Store: st}
 	svc := New(cs, Config{Now: clk.Now})
-	u := &store.User{Username: "states", DisplayName: "s", PasswordHash: "x", Role: "learner",
+	f := &statesFixture{st: st, cs: cs, svc: svc, clk: clk}
+	f.user, f.lessons = startEnrolled(t, st, svc, clk, "states", "st")
+	return f
+}
+
+// startEnrolled creates a learner enrolled in slug, moves the clock a
+// minute on and starts svc: the learner's id and the course's lesson ids.
+func startEnrolled(t *testing.T, st *store.Store, svc *Service, clk *storetest.Clock, username, slug string) (int64, []int64) {
+	t.Helper()
+	ctx := context.Background()
+	u := &store.User{Username: username, DisplayName: username, PasswordHash: "x", Role: "learner",
 		Locale: "zh-CN", CreatedAt: clk.Now(), UpdatedAt: clk.Now()}
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Enroll(ctx, Learner{UserID: u.ID}, "st"); err != nil {
+	if _, err := svc.Enroll(ctx, Learner{UserID: u.ID}, slug); err != nil {
 		t.Fatal(err)
 	}
-	f := &statesFixture{st: st, cs: cs, svc: svc, clk: clk, user: u.ID}
-	for _, l := range coursetest.Lessons(t, st, "st") {
-		f.lessons = append(f.lessons, l.ID)
+	var lessons []int64
+	for _, l := range coursetest.Lessons(t, st, slug) {
+		lessons = append(lessons, l.ID)
 	}
 	clk.Add(time.Minute)
 	svc.Start()
 	t.Cleanup(svc.Close)
-	return f
+	return u.ID, lessons
 }
 
 func (f *statesFixture) view(t *testing.T, lesson int64) *LessonView {
