@@ -190,7 +190,12 @@ func (b *browserSession) administer(c adminCase, browserCtx context.Context) {
 		b.fail("one-time password", fmt.Errorf("%q is too short to be one", otp))
 	}
 	b.accessible("one-time password")
-	b.do("close dialog", jsClick("#confirm-cancel"), chromedp.WaitNotPresent(css("#confirm-dialog[open]")))
+	// The page empties the password on the dialog's close event, a task
+	// queued after [open] goes: wait for it, so a loaded machine does not
+	// look like a password left behind (a password never emptied still
+	// fails here, when the wait runs out).
+	b.do("close dialog", jsClick("#confirm-cancel"), chromedp.WaitNotPresent(css("#confirm-dialog[open]")),
+		chromedp.WaitNotPresent(css("#otp:not(:empty)")))
 	if n := b.count(`#otp:not(:empty)`); n != 0 {
 		t.Error("the one-time password stays in the page after the dialog closed")
 	}
