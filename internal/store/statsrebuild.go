@@ -95,12 +95,21 @@ func (r *rebuild) claim(ctx context.Context) error {
 			return err
 		}
 		if st.RebuildAt != nil && r.start.Sub(*st.RebuildAt) < StatsRebuildLease {
-			return errs.New(errs.Conflict, "error.stats_rebuild_running").
-				With("started", st.RebuildAt.UTC().Format(time.RFC3339))
+			return rebuildRunning(st.RebuildAt)
 		}
 		r.lease = r.start
 		return tx.Model(&StatsState{}).Where("id = 1").Update("rebuild_at", r.lease).Error
 	})
+}
+
+// rebuildRunning refuses a rebuild beside another one's claim, naming the
+// claim's last renewal (nil: the other rebuild has finished since).
+func rebuildRunning(renewed *time.Time) error {
+	at := "-"
+	if renewed != nil {
+		at = renewed.UTC().Format(time.RFC3339)
+	}
+	return errs.New(errs.Conflict, "error.stats_rebuild_running").With("renewed", at)
 }
 
 // renew extends the claim in tx; a claim that lapsed and was taken by
@@ -111,7 +120,7 @@ func (r *rebuild) renew(tx *gorm.DB) error {
 		return err
 	}
 	if st.RebuildAt == nil || !st.RebuildAt.Equal(r.lease) {
-		return errs.New(errs.Conflict, "error.stats_rebuild_running").With("started", "?")
+		return rebuildRunning(st.RebuildAt)
 	}
 	r.lease = r.s.now().UTC().Truncate(time.Millisecond)
 	return tx.Model(&StatsState{}).Where("id = 1").Update("rebuild_at", r.lease).Error

@@ -202,8 +202,10 @@ func TestStatsRebuildCutOffLeavesNothing(t *testing.T) {
 			}
 		}
 		claim(time.Minute)
-		if err := st.StatsRebuild(context.Background(), shanghai); !errors.Is(err, errs.ErrConflict) {
-			t.Fatalf("a rebuild beside a live claim: %v", err)
+		err = st.StatsRebuild(context.Background(), shanghai)
+		if want := clk.Now().UTC().Add(-time.Minute).Format(time.RFC3339); !errors.Is(err, errs.ErrConflict) ||
+			errs.As(err).Args["renewed"] != want {
+			t.Fatalf("a rebuild beside a live claim: %v (want the claim's renewal %s named)", err, want)
 		}
 		w.event(t, w.users[0], "beta", 0, "heartbeat", 30)
 		if p, err := st.StatsCatchUp(context.Background(), shanghai); err != nil || !p.Rebuilding || p.Events != 0 {
