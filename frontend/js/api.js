@@ -33,9 +33,23 @@ export async function api(method, path, body, opts = {}) {
     method, headers, credentials: 'same-origin', keepalive: !!opts.keepalive, signal: opts.signal,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  const data = await readJSON(res);
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
+}
+
+// readJSON reads an answer's JSON body, null when there is none or it is
+// not JSON. A request aborted while its body was arriving (a newer search
+// replaced it) still throws AbortError, as one aborted before the headers
+// does: taken for an empty answer, it reached callers as null data.
+async function readJSON(res) {
+  if (res.status === 204) return null;
+  try {
+    return await res.json();
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    return null;
+  }
 }
 
 // upload posts a multipart form (a file) the way api posts JSON; the
@@ -46,7 +60,7 @@ export async function upload(path, form) {
     method: 'POST', credentials: 'same-origin', body: form,
     headers: { 'Accept': 'application/json', 'Accept-Language': lang(), 'X-CSRF-Token': cookie('xuetang_csrf') },
   });
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  const data = await readJSON(res);
   if (!res.ok) {
     const err = new ApiError(res.status, data);
     err.body = data;
