@@ -34,6 +34,19 @@ func (s *Store) RecordAttempt(ctx context.Context, a QuizAttempt, f Rules) (Comp
 	err := s.txReadCommitted(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		a.ID, a.CreatedAt = 0, now
+		if s.dialect == MySQL {
+			// The attempt may add the learner's newest lesson row: their
+			// activity row must not keep vouching for an older time, or
+			// another instance would credit heartbeats from it. Locked
+			// first, as progress batches do. A time newer than the
+			// lesson rows only sends the next batch the general way,
+			// which sets it right.
+			if err := tx.Exec("INSERT INTO learner_activity (user_id, last_at) VALUES (?, ?) "+
+				"ON DUPLICATE KEY UPDATE last_at = GREATEST(COALESCE(last_at, VALUES(last_at)), VALUES(last_at)), "+
+				"prev_at = NULL, seq = seq + 1", a.UserID, now).Error; err != nil {
+				return err
+			}
+		}
 		if err := tx.Create(&a).Error; err != nil {
 			return err
 		}

@@ -5,37 +5,55 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
 )
+
+// LearnerActivity is a learner's latest credited activity as the MySQL
+// progress writers keep it (migration 00022): equal to the newest
+// lesson_progress.last_seen_at of the learner, or NULL before any. Its row
+// is the per-learner lock that keeps two instances from crediting the same
+// minutes; on SQLite, one writer at a time, the table stays empty.
+type LearnerActivity struct {
+	UserID int64 `gorm:"primaryKey;autoIncrement:false"`
+	LastAt *time.Time
+	// PrevAt is what the last heartbeat batch assumed LastAt was.
+	PrevAt *time.Time
+	Seq    int64
+}
+
+func (LearnerActivity) TableName() string { return "learner_activity" }
 
 // recordHeartbeats is RecordProgress on MySQL for a batch without completions
 // (nearly every batch: heartbeats and opens). A batch's transaction time
 // bounds how many events a writer stores per second, and on a busy server
-// every round trip waits its turn for a CPU, so this takes two round trips
-// where the general way takes six:
-//
-//  1. START TRANSACTION, a lock on the learners' rows, their latest
-//     activity, the event rows, a count of the rows stored, and the
-//     lesson_progress upsert, as one multi-statement request;
-//  2. COMMIT, or ROLLBACK when a count says otherwise.
+// every round trip waits its turn for a CPU, so this takes one round trip
+// where the general way takes six: START TRANSACTION, the learners'
+// activity rows, the event rows, the lesson_progress upsert and COMMIT, as
+// one multi-statement request.
 //
 // Credit is computed before the request from each learner's latest activity
-// as this store last wrote it (activity). The same request locks the
-// learners (so no other instance's batch for them is open) and then reads
-// the database's value; when any learner's differs (another instance, a
-// quiz, a restart) nothing is kept and the batch is written again with the
-// value read first, in three round trips, and checked the same way. Learners
+// as this store last wrote it (activity). The request's first statement
+// locks the learners' learner_activity rows and checks that each holds what
+// credit was computed from; a row that does not fails the statement (a
+// CHECK on seq), MySQL runs nothing after a failed statement, and the open
+// transaction is rolled back. The batch is then written again with the
+// value read first (two round trips), and checked the same way. Learners
 // not seen yet take that way too.
 //
-// It answers errRaced when a learner's event id was stored before (nothing
-// is kept); the caller then writes the batch the general way, with the
-// look-up. On any other failure too nothing is kept, and the general way
-// reports or retries.
+// It answers errRaced when a learner's event id was stored before (the
+// plain INSERT fails on the unique key; nothing is kept); the caller then
+// writes the batch the general way, with the look-up. On any other failure
+// too nothing is kept, and the general way reports or retries.
 func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput, f Rules) ([]ProgressOutcome, error) {
 	users := usersOf(in)
+	slices.Sort(users) // one lock order for every batch: no deadlocks between them
 	// DATETIME(3): a time kept to the millisecond reads back equal.
 	now := s.now().Truncate(time.Millisecond)
 	last, known := s.activity.get(users)
@@ -50,13 +68,22 @@ func (s *Store) recordHeartbeats(ctx context.Context, in []ProgressInput, f Rule
 		return nil, err
 	}
 	// Still checked: another instance may write between this read and the
-	// lock. Stale again, the general way takes it, reading under the lock.
+	// lock (and leaves the activity row of a learner it wrote for first).
+	// Stale again, the general way takes it, reading under the lock.
 	return s.writeHeartbeats(ctx, in, users, last, now, false, f)
 }
 
 // errStale: a learner's activity in the database is not what credit was
 // computed from.
 var errStale = errors.New("learner activity changed elsewhere")
+
+// MySQL's and MariaDB's error numbers for what the request checks.
+const (
+	errNoDuplicateKey    = 1062 // ER_DUP_ENTRY
+	errNoCheckMySQL      = 3819 // ER_CHECK_CONSTRAINT_VIOLATED
+	errNoCheckMariaDB    = 4025 // ER_CONSTRAINT_FAILED
+	checkConstraintLabel = "ck_learner_activity_seq"
+)
 
 func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users []int64, last map[int64]time.Time,
 	now time.Time, remembered bool, f Rules) ([]ProgressOutcome, error) {
@@ -65,7 +92,8 @@ func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users [
 		assumed[u] = t
 	}
 	p := planBatch(in, nil, last, nil, now, f)
-	q, args := s.heartbeatRequest(p, users)
+	pause := s.beforeHeartbeatCommit
+	q, args := s.heartbeatRequest(p, users, assumed, last, pause == nil)
 
 	sqlDB, err := s.rc.DB()
 	if err != nil {
@@ -79,25 +107,27 @@ func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users [
 	s.activity.forget(users) // until this batch's outcome is known
 	var result error
 	err = conn.Raw(func(dc any) error {
-		qc, ok1 := dc.(driver.QueryerContext)
-		ex, ok2 := dc.(driver.ExecerContext)
-		if !ok1 || !ok2 {
-			return fmt.Errorf("store: %T cannot run queries", dc)
+		ex, ok := dc.(driver.ExecerContext)
+		if !ok {
+			return fmt.Errorf("store: %T cannot run statements", dc)
 		}
-		result = readHeartbeatResults(ctx, qc, q, args, assumed, len(p.events))
-		if result == nil && s.beforeHeartbeatCommit != nil {
-			s.beforeHeartbeatCommit()
+		_, result = ex.ExecContext(ctx, q, args)
+		if result == nil && pause != nil {
+			// Tests hold the transaction open here; the request left
+			// its COMMIT out for them.
+			pause()
+			if _, result = ex.ExecContext(ctx, "COMMIT", nil); result != nil {
+				return driver.ErrBadConn
+			}
 		}
 		if result != nil {
+			// Whatever failed, the transaction may still be open.
 			if _, err := ex.ExecContext(ctx, "ROLLBACK", nil); err != nil {
 				// The connection's state is unknown: database/sql must
 				// discard it rather than hand it to the next caller.
 				return driver.ErrBadConn
 			}
-			return nil
-		}
-		if _, result = ex.ExecContext(ctx, "COMMIT", nil); result != nil {
-			return driver.ErrBadConn
+			result = heartbeatFailure(result)
 		}
 		return nil
 	})
@@ -108,7 +138,7 @@ func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users [
 		return nil, err
 	}
 	// planBatch advanced last to each learner's latest event: what the
-	// upsert left as their latest activity.
+	// request left as their latest activity.
 	s.activity.set(last)
 	s.heartbeatBatches.Add(1)
 	if remembered {
@@ -117,12 +147,73 @@ func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users [
 	return p.out, nil
 }
 
-// heartbeatRequest builds the multi-statement request. Its result sets are,
-// in order: the locked learners, their latest activity, and the number of
-// event rows stored.
-func (s *Store) heartbeatRequest(p *batchPlan, users []int64) (string, []driver.NamedValue) {
+// checkProbe remembers whether the server enforces CHECK constraints:
+// MySQL before 8.0.16 parses and ignores them, TiDB ignores them unless
+// tidb_enable_check_constraint is on. The heartbeat way's activity check is
+// one, so without it every batch goes the general way, which locks and reads
+// instead.
+type checkProbe struct {
+	mu       sync.Mutex
+	answered bool
+	enforced bool
+}
+
+// checksEnforced asks the server once: a row the CHECK refuses, in a
+// transaction rolled back either way. A failure to ask is asked again next
+// time (and the batch goes the general way meanwhile).
+func (s *Store) checksEnforced(ctx context.Context) bool {
+	s.checks.mu.Lock()
+	defer s.checks.mu.Unlock()
+	if s.checks.answered {
+		return s.checks.enforced
+	}
+	errRefused := errors.New("refused")
+	err := s.rc.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Exec("INSERT INTO learner_activity (user_id, seq) VALUES (0, -1)").Error
+		if err == nil {
+			return errChecksIgnored // rolls the row back
+		}
+		if heartbeatFailure(err) == errStale {
+			return errRefused
+		}
+		return err
+	})
+	switch {
+	case errors.Is(err, errRefused):
+		s.checks.answered, s.checks.enforced = true, true
+	case errors.Is(err, errChecksIgnored):
+		s.checks.answered = true
+		slog.Warn("the database does not enforce CHECK constraints: progress batches take the general way, " +
+			"which is slower (MySQL 8.0.16 or later, MariaDB 10.2 or later, or TiDB with tidb_enable_check_constraint)")
+	}
+	return s.checks.enforced
+}
+
+var errChecksIgnored = errors.New("store: CHECK constraints not enforced")
+
+// heartbeatFailure names what a failed request's error means.
+func heartbeatFailure(err error) error {
+	var me *mysqldrv.MySQLError
+	if !errors.As(err, &me) {
+		return err
+	}
+	switch {
+	case me.Number == errNoDuplicateKey:
+		return errRaced
+	case me.Number == errNoCheckMySQL || me.Number == errNoCheckMariaDB ||
+		strings.Contains(me.Message, checkConstraintLabel):
+		return errStale
+	}
+	return err
+}
+
+// heartbeatRequest builds the multi-statement request; users must be
+// sorted. assumed is each learner's activity credit was computed from (zero:
+// none), last what the batch leaves it at.
+func (s *Store) heartbeatRequest(p *batchPlan, users []int64, assumed, last map[int64]time.Time,
+	commit bool) (string, []driver.NamedValue) {
 	var sb strings.Builder
-	args := make([]driver.NamedValue, 0, 2*len(users)+len(p.events)*8+len(p.bumps)*7)
+	args := make([]driver.NamedValue, 0, 3*len(users)+len(p.events)*7+len(p.bumps)*7)
 	add := func(vs ...any) {
 		for _, v := range vs {
 			if n, ok := v.(int); ok {
@@ -131,20 +222,29 @@ func (s *Store) heartbeatRequest(p *batchPlan, users []int64) (string, []driver.
 			args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
 		}
 	}
-	inUsers := func() {
-		for i, u := range users {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("?")
-			add(u)
+	// A row that holds another time than assumed (a row that exists where
+	// none was assumed too) sets seq to -1, and the CHECK fails the
+	// statement. seq is assigned first, so it compares the row's time before
+	// this batch's. A missing row is inserted: every progress writer leaves
+	// the row of a learner it wrote for, so no other write came between
+	// the time assumed and this one (a learner's row is missing only if
+	// they had no activity since migration 00022, and then the lesson rows
+	// were read just before).
+	sb.WriteString("START TRANSACTION; INSERT INTO learner_activity (user_id, last_at, prev_at, seq) VALUES ")
+	for i, u := range users {
+		if i > 0 {
+			sb.WriteString(", ")
 		}
+		sb.WriteString("(?, ?, ?, 0)")
+		var prev any
+		if t := assumed[u]; !t.IsZero() {
+			prev = t
+		}
+		add(u, last[u], prev)
 	}
-	sb.WriteString("START TRANSACTION; SELECT id FROM users WHERE id IN (")
-	inUsers()
-	sb.WriteString(") FOR UPDATE; SELECT user_id, MAX(last_seen_at) FROM lesson_progress WHERE user_id IN (")
-	inUsers()
-	sb.WriteString(") GROUP BY user_id; ")
+	sb.WriteString(" ON DUPLICATE KEY UPDATE seq = IF(last_at <=> VALUES(prev_at), seq + 1, -1), " +
+		"last_at = VALUES(last_at), prev_at = VALUES(prev_at); ")
+	// An event id the learner sent before (unique per learner) fails this.
 	sb.WriteString("INSERT INTO progress_events (event_key, user_id, lesson_id, type, seconds, credited_seconds, received_at) VALUES ")
 	for i, e := range p.events {
 		if i > 0 {
@@ -153,101 +253,14 @@ func (s *Store) heartbeatRequest(p *batchPlan, users []int64) (string, []driver.
 		sb.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 		add(e.EventKey, e.UserID, e.LessonID, e.Type, e.Seconds, e.CreditedSeconds, e.ReceivedAt)
 	}
-	// An event id the learner sent before (unique per learner) changes
-	// nothing and counts no affected row.
-	sb.WriteString(" ON DUPLICATE KEY UPDATE event_key = event_key; SELECT ROW_COUNT(); ")
+	sb.WriteString("; ")
 	uq, uargs := s.progressUpsert(p.bumps)
 	sb.WriteString(uq)
 	add(uargs...)
+	if commit {
+		sb.WriteString("; COMMIT")
+	}
 	return sb.String(), args
-}
-
-// readHeartbeatResults runs the request and checks its results: errStale
-// when a learner's activity is not what was assumed, errRaced when fewer
-// event rows were stored than sent.
-func readHeartbeatResults(ctx context.Context, qc driver.QueryerContext, q string, args []driver.NamedValue,
-	assumed map[int64]time.Time, events int) error {
-	rows, err := qc.QueryContext(ctx, q, args)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	next, ok := rows.(driver.RowsNextResultSet)
-	if !ok {
-		return fmt.Errorf("store: %T has no result sets", rows)
-	}
-	// The locked learners: nothing to check, the lock is the point.
-	if err := eachRow(rows, next, 1, func([]driver.Value) {}); err != nil {
-		return err
-	}
-	stale, seen := false, 0
-	err = eachRow(rows, next, 2, func(vals []driver.Value) {
-		u := asInt64(vals[0])
-		t, _ := vals[1].(time.Time)
-		if got, ok := assumed[u]; !ok || !got.Equal(t) {
-			stale = true
-		}
-		seen++
-	})
-	if err != nil {
-		return err
-	}
-	for _, t := range assumed {
-		if !t.IsZero() {
-			seen-- // each learner with activity must have been read
-		}
-	}
-	if seen != 0 {
-		stale = true
-	}
-	vals := make([]driver.Value, 1)
-	if err := rows.Next(vals); err != nil {
-		return err
-	}
-	stored := asInt64(vals[0])
-	// The upsert's outcome: an error here means it failed.
-	for {
-		err := next.NextResultSet()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-	}
-	switch {
-	case stale:
-		return errStale
-	case stored != int64(events):
-		return errRaced
-	}
-	return nil
-}
-
-// eachRow calls fn with every row of the current result set, then moves to
-// the next result set.
-func eachRow(rows driver.Rows, next driver.RowsNextResultSet, columns int, fn func([]driver.Value)) error {
-	vals := make([]driver.Value, columns)
-	for {
-		err := rows.Next(vals)
-		if err == io.EOF {
-			return next.NextResultSet()
-		}
-		if err != nil {
-			return err
-		}
-		fn(vals)
-	}
-}
-
-func asInt64(v driver.Value) int64 {
-	switch n := v.(type) {
-	case int64:
-		return n
-	case uint64:
-		return int64(n)
-	}
-	return -1
 }
 
 // activity remembers each learner's latest activity as this store last

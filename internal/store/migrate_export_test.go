@@ -21,6 +21,6 @@ func Models() []any {
 		&throttleCounter{}, &User{}, &ImportJob{}, &ExportJob{},
 		&StatsState{}, &StatsTail{}, &StatsGap{}, &StatsLearner{}, &StatsLearnerDay{}, &StatsCounter{}, &ManualCredit{}, &Statement{},
 		&CourseReview{}, &LessonReport{},
-		&CourseDraft{}, &DraftAsset{},
+		&CourseDraft{}, &DraftAsset{}, &LearnerActivity{},
 	}
 }

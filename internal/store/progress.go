@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -175,7 +176,7 @@ func (s *Store) RecordProgress(ctx context.Context, in []ProgressInput, f Rules)
 	// looking for earlier copies; if the insert stores fewer rows than it
 	// sent, the transaction is rolled back and redone with the look-up.
 	lookUp := false
-	if s.dialect == MySQL && !anyComplete(in) {
+	if s.dialect == MySQL && !anyComplete(in) && s.checksEnforced(ctx) {
 		out, err := s.recordHeartbeats(ctx, in, f)
 		if err == nil {
 			return out, nil
@@ -402,6 +403,7 @@ func storedEvents(tx *gorm.DB, in []ProgressInput, users []int64) (map[eventRef]
 func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Rules, lookUp bool) ([]ProgressOutcome, error) {
 	now := s.now()
 	users := usersOf(in)
+	slices.Sort(users) // one lock order for every batch
 	var existing map[eventRef]bool
 	if lookUp {
 		var err error
@@ -416,9 +418,7 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Rules, lookUp boo
 		// Credit depends on the learner's latest activity: no other
 		// instance's batch for these learners may be open between reading
 		// it and committing. (SQLite has one writer anyway.)
-		var locked []int64
-		if err := tx.Model(&User{}).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", users).
-			Pluck("id", &locked).Error; err != nil {
+		if err := lockActivity(tx, users); err != nil {
 			return nil, err
 		}
 	}
@@ -431,6 +431,13 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Rules, lookUp boo
 		return nil, err
 	}
 	p := planBatch(in, existing, last, sofar, now, f)
+	if s.dialect == MySQL {
+		// Read under the lock and advanced by the batch: what the
+		// learners' activity rows must say when it commits.
+		if err := setActivity(tx, users, last); err != nil {
+			return nil, err
+		}
+	}
 	if len(p.events) == 0 {
 		return p.out, nil
 	}
@@ -468,6 +475,46 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Rules, lookUp boo
 		p.out[i].Completion = c
 	}
 	return p.out, nil
+}
+
+// lockActivity takes the learners' learner_activity rows for the
+// transaction (MySQL), creating those missing: a batch that writes their
+// progress waits here for any other one to commit. users must be sorted.
+func lockActivity(tx *gorm.DB, users []int64) error {
+	var sb strings.Builder
+	args := make([]any, 0, len(users))
+	sb.WriteString("INSERT INTO learner_activity (user_id) VALUES ")
+	for i, u := range users {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?)")
+		args = append(args, u)
+	}
+	// Unchanged rows are locked all the same.
+	sb.WriteString(" ON DUPLICATE KEY UPDATE seq = seq")
+	return tx.Exec(sb.String(), args...).Error
+}
+
+// setActivity writes the learners' latest activity to their locked
+// learner_activity rows (MySQL); a zero time is none.
+func setActivity(tx *gorm.DB, users []int64, last map[int64]time.Time) error {
+	var sb strings.Builder
+	args := make([]any, 0, 2*len(users))
+	sb.WriteString("INSERT INTO learner_activity (user_id, last_at) VALUES ")
+	for i, u := range users {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?)")
+		var at any
+		if t := last[u]; !t.IsZero() {
+			at = t
+		}
+		args = append(args, u, at)
+	}
+	sb.WriteString(" ON DUPLICATE KEY UPDATE last_at = VALUES(last_at), prev_at = NULL, seq = seq + 1")
+	return tx.Exec(sb.String(), args...).Error
 }
 
 // progressUpsert adds a batch's time and completions to lesson_progress.

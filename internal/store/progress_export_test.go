@@ -29,7 +29,7 @@ func (s *Store) ProgressTxIsolation(ctx context.Context) (string, error) {
 }
 
 // HeartbeatBatches counts progress batches written the heartbeat way, and
-// how many of them were credited from remembered activity (two round trips).
+// how many of them were credited from remembered activity (one round trip).
 func (s *Store) HeartbeatBatches() (all, remembered int64) {
 	return s.heartbeatBatches.Load(), s.rememberedBatches.Load()
 }

@@ -92,7 +92,7 @@ func TestProgressWritesReadCommitted(t *testing.T) {
 	})
 }
 
-// On MySQL a batch of heartbeats goes in three round trips; one holding an
+// On MySQL a batch of heartbeats goes in one round trip; one holding an
 // event id stored before keeps nothing of its own write, leaves no open
 // transaction on its connection, and is then written the general way.
 func TestHeartbeatBatchOnMySQL(t *testing.T) {
@@ -220,6 +220,176 @@ func TestHeartbeatsFromTwoInstances(t *testing.T) {
 	}
 }
 
+// A quiz attempt on one instance is activity the other instance's
+// remembered value knows nothing of: the attempt moves the learner's
+// activity row, so the other instance's next batch is checked against it.
+// When the attempt added the learner's newest lesson row, credit counts
+// from the attempt; when it did not, from the lesson rows, and the activity
+// row is set right again.
+func TestHeartbeatsAfterQuizOnOtherInstance(t *testing.T) {
+	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
+	if base == "" {
+		t.Skip("XUETANG_TEST_MYSQL_URL not set")
+	}
+	for _, tc := range []struct {
+		name      string
+		opened    bool // the quiz lesson was opened before the attempt
+		want      int  // seconds credited to the heartbeat after the attempt
+		heartbeat bool // and written the heartbeat way
+	}{
+		{"quiz on a lesson not opened", false, 10, true},
+		{"quiz on an opened lesson", true, 30, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, y := twoInstances(t, base)
+			clk, a := x.clk, x.st
+			if tc.opened {
+				x.record(t, x.event(0, "open", 0))
+			}
+			clk.Add(time.Minute)
+			if got := x.record(t, x.event(2, "heartbeat", 60))[0].CreditedSeconds; got != 60 {
+				t.Fatalf("first heartbeat credited %d s, want 60", got)
+			}
+			clk.Add(20 * time.Second)
+			cxAttempt(t, y.st, y.u, y.c, y.lessons[0], 100)
+			clk.Add(10 * time.Second)
+			before, _ := a.HeartbeatBatches()
+			if got := x.record(t, x.event(2, "heartbeat", 60))[0].CreditedSeconds; got != tc.want {
+				t.Errorf("heartbeat after the other instance's quiz credited %d s, want %d", got, tc.want)
+			}
+			if all, _ := a.HeartbeatBatches(); (all == before+1) != tc.heartbeat {
+				t.Errorf("written the heartbeat way: %v, want %v", all == before+1, tc.heartbeat)
+			}
+			clk.Add(5 * time.Second)
+			before, _ = a.HeartbeatBatches()
+			if got := x.record(t, x.event(2, "heartbeat", 60))[0].CreditedSeconds; got != 5 {
+				t.Errorf("next heartbeat credited %d s, want 5", got)
+			}
+			// The activity row agrees with the lesson rows again.
+			if all, _ := a.HeartbeatBatches(); all != before+1 {
+				t.Error("the next batch was not written the heartbeat way")
+			}
+		})
+	}
+}
+
+// A learner whose lesson rows predate their activity row (active before
+// migration 00022, or filled in by the data generator) is credited from the
+// lesson rows, and has the row from then on.
+func TestHeartbeatsWithoutActivityRow(t *testing.T) {
+	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
+	if base == "" {
+		t.Skip("XUETANG_TEST_MYSQL_URL not set")
+	}
+	x, y := twoInstances(t, base)
+	clk := x.clk
+	clk.Add(time.Minute)
+	if got := x.record(t, x.event(0, "heartbeat", 60))[0].CreditedSeconds; got != 60 {
+		t.Fatalf("first heartbeat credited %d s, want 60", got)
+	}
+	if _, err := x.st.DB().Exec("DELETE FROM learner_activity WHERE user_id = ?", x.u.ID); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(25 * time.Second)
+	// y has written nothing for the learner: it reads the lesson rows.
+	if got := y.record(t, y.event(1, "heartbeat", 60))[0].CreditedSeconds; got != 25 {
+		t.Errorf("credited %d s, want 25: the wall clock since the lesson rows' latest activity", got)
+	}
+	var last time.Time
+	if err := x.st.DB().QueryRow("SELECT last_at FROM learner_activity WHERE user_id = ?", x.u.ID).Scan(&last); err != nil {
+		t.Fatalf("no activity row after the batch: %v", err)
+	}
+	if want := clk.Now().UTC().Truncate(time.Millisecond); !last.Equal(want) {
+		t.Errorf("activity row says %v, want %v", last, want)
+	}
+}
+
+// A server that ignores CHECK constraints (MySQL before 8.0.16, TiDB by
+// default) cannot refuse a stale activity row, so no batch goes the
+// heartbeat way there; credit stays the wall clock.
+func TestHeartbeatsWithoutCheckConstraints(t *testing.T) {
+	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
+	if base == "" {
+		t.Skip("XUETANG_TEST_MYSQL_URL not set")
+	}
+	x, y := twoInstances(t, base)
+	if _, err := x.st.DB().Exec("ALTER TABLE learner_activity DROP CONSTRAINT ck_learner_activity_seq"); err != nil {
+		t.Fatal(err)
+	}
+	clk := x.clk
+	for i, want := range []int{60, 20, 15} {
+		clk.Add(time.Duration(want) * time.Second)
+		l := x
+		if i == 1 {
+			l = y
+		}
+		if got := l.record(t, l.event(i, "heartbeat", 60))[0].CreditedSeconds; got != want {
+			t.Errorf("heartbeat %d credited %d s, want %d", i, got, want)
+		}
+	}
+	for _, st := range []*store.Store{x.st, y.st} {
+		if all, _ := st.HeartbeatBatches(); all != 0 {
+			t.Errorf("%d batches went the heartbeat way without the CHECK", all)
+		}
+	}
+}
+
+// Batches of many learners from two instances at once, the learners in
+// different orders: each batch takes its learners' rows in one order, so
+// none deadlocks, and each learner is credited the 30 s of their first
+// event once (the clock stands still: every later one gets nothing).
+func TestHeartbeatBatchesFromTwoInstancesOverlap(t *testing.T) {
+	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
+	if base == "" {
+		t.Skip("XUETANG_TEST_MYSQL_URL not set")
+	}
+	x, y := twoInstances(t, base)
+	ctx := context.Background()
+	learners := []*cxLearner{x}
+	for i := 0; i < 11; i++ {
+		u := cxUser(t, x.st, fmt.Sprintf("li%d", i))
+		cxEnroll(t, x.st, u, "two")
+		learners = append(learners, &cxLearner{st: x.st, clk: x.clk, u: u, c: x.c, lessons: x.lessons})
+	}
+	x.clk.Add(time.Hour)
+	var wg sync.WaitGroup
+	errc := make(chan error, 64)
+	for w := 0; w < 8; w++ {
+		st := x.st
+		if w%2 == 1 {
+			st = y.st
+		}
+		wg.Add(1)
+		go func(w int, st *store.Store) {
+			defer wg.Done()
+			for round := 0; round < 15; round++ {
+				var batch []store.ProgressInput
+				for i := range learners {
+					l := learners[(i*(w+1)+round)%len(learners)]
+					batch = append(batch, l.event(round%3, "heartbeat", 30))
+				}
+				if w%4 == 3 {
+					batch = append(batch, learners[w].event(2, "complete", 30)) // the general way
+				}
+				if _, err := st.RecordProgress(ctx, batch, cxFinisher()); err != nil {
+					errc <- fmt.Errorf("writer %d round %d: %w", w, round, err)
+					return
+				}
+			}
+		}(w, st)
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	for _, l := range learners {
+		if got := l.activeSeconds(t); got != 30 {
+			t.Errorf("%s credited %d s, want 30", l.u.Username, got)
+		}
+	}
+}
+
 // Two instances writing one learner's events at the same moment: the second
 // batch must wait for the first and credit only the time after it, whichever
 // way it is written.
@@ -314,14 +484,14 @@ func TestTwoInstancesAtOnceCreditTheWallClockOnce(t *testing.T) {
 // waitForLockWait returns once another connection to st's database is
 // running a locking read, and fails if done receives first (the batch that
 // should wait finished) or nothing waits within a few seconds. The batch
-// holding the lock sleeps between statements, so a locking read still
-// running is the other batch's, waiting. (MariaDB's
+// holding the lock sleeps between statements, so a write to the learners'
+// activity rows still running is the other batch's, waiting. (MariaDB's
 // information_schema.innodb_trx did not reliably list that wait.)
 func waitForLockWait[T any](ctx context.Context, st *store.Store, done <-chan T) error {
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
 		var n int
 		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.processlist
-			WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command = 'Query' AND info LIKE '%FOR UPDATE%'`).
+			WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command = 'Query' AND info LIKE '%INSERT INTO learner_activity%'`).
 			Scan(&n); err != nil {
 			return err
 		}
@@ -594,14 +764,13 @@ func TestSimultaneousLastWritesComplete(t *testing.T) {
 				event <- out[0]
 			}()
 			// Wait until the event's transaction is blocked behind the quiz's:
-			// on the learner's row (the quiz's insert holds a shared lock on
-			// it) or on the enrolment row, past its first read, so its
-			// snapshot (if it has one) is older than the quiz's commit.
+			// on the learner's activity row (the quiz's transaction took it
+			// first) or on the enrolment row.
 			deadline := time.Now().Add(10 * time.Second)
 			for {
 				var waiting int
 				if err := x.st.DB().QueryRow("SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() " +
-					"AND command = 'Query' AND info LIKE 'SELECT%FOR UPDATE'").Scan(&waiting); err != nil {
+					"AND command = 'Query' AND (info LIKE 'SELECT%FOR UPDATE' OR info LIKE 'INSERT INTO learner_activity%')").Scan(&waiting); err != nil {
 					t.Fatal(err)
 				}
 				if waiting > 0 {

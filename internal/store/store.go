@@ -57,6 +57,7 @@ type Store struct {
 	heartbeatBatches  atomic.Int64 // progress batches written by recordHeartbeats
 	rememberedBatches atomic.Int64 // of which credited from remembered activity
 	activity          activity     // learners' latest activity as recordHeartbeats wrote it
+	checks            checkProbe   // whether the server enforces learner_activity's CHECK
 	// beforeHeartbeatCommit, set by tests only, runs while a heartbeat
 	// batch's transaction is open and about to commit.
 	beforeHeartbeatCommit func()
