@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -348,7 +349,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "procs", runtime.GOMAXPROCS(0))
 	announceLAN(ln.Addr(), log, hooks.console)
 	if hooks.started != nil {
 		hooks.started(ln.Addr().String())

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	// XUETANG_TIMEZONE must resolve on a server image without a zoneinfo
 	// database (distroless, scratch): 450 KB buys dates that never silently fall back to UTC.
 	_ "time/tzdata"
@@ -106,6 +107,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if len(args) > 0 {
 			return usageError{"serve takes no arguments"}
 		}
+		runtime.GOMAXPROCS(serveProcs(getenv))
 		hooks := serveHooks{}
 		if isTerminal(stdout) {
 			hooks.console = stdout

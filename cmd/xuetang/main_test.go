@@ -119,6 +119,9 @@ func TestRunServesAndStopsOnSIGTERM(t *testing.T) {
 	// The drain itself is TestSIGTERMDrainsBeforeShutdown's.
 	env["XUETANG_DRAIN_TIMEOUT"] = "100ms"
 	addr, code, stdout, stderr := startRun(t, env)
+	if p, _ := logLine(stdout.String(), "listening")["procs"].(float64); int(p) != 2*defaultProcs {
+		t.Errorf("serving with %v Ps, want %d (serveProcs)", p, 2*defaultProcs)
+	}
 	if status, body := get(t, "http://"+addr+"/healthz"); status != 200 || strings.TrimSpace(body) != `{"status":"ok"}` {
 		t.Errorf("/healthz = %d %s", status, body)
 	}
