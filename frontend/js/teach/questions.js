@@ -23,13 +23,25 @@ export function questionAnalysis(path) {
   const table = document.getElementById('questions');
   const status = document.getElementById('questions-status');
 
-  async function loadQuestions() {
+  // Choosing a course while the previous choice (or the first course, on
+  // load) is still loading must not let the older answer land last: each
+  // load aborts the one before, and an answer that arrives aborted is
+  // dropped.
+  let current = null;
+  function fresh() {
+    current?.abort();
+    current = new AbortController();
+    return current.signal;
+  }
+
+  async function loadQuestions(signal = fresh()) {
     const lesson = lessonSel.value;
     table.replaceChildren();
     if (!lesson) return;
     say(status, t('common.loading'));
     try {
-      const data = await api('GET', `${path}?lesson_id=${encodeURIComponent(lesson)}`);
+      const data = await api('GET', `${path}?lesson_id=${encodeURIComponent(lesson)}`, undefined, { signal });
+      if (signal.aborted) return;
       table.append(el('caption', {}, t('teach.questions_caption')));
       const hr = el('tr');
       for (const k of ['teach.question', 'teach.q_attempts', 'teach.q_first_try', 'teach.q_wrong']) hr.append(el('th', { scope: 'col' }, t(k)));
@@ -44,22 +56,24 @@ export function questionAnalysis(path) {
       }
       say(status, data.questions.length ? '' : t('teach.questions_none'));
     } catch (err) {
-      say(status, errorText(err), 'error');
+      if (!signal.aborted) say(status, errorText(err), 'error');
     }
   }
 
   async function fillLessons() {
+    const signal = fresh();
     try {
-      const c = await api('GET', '/courses/' + encodeURIComponent(courseSel.value));
+      const c = await api('GET', '/courses/' + encodeURIComponent(courseSel.value), undefined, { signal });
+      if (signal.aborted) return;
       lessonSel.replaceChildren(...(c.lessons || []).map((l) => el('option', { value: String(l.id) }, l.title)));
-      await loadQuestions();
+      await loadQuestions(signal);
     } catch (err) {
-      say(status, errorText(err), 'error');
+      if (!signal.aborted) say(status, errorText(err), 'error');
     }
   }
 
   courseSel.addEventListener('change', fillLessons);
-  lessonSel.addEventListener('change', loadQuestions);
+  lessonSel.addEventListener('change', () => loadQuestions());
   courseSel.form.addEventListener('submit', (ev) => ev.preventDefault());
 
   return function setCourses(courses) {
