@@ -236,7 +236,7 @@ func (s *Store) heartbeatRequest(p *batchPlan, users []int64, assumed, last map[
 			sb.WriteString(", ")
 		}
 		sb.WriteString("(?, ?, ?, 0)")
-		var prev any
+		var prev any // NULL: no activity assumed (the driver takes time.Time, not *time.Time)
 		if t := assumed[u]; !t.IsZero() {
 			prev = t
 		}

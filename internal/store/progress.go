@@ -481,40 +481,28 @@ func (s *Store) recordBatch(tx *gorm.DB, in []ProgressInput, f Rules, lookUp boo
 // transaction (MySQL), creating those missing: a batch that writes their
 // progress waits here for any other one to commit. users must be sorted.
 func lockActivity(tx *gorm.DB, users []int64) error {
-	var sb strings.Builder
-	args := make([]any, 0, len(users))
-	sb.WriteString("INSERT INTO learner_activity (user_id) VALUES ")
+	rows := make([]LearnerActivity, len(users))
 	for i, u := range users {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(?)")
-		args = append(args, u)
+		rows[i].UserID = u
 	}
 	// Unchanged rows are locked all the same.
-	sb.WriteString(" ON DUPLICATE KEY UPDATE seq = seq")
-	return tx.Exec(sb.String(), args...).Error
+	return tx.Clauses(clause.OnConflict{DoUpdates: clause.Assignments(map[string]any{"seq": gorm.Expr("seq")})}).
+		Create(&rows).Error
 }
 
 // setActivity writes the learners' latest activity to their locked
 // learner_activity rows (MySQL); a zero time is none.
 func setActivity(tx *gorm.DB, users []int64, last map[int64]time.Time) error {
-	var sb strings.Builder
-	args := make([]any, 0, 2*len(users))
-	sb.WriteString("INSERT INTO learner_activity (user_id, last_at) VALUES ")
+	rows := make([]LearnerActivity, len(users))
 	for i, u := range users {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(?, ?)")
-		var at any
+		rows[i].UserID = u
 		if t := last[u]; !t.IsZero() {
-			at = t
+			rows[i].LastAt = &t
 		}
-		args = append(args, u, at)
 	}
-	sb.WriteString(" ON DUPLICATE KEY UPDATE last_at = VALUES(last_at), prev_at = NULL, seq = seq + 1")
-	return tx.Exec(sb.String(), args...).Error
+	updates := append(clause.AssignmentColumns([]string{"last_at", "prev_at"}),
+		clause.Assignment{Column: clause.Column{Name: "seq"}, Value: gorm.Expr("seq + 1")})
+	return tx.Clauses(clause.OnConflict{DoUpdates: updates}).Create(&rows).Error
 }
 
 // progressUpsert adds a batch's time and completions to lesson_progress.
