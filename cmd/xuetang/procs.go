@@ -14,8 +14,8 @@ var defaultProcs = runtime.GOMAXPROCS(0)
 // and that wait is in every event's round trip. With more Ps than CPUs the
 // kernel shares the CPUs between the threads and runs a thread that wakes
 // from sleep promptly. Measured in docs/PERFORMANCE.md (the progress
-// scenario went from 11,318 to 12,526 requests/s on 2 CPUs, with less CPU
-// per request).
+// scenario went from 11,318 to 12,497 requests/s on 2 CPUs at the same CPU
+// per request; the lesson view did not slow down).
 func serveProcs(getenv func(string) string) int {
 	if getenv("GOMAXPROCS") != "" {
 		return runtime.GOMAXPROCS(0) // the runtime has applied it

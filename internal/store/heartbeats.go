@@ -79,10 +79,9 @@ var errStale = errors.New("learner activity changed elsewhere")
 
 // MySQL's and MariaDB's error numbers for what the request checks.
 const (
-	errNoDuplicateKey    = 1062 // ER_DUP_ENTRY
-	errNoCheckMySQL      = 3819 // ER_CHECK_CONSTRAINT_VIOLATED
-	errNoCheckMariaDB    = 4025 // ER_CONSTRAINT_FAILED
-	checkConstraintLabel = "ck_learner_activity_seq"
+	errNoDuplicateKey = 1062 // ER_DUP_ENTRY
+	errNoCheckMySQL   = 3819 // ER_CHECK_CONSTRAINT_VIOLATED
+	errNoCheckMariaDB = 4025 // ER_CONSTRAINT_FAILED
 )
 
 func (s *Store) writeHeartbeats(ctx context.Context, in []ProgressInput, users []int64, last map[int64]time.Time,
@@ -159,8 +158,9 @@ type checkProbe struct {
 }
 
 // checksEnforced asks the server once: a row the CHECK refuses, in a
-// transaction rolled back either way. A failure to ask is asked again next
-// time (and the batch goes the general way meanwhile).
+// transaction rolled back either way. Only a failure to get an answer (the
+// connection, a lock wait) is asked again next time, the batch going the
+// general way meanwhile.
 func (s *Store) checksEnforced(ctx context.Context) bool {
 	s.checks.mu.Lock()
 	defer s.checks.mu.Unlock()
@@ -178,13 +178,18 @@ func (s *Store) checksEnforced(ctx context.Context) bool {
 		}
 		return err
 	})
+	var me *mysqldrv.MySQLError
 	switch {
 	case errors.Is(err, errRefused):
 		s.checks.answered, s.checks.enforced = true, true
-	case errors.Is(err, errChecksIgnored):
+	case errors.Is(err, errChecksIgnored), errors.As(err, &me) && !isDeadlock(err):
+		// The server answered, but not with the refusal the heartbeat way
+		// relies on. Asking again before every batch would cost a
+		// transaction each time for the same answer.
 		s.checks.answered = true
-		slog.Warn("the database does not enforce CHECK constraints: progress batches take the general way, " +
-			"which is slower (MySQL 8.0.16 or later, MariaDB 10.2 or later, or TiDB with tidb_enable_check_constraint)")
+		slog.Warn("the database does not refuse what a CHECK constraint forbids: progress batches take the general way, "+
+			"which is slower (MySQL 8.0.16 or later, MariaDB 10.2 or later, or TiDB with tidb_enable_check_constraint)",
+			"probe", fmt.Sprint(err))
 	}
 	return s.checks.enforced
 }
@@ -200,8 +205,7 @@ func heartbeatFailure(err error) error {
 	switch {
 	case me.Number == errNoDuplicateKey:
 		return errRaced
-	case me.Number == errNoCheckMySQL || me.Number == errNoCheckMariaDB ||
-		strings.Contains(me.Message, checkConstraintLabel):
+	case me.Number == errNoCheckMySQL || me.Number == errNoCheckMariaDB:
 		return errStale
 	}
 	return err

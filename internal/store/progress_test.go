@@ -334,10 +334,51 @@ func TestHeartbeatsWithoutCheckConstraints(t *testing.T) {
 	}
 }
 
+// A server that answers the probe with some other error (here a trigger's)
+// is taken at its word once: batches go the general way and the probe is
+// not repeated before each of them.
+func TestHeartbeatsProbeAnsweredOtherwise(t *testing.T) {
+	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
+	if base == "" {
+		t.Skip("XUETANG_TEST_MYSQL_URL not set")
+	}
+	x, _ := twoInstances(t, base)
+	db := x.st.DB()
+	// MyISAM: the count survives the probe's rollback.
+	for _, q := range []string{
+		"CREATE TABLE probe_count (n INT NOT NULL) ENGINE=MyISAM",
+		`CREATE TRIGGER probe_refused BEFORE INSERT ON learner_activity FOR EACH ROW
+		 BEGIN
+		   IF NEW.user_id = 0 THEN
+		     INSERT INTO probe_count (n) VALUES (1);
+		     SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no probes here';
+		   END IF;
+		 END`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []int{60, 20, 15} {
+		x.clk.Add(time.Duration(want) * time.Second)
+		if got := x.record(t, x.event(i, "heartbeat", 60))[0].CreditedSeconds; got != want {
+			t.Errorf("heartbeat %d credited %d s, want %d", i, got, want)
+		}
+	}
+	if all, _ := x.st.HeartbeatBatches(); all != 0 {
+		t.Errorf("%d batches went the heartbeat way", all)
+	}
+	var probes int
+	if err := db.QueryRow("SELECT COUNT(*) FROM probe_count").Scan(&probes); err != nil || probes != 1 {
+		t.Errorf("the server was probed %d times (%v), want once", probes, err)
+	}
+}
+
 // Batches of many learners from two instances at once, the learners in
-// different orders: each batch takes its learners' rows in one order, so
-// none deadlocks, and each learner is credited the 30 s of their first
-// event once (the clock stands still: every later one gets nothing).
+// different orders, some of them the general way: none fails (each batch
+// takes its learners' rows in one order), and each learner is credited the
+// 30 s of their first event once (the clock stands still: every later one
+// gets nothing).
 func TestHeartbeatBatchesFromTwoInstancesOverlap(t *testing.T) {
 	base := os.Getenv("XUETANG_TEST_MYSQL_URL")
 	if base == "" {
